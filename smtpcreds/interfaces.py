@@ -1,0 +1,155 @@
+"""The provider-neutral interface a plugin implements.
+
+A provider is one class: it names itself, its profile model and its capabilities, and
+implements the methods for those capabilities (see :data:`smtpcreds.capabilities.METHODS`).
+Issuers (credential providers) implement the credential methods; consumers (systems that
+store SMTP settings) implement the settings methods; a provider may be both. Every method a
+provider does not implement raises :class:`~smtpcreds.errors.UnsupportedOperation`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from smtpcreds.capabilities import Capability
+from smtpcreds.errors import UnsupportedOperation
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel, SecretStr
+
+    from smtpcreds.models import EmailSettings, Security, SetResult, SmtpCredential, SmtpLogin
+    from smtpcreds.profiles import ProfileBase
+    from smtpcreds.secretstore import SecretStore
+
+
+@dataclass
+class ProviderContext:
+    """What the core hands a provider: its profile and access to secrets."""
+
+    profile_name: str
+    profile: ProfileBase
+    #: Resolve a secret field (config/env value, else keyring, else ConfigError).
+    resolve_secret: Callable[[str], str]
+    #: The keyring store of this profile (for caching sessions, e.g. Webitel).
+    secret_store: Callable[[], SecretStore]
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Provider:
+    """Base class of every provider. Subclasses set the class attributes and implement methods."""
+
+    #: Provider name, as used in ``provider = "..."`` in profiles.
+    name: ClassVar[str]
+    #: The pydantic profile model (subclass of ProfileBase with ``provider: Literal[name]``).
+    profile_model: ClassVar[type[ProfileBase]]
+    #: What this provider can do.
+    capabilities: ClassVar[frozenset[Capability]]
+    #: One line for ``smtpcreds providers``.
+    description: ClassVar[str] = ""
+    #: ``"module:Class"`` of the provider's emulator (a subclass of EmulatorServer), if any.
+    emulator: ClassVar[str | None] = None
+    #: Pydantic model of provider options accepted by create/update (``--option KEY=VALUE``).
+    options_model: ClassVar[type[BaseModel] | None] = None
+
+    def __init__(self, ctx: ProviderContext) -> None:
+        self.ctx = ctx
+        self.profile = ctx.profile
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} profile={self.ctx.profile_name!r}>"
+
+    def close(self) -> None:
+        """Release connections."""
+
+    def scope(self, scope: str | None) -> str | None:
+        """The scope to act in: the given one, else the profile's default."""
+        return scope if scope is not None else self.profile.default_scope
+
+    def _unsupported(self, op: str) -> UnsupportedOperation:
+        return UnsupportedOperation(f"{self.name} cannot {op}", provider=self.name)
+
+    # -- issuer ---------------------------------------------------------------------------
+    def list_credentials(
+        self, scope: str | None = None, *, limit: int | None = None, page: int | None = None
+    ) -> Iterator[SmtpCredential]:
+        """Every SMTP login in the scope, streamed page by page (or one page when given)."""
+        raise self._unsupported("list credentials")
+
+    def get_credential(self, ref: str, scope: str | None = None) -> SmtpCredential:
+        raise self._unsupported("show a credential")
+
+    def create_credential(
+        self,
+        name: str,
+        scope: str | None = None,
+        *,
+        enabled: bool = True,
+        password: SecretStr | None = None,
+        options: Mapping[str, Any] | None = None,
+    ) -> SmtpCredential:
+        """Create a login; the returned credential carries its password when the provider gives one."""
+        raise self._unsupported("create credentials")
+
+    def update_credential(
+        self,
+        ref: str,
+        scope: str | None = None,
+        *,
+        name: str | None = None,
+        enabled: bool | None = None,
+        options: Mapping[str, Any] | None = None,
+    ) -> SmtpCredential:
+        raise self._unsupported("update credentials")
+
+    def delete_credential(self, ref: str, scope: str | None = None) -> None:
+        raise self._unsupported("delete credentials")
+
+    def set_password(self, ref: str, password: SecretStr, scope: str | None = None) -> None:
+        raise self._unsupported("set passwords")
+
+    def regenerate_password(self, ref: str, scope: str | None = None) -> SecretStr:
+        raise self._unsupported("regenerate passwords")
+
+    def predict_id(self, name: str, scope: str | None = None) -> str | None:
+        """The id a create of ``name`` will get, when the caller chooses it (SMTP2GO: the username)."""
+        return None
+
+    def smtp_endpoint(self) -> tuple[str, int, Security]:
+        """Host, port and security used to verify this issuer's logins (profile overrides first)."""
+        raise self._unsupported("tell its SMTP server")
+
+    # -- consumer -------------------------------------------------------------------------
+    def get_settings(self, scope: str | None = None) -> EmailSettings:
+        raise self._unsupported("show email settings")
+
+    def set_settings(
+        self,
+        changes: EmailSettings,
+        scope: str | None = None,
+        *,
+        options: Mapping[str, Any] | None = None,
+    ) -> SetResult:
+        """Merge the non-None fields of ``changes`` (and raw ``options``) into the stored settings."""
+        raise self._unsupported("set email settings")
+
+    def delete_settings(self, scope: str | None = None) -> int:
+        raise self._unsupported("delete email settings")
+
+    def test_settings(self, scope: str | None = None, *, to: str | None = None) -> str:
+        raise self._unsupported("test email settings")
+
+    def push_login(self, login: SmtpLogin, scope: str | None = None) -> SetResult:
+        """Write a rotated login into this consumer (default: a merge-set of the login's fields)."""
+        from smtpcreds.models import EmailSettings
+
+        changes = EmailSettings.from_login(login)
+        if login.from_address is None:
+            changes.from_address = None
+        return self.set_settings(changes, scope)
+
+
+def implemented(cls: type[Provider], method: str) -> bool:
+    """True when ``cls`` overrides ``method`` of :class:`Provider`."""
+    return getattr(cls, method, None) is not getattr(Provider, method, None)

@@ -1,0 +1,81 @@
+"""Base models for configuration profiles; each provider plugin subclasses one of them.
+
+A plugin's profile model sets ``provider: Literal["<name>"]`` (the discriminator), its own
+fields, and ``secret_fields`` naming the ``SecretStr`` fields that may also come from the
+keyring (service ``smtpcreds``, username ``<profile>:<field>``).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import ClassVar
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from smtpcreds.models import Security
+
+
+def is_loopback(host: str | None) -> bool:
+    """True for localhost and addresses in 127.0.0.0/8 or ::1."""
+    if not host:
+        return False
+    if host.lower() in ("localhost", "localhost."):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_base_url(url: str) -> str:
+    """Accept https, or http to a loopback host only; return it without a trailing slash."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"base_url must be an http(s) URL with a host, got {url!r}")
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
+        raise ValueError(
+            f"base_url {url!r} uses plain http to a non-loopback host; use https "
+            "(http is allowed only for 127.0.0.1/localhost, e.g. the emulators)"
+        )
+    return url.rstrip("/")
+
+
+class ProfileBase(BaseModel):
+    """Fields every profile accepts."""
+
+    model_config = ConfigDict(extra="forbid", validate_default=True)
+
+    #: SecretStr fields that may be resolved from the keyring when not configured.
+    secret_fields: ClassVar[tuple[str, ...]] = ()
+    #: The field holding the default scope (domain id, subaccount, PBX domain), if any.
+    scope_field: ClassVar[str | None] = None
+
+    provider: str
+    base_url: str | None = Field(
+        None, description="API root as the provider documents it, version path included."
+    )
+    timeout: float = Field(30.0, gt=0, le=600, description="Seconds to wait for connect and each read.")
+    verify_tls: bool = Field(True, description="Verify TLS certificates (a warning is logged when off).")
+
+    @field_validator("base_url")
+    @classmethod
+    def _base_url(cls, v: str | None) -> str | None:
+        return None if v is None else check_base_url(v)
+
+    @property
+    def default_scope(self) -> str | None:
+        if self.scope_field is None:
+            return None
+        value = getattr(self, self.scope_field)
+        return None if value is None else str(value)
+
+
+class IssuerProfile(ProfileBase):
+    """Profiles of providers that issue SMTP logins."""
+
+    smtp_host: str | None = Field(None, description="SMTP host used to verify logins (overrides the provider's).")
+    smtp_port: int | None = Field(None, ge=1, le=65535, description="SMTP port used to verify logins.")
+    smtp_security: Security | None = Field(
+        None, description="ssl (implicit TLS), starttls or none (none only to loopback)."
+    )
