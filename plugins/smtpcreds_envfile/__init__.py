@@ -1,0 +1,1 @@
+"""smtpcreds provider plugin: envfile (being built)."""

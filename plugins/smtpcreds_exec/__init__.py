@@ -1,0 +1,1 @@
+"""smtpcreds provider plugin: exec (being built)."""

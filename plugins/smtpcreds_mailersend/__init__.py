@@ -1,0 +1,1 @@
+"""smtpcreds provider plugin: mailersend (being built)."""

@@ -1,0 +1,1 @@
+"""smtpcreds provider plugin: smtp2go (being built)."""

@@ -1,0 +1,1 @@
+"""smtpcreds provider plugin: webitel (being built)."""
