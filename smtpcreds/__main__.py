@@ -1,0 +1,3 @@
+from smtpcreds.cli import main
+
+main()

@@ -1,0 +1,160 @@
+"""The ``smtpcreds`` command line.
+
+Command groups live in their own modules and are imported only when invoked (or when help
+lists them), and plugin groups are added through ``smtpcreds_register_commands``; so
+``smtpcreds --help`` imports neither requests, pydantic, keyring nor rich.
+
+Exit codes: 0 ok · 1 unexpected · 2 usage or config · 3 not found · 4 auth or permission ·
+5 validation · 6 rate limited · 7 provider, network or TLS · 8 rotation incomplete.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from smtpcreds._version import __version__
+from smtpcreds.cli.common import App
+
+#: Built-in commands: name -> "module:attribute", imported on use.
+BUILTIN = {
+    "providers": "smtpcreds.cli.info:providers",
+    "profiles": "smtpcreds.cli.info:profiles",
+    "auth": "smtpcreds.cli.auth:auth",
+    "creds": "smtpcreds.cli.creds:creds",
+    "settings": "smtpcreds.cli.settings:settings",
+    "rotations": "smtpcreds.cli.rotations:rotations",
+    "demo": "smtpcreds.cli.demo:demo",
+}
+HELP = {
+    "providers": "Installed providers and their capability matrix.",
+    "profiles": "Configured profiles (secrets masked).",
+    "auth": "Store or remove a profile's API secret in the keyring.",
+    "creds": "SMTP credentials at an issuer: list, create, update, rotate...",
+    "settings": "Email settings on a consumer profile (PBX, .env file, hook).",
+    "rotations": "Unfinished and past rotations: list, resume, abort, retire.",
+    "demo": "End-to-end rotation on the embedded emulators (no account needed).",
+}
+
+
+class RootGroup(click.Group):
+    """Loads built-in command modules lazily and plugin commands on first need."""
+
+    _plugins_loaded = False
+
+    def _load_plugins(self) -> None:
+        if not self._plugins_loaded:
+            self._plugins_loaded = True
+            from smtpcreds.plugins import plugins
+
+            plugins().register_commands(self)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._load_plugins()
+        return sorted(set(BUILTIN) | set(self.commands))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in BUILTIN:
+            module, attr = BUILTIN[cmd_name].split(":")
+            cmd: click.Command = getattr(importlib.import_module(module), attr)
+            return cmd
+        if cmd_name not in self.commands:
+            self._load_plugins()
+        return self.commands.get(cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        self._load_plugins()
+        rows = [(name, HELP[name]) for name in BUILTIN]
+        rows += [(name, cmd.get_short_help_str(60)) for name, cmd in sorted(self.commands.items())]
+        with formatter.section("Commands"):
+            formatter.write_dl(sorted(rows))
+
+
+@click.group(cls=RootGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
+              envvar="SMTPCREDS_CONFIG", help="Config file (default: user config dir/config.toml).")
+@click.option("--profile", "profile_name", metavar="NAME", help="Profile to use (overrides SMTPCREDS_PROFILE).")
+@click.option("--json", "as_json", is_flag=True, help="Print exactly one JSON document on stdout.")
+@click.option("-v", "--verbose", count=True, help="Log requests (-v) and show tracebacks.")
+@click.version_option(__version__, prog_name="smtpcreds")
+@click.pass_context
+def cli(ctx: click.Context, config_path: Path | None, profile_name: str | None, as_json: bool,
+        verbose: int) -> None:
+    """Manage SMTP credentials across email providers: one interface, keyring storage, safe rotation."""
+    app = ctx.ensure_object(App)
+    app.json, app.verbose, app.profile_name, app.config_path = as_json, verbose, profile_name, config_path
+    _setup_logging(verbose)
+    ctx.call_on_close(app.close)
+
+
+def _setup_logging(verbose: int) -> None:
+    from smtpcreds.redact import RedactingFilter
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(RedactingFilter())
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.DEBUG if verbose >= 2 else logging.INFO if verbose == 1 else logging.WARNING)
+    if verbose < 2:
+        logging.getLogger("urllib3").setLevel(logging.WARNING)
+
+
+def _error_payload(exc: BaseException) -> dict[str, Any]:
+    from smtpcreds.errors import SmtpCredsError
+
+    if isinstance(exc, SmtpCredsError):
+        return exc.to_dict()
+    return {"type": type(exc).__name__, "message": str(exc), "status": None, "provider": None, "fields": {}}
+
+
+def _report(exc: BaseException, message: str, as_json: bool) -> None:
+    from smtpcreds.redact import redact
+
+    if as_json:
+        payload = _error_payload(exc)
+        payload["message"] = redact(message)
+        click.echo(json.dumps({"error": payload}), err=True)
+    else:
+        click.echo(f"error: {redact(message)}", err=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point: run the CLI and map errors to exit codes."""
+    args = sys.argv[1:] if argv is None else argv
+    as_json = "--json" in args[: args.index("--") if "--" in args else len(args)]
+    verbose = any(a in ("-v", "-vv", "--verbose") for a in args)
+    try:
+        rv = cli.main(args=args, prog_name="smtpcreds", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(1)
+    except click.ClickException as e:
+        _report(e, e.format_message(), as_json)
+        sys.exit(2 if e.exit_code in (1, 2) else e.exit_code)
+    except click.exceptions.Exit as e:
+        sys.exit(e.exit_code)
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+    except Exception as e:
+        from smtpcreds.errors import SmtpCredsError
+
+        if verbose:
+            import traceback
+
+            from smtpcreds.redact import redact
+
+            click.echo(redact(traceback.format_exc()), err=True)
+        if isinstance(e, SmtpCredsError):
+            _report(e, e.message, as_json)
+            sys.exit(e.exit_code)
+        _report(e, f"unexpected {type(e).__name__}: {e}", as_json)
+        sys.exit(1)
+    sys.exit(rv if isinstance(rv, int) else 0)

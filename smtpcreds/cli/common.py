@@ -1,0 +1,195 @@
+"""What every command shares: the App context, output (JSON or rich), confirmation.
+
+Module-level imports stay light (click only) so ``smtpcreds --help`` is fast; rich, pydantic
+and the clients are imported inside the functions that need them.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+if TYPE_CHECKING:
+    from smtpcreds.client import Connection
+    from smtpcreds.config import Config
+
+Columns = Sequence[tuple[str, str]]
+
+
+@dataclass
+class App:
+    """Global options and helpers, passed to every command as ``ctx.obj``."""
+
+    json: bool = False
+    verbose: int = 0
+    profile_name: str | None = None
+    config_path: Path | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+    _config: Config | None = None
+    _connections: dict[str, Connection] = field(default_factory=dict)
+
+    # -- configuration ----------------------------------------------------------------------
+    def config(self) -> Config:
+        if self._config is None:
+            from smtpcreds.config import load_config
+
+            self._config = load_config(self.config_path)
+        return self._config
+
+    def active_profile(self, profile: str | None = None) -> str:
+        return self.config().active_name(profile or self.profile_name)
+
+    def connect(self, profile: str | None = None) -> Connection:
+        """The connection of ``profile`` (default: the active one), made once per command."""
+        from smtpcreds.client import Connection
+
+        cfg = self.config()
+        name = cfg.active_name(profile or self.profile_name)
+        if name not in self._connections:
+            self._connections[name] = Connection(name, cfg.profile(name), config=cfg, extra=self.extra)
+        return self._connections[name]
+
+    def close(self) -> None:
+        for conn in self._connections.values():
+            conn.close()
+        self._connections.clear()
+
+    # -- output -----------------------------------------------------------------------------
+    def emit(self, data: Any, *, columns: Columns | None = None, title: str | None = None) -> None:
+        """One JSON document with --json; otherwise a table (list) or key/value view (dict)."""
+        if self.json:
+            write_json(data)
+            return
+        if isinstance(data, list):
+            print_table(data, columns, title)
+        elif isinstance(data, dict):
+            print_mapping(data, title)
+        else:
+            click.echo(str(data))
+
+    def emit_stream(self, rows: Iterable[dict[str, Any]], *, columns: Columns | None = None,
+                    title: str | None = None) -> int:
+        """Stream a list: a JSON array written item by item, or a table; returns the count."""
+        if self.json:
+            out = sys.stdout
+            out.write("[")
+            n = 0
+            for row in rows:
+                out.write(",\n" if n else "\n")
+                out.write(json.dumps(row, default=str))
+                n += 1
+            out.write("\n]\n" if n else "]\n")
+            out.flush()
+            return n
+        materialized = list(rows)
+        print_table(materialized, columns, title)
+        return len(materialized)
+
+    def say(self, text: str) -> None:
+        """A human message on stdout; nothing with --json (stdout holds one JSON document)."""
+        if not self.json:
+            click.echo(text)
+
+    def warn(self, text: str) -> None:
+        click.echo(f"warning: {text}", err=True)
+
+    def confirm(self, prompt: str, yes: bool) -> None:
+        """Ask on a terminal; ``--yes`` or a non-terminal stdin skips the question."""
+        if yes or not sys.stdin.isatty():
+            return
+        if not click.confirm(prompt, default=False, err=True):
+            raise click.Abort()
+
+
+pass_app = click.make_pass_decorator(App, ensure=True)
+
+
+def write_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+
+
+def _console() -> Any:
+    from rich.console import Console
+
+    return Console(soft_wrap=False)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_cell(v) for v in value) or "-"
+    if isinstance(value, dict):
+        return json.dumps(value, default=str)
+    return str(value)
+
+
+def print_table(rows: list[dict[str, Any]], columns: Columns | None, title: str | None = None) -> None:
+    from rich.table import Table
+
+    if not rows:
+        click.echo(f"{title}: none" if title else "(none)")
+        return
+    cols = list(columns) if columns else [(k.upper(), k) for k in rows[0]]
+    table = Table(title=title, show_edge=False, header_style="bold")
+    for header, _ in cols:
+        table.add_column(header, overflow="fold")
+    for row in rows:
+        table.add_row(*(_cell(_dig(row, key)) for _, key in cols))
+    _console().print(table)
+
+
+def print_mapping(data: dict[str, Any], title: str | None = None) -> None:
+    from rich.table import Table
+
+    table = Table(title=title, show_header=False, show_edge=False, box=None)
+    table.add_column(style="bold")
+    table.add_column(overflow="fold")
+    for key, value in _flatten(data):
+        table.add_row(key, _cell(value))
+    _console().print(table)
+
+
+def _flatten(data: dict[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
+    for k, v in data.items():
+        if isinstance(v, dict) and v:
+            yield from _flatten(v, f"{prefix}{k}.")
+        else:
+            yield f"{prefix}{k}", v
+
+
+def _dig(row: dict[str, Any], key: str) -> Any:
+    value: Any = row
+    for part in key.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+def parse_key_values(pairs: Iterable[str], what: str = "--option") -> dict[str, str]:
+    """``KEY=VALUE`` strings to a dict; a bad pair is a usage error."""
+    out: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise click.UsageError(f"{what} takes KEY=VALUE, got {pair!r}")
+        out[key.strip()] = value
+    return out
+
+
+def read_secret(prompt: str) -> str:
+    """A secret from a hidden prompt on a terminal, else the first line of stdin."""
+    if sys.stdin.isatty():
+        value: str = click.prompt(prompt, hide_input=True, err=True)
+    else:
+        value = sys.stdin.readline().rstrip("\r\n")
+    if not value:
+        raise click.UsageError("no secret given (empty input)")
+    return value

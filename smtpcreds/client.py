@@ -1,0 +1,355 @@
+"""The Python API: :func:`connect` a profile and work through one neutral interface.
+
+``connect("relay").credentials`` manages SMTP logins at an issuer, keeping every password
+the provider returns or we generate in the keyring before anything can lose it;
+``connect("pbx").settings`` reads and writes a consumer's email settings. Capabilities are
+checked before any request: an operation the provider lacks raises UnsupportedOperation.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from pydantic import BaseModel, SecretStr
+from pydantic import ValidationError as PydanticValidationError
+
+from smtpcreds import passwords
+from smtpcreds.capabilities import Capability
+from smtpcreds.config import Config, load_config, resolve_secret
+from smtpcreds.errors import (
+    ConfigError,
+    NotFound,
+    SmtpCredsError,
+    TransportError,
+    UnsupportedOperation,
+    ValidationError,
+)
+from smtpcreds.interfaces import Provider, ProviderContext
+from smtpcreds.models import EmailSettings, SetResult, SmtpCredential, SmtpLogin, utcnow
+from smtpcreds.profiles import ProfileBase, is_loopback
+from smtpcreds.secretstore import SecretStore
+
+log = logging.getLogger("smtpcreds")
+
+
+def parse_options(model: type[BaseModel] | None, raw: Mapping[str, Any], provider: str) -> dict[str, Any]:
+    """Validate provider options (``--option KEY=VALUE`` or keyword arguments)."""
+    if not raw:
+        return {}
+    if model is None:
+        raise ValidationError(f"{provider} takes no options (got: {', '.join(raw)})", provider=provider)
+    unknown = sorted(set(raw) - set(model.model_fields))
+    if unknown:
+        valid = ", ".join(sorted(model.model_fields))
+        raise ValidationError(
+            f"unknown option(s) {', '.join(unknown)} for {provider} (valid: {valid})",
+            provider=provider, fields={k: ["unknown option"] for k in unknown},
+        )
+    try:
+        parsed = model.model_validate(dict(raw))
+    except PydanticValidationError as e:
+        fields: dict[str, list[str]] = {}
+        for err in e.errors():
+            key = ".".join(str(p) for p in err["loc"]) or "options"
+            fields.setdefault(key, []).append(str(err["msg"]).removeprefix("Value error, "))
+        summary = "; ".join(f"{k}: {', '.join(v)}" for k, v in fields.items())
+        raise ValidationError(f"invalid option: {summary}", provider=provider, fields=fields) from None
+    return parsed.model_dump(exclude_unset=True)
+
+
+class Credentials:
+    """SMTP logins at an issuer, with their secrets kept in the keyring."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    @property
+    def provider(self) -> Provider:
+        return self._conn.provider
+
+    def _require(self, cap: Capability, op: str) -> None:
+        if cap not in self.provider.capabilities:
+            raise UnsupportedOperation(f"{self.provider.name} cannot {op}", provider=self.provider.name)
+
+    def list(self, scope: str | None = None, *, limit: int | None = None,
+             page: int | None = None) -> Iterator[SmtpCredential]:
+        self._require(Capability.LIST, "list credentials")
+        return self.provider.list_credentials(scope, limit=limit, page=page)
+
+    def get(self, ref: str, scope: str | None = None) -> SmtpCredential:
+        self._require(Capability.LIST, "show credentials")
+        return self.provider.get_credential(ref, scope)
+
+    def create(self, name: str, scope: str | None = None, *, enabled: bool = True,
+               **options: Any) -> SmtpCredential:
+        """Create a login and store its password in the keyring (current slot, read back).
+
+        Where the provider takes a password we choose (SET_PASSWORD), it is generated and stored
+        as pending before the request, so it is never only in a response. After an ambiguous
+        failure (timeout, dropped connection) the login is looked up instead of created again.
+        """
+        self._require(Capability.CREATE, "create credentials")
+        p = self.provider
+        opts = parse_options(p.options_model, options, p.name)
+        store = self._conn.store
+        store.check()
+        host, port, security = p.smtp_endpoint()
+        ref = p.predict_id(name, scope) if Capability.SET_PASSWORD in p.capabilities else None
+        if ref is not None:
+            pw = SecretStr(passwords.generate())
+            pending = SmtpLogin(host=host, port=port, security=security, username=ref, password=pw)
+            store.put(ref, pending, "pending")
+            try:
+                cred = p.create_credential(name, scope, enabled=enabled, password=pw, options=opts)
+            except TransportError:
+                cred = self._reconcile_chosen(ref, scope)
+            except SmtpCredsError:
+                store.delete(ref, "pending")
+                raise
+            login = pending.model_copy(update={"username": cred.username, "created_at": utcnow()})
+            store.put(cred.id, login, "current")
+            store.delete(ref, "pending")
+            cred.password = pw
+            return cred
+        cred = self.create_returning_password(name, scope, enabled=enabled, options=opts)
+        assert cred.password is not None
+        login = self._conn.login_for(cred, cred.password)
+        self.store_or_discard(cred, login, "current", scope)
+        return cred
+
+    def create_returning_password(self, name: str, scope: str | None, *, enabled: bool = True,
+                                  options: Mapping[str, Any] | None = None,
+                                  known_ids: set[str] | None = None) -> SmtpCredential:
+        """Create where the provider chooses the password; after an ambiguous failure, delete what
+        the lost request may have created (its password is unknowable), then re-raise.
+
+        ``known_ids``: ids of logins with this name that existed before (saves a listing).
+        """
+        p = self.provider
+        before = known_ids if known_ids is not None else self._ids_named(name, scope)
+        try:
+            cred = p.create_credential(name, scope, enabled=enabled, options=options)
+        except TransportError:
+            self._discard_orphans(name, scope, before)
+            raise
+        if cred.password is None:
+            self._discard(cred, scope)
+            raise SmtpCredsError(f"{p.name} returned no password for the new login {cred.id}",
+                                 provider=p.name)
+        return cred
+
+    def store_or_discard(self, cred: SmtpCredential, login: SmtpLogin, slot: Any,
+                         scope: str | None) -> None:
+        """Keep a provider-returned password, or delete the login so none exists without one."""
+        try:
+            self._conn.store.put(cred.id, login, slot)
+        except SmtpCredsError:
+            self._discard(cred, scope)
+            raise
+
+    def _discard(self, cred: SmtpCredential, scope: str | None) -> None:
+        try:
+            self.provider.delete_credential(cred.id, scope)
+        except SmtpCredsError as e:
+            log.error("could not delete %s whose password could not be stored: %s", cred.id, e)
+
+    def _reconcile_chosen(self, ref: str, scope: str | None) -> SmtpCredential:
+        try:
+            return self.provider.get_credential(ref, scope)
+        except NotFound:
+            self._conn.store.delete(ref, "pending")
+            raise TransportError(
+                f"{self.provider.name}: the create of {ref!r} did not complete (nothing was created); retry",
+                provider=self.provider.name,
+            ) from None
+
+    def _ids_named(self, name: str, scope: str | None) -> set[str]:
+        if Capability.LIST not in self.provider.capabilities:
+            return set()
+        try:
+            return {c.id for c in self.provider.list_credentials(scope) if c.name == name}
+        except SmtpCredsError:
+            return set()
+
+    def _discard_orphans(self, name: str, scope: str | None, before: set[str]) -> None:
+        """After an ambiguous create whose password we never saw, delete what it may have made."""
+        if Capability.LIST not in self.provider.capabilities:
+            return
+        for cred in list(self.provider.list_credentials(scope)):
+            if cred.name == name and cred.id not in before:
+                log.warning("deleting %s: created by an interrupted request, its password was lost", cred.id)
+                self.provider.delete_credential(cred.id, scope)
+
+    def update(self, ref: str, scope: str | None = None, *, name: str | None = None,
+               enabled: bool | None = None, **options: Any) -> SmtpCredential:
+        self._require(Capability.UPDATE, "update credentials")
+        opts = parse_options(self.provider.options_model, options, self.provider.name)
+        return self.provider.update_credential(ref, scope, name=name, enabled=enabled, options=opts)
+
+    def set_password(self, ref: str, password: str | None = None, scope: str | None = None) -> SmtpLogin:
+        """Set a new password (generated unless given), pending in the keyring first, then current."""
+        self._require(Capability.SET_PASSWORD, "set passwords")
+        store = self._conn.store
+        store.check()
+        cred = self.provider.get_credential(ref, scope)
+        pw = SecretStr(password or passwords.generate())
+        login = self._conn.login_for(cred, pw)
+        store.put(cred.id, login, "pending")
+        self.provider.set_password(cred.id, pw, scope)
+        store.promote(cred.id, pending=login)
+        return login
+
+    def delete(self, ref: str, scope: str | None = None) -> None:
+        """Delete the login at the provider, then its keyring slots."""
+        self._require(Capability.DELETE, "delete credentials")
+        self.provider.delete_credential(ref, scope)
+        for slot in ("current", "pending", "previous"):
+            self._conn.store.delete(ref, slot)  # type: ignore[arg-type]
+
+    def stored_login(self, ref: str) -> SmtpLogin:
+        login = self._conn.store.get(ref)
+        if login is None:
+            raise NotFound(f"no stored login for {ref!r} in profile {self._conn.profile_name!r}")
+        return login
+
+
+class Settings:
+    """Email settings at a consumer."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    @property
+    def provider(self) -> Provider:
+        return self._conn.provider
+
+    def _require(self, cap: Capability, op: str) -> None:
+        if cap not in self.provider.capabilities:
+            raise UnsupportedOperation(f"{self.provider.name} cannot {op}", provider=self.provider.name)
+
+    def get(self, scope: str | None = None) -> EmailSettings:
+        self._require(Capability.SETTINGS_SHOW, "show email settings")
+        return self.provider.get_settings(scope)
+
+    def set(self, changes: EmailSettings | None = None, scope: str | None = None, *,
+            options: Mapping[str, Any] | None = None, **fields: Any) -> SetResult:
+        self._require(Capability.SETTINGS_SET, "set email settings")
+        if changes is None:
+            try:
+                changes = EmailSettings.model_validate(fields)
+            except PydanticValidationError as e:
+                raise ValidationError(f"invalid email settings: {e.errors()[0]['msg']}") from None
+        return self.provider.set_settings(changes, scope, options=options)
+
+    def delete(self, scope: str | None = None) -> int:
+        self._require(Capability.SETTINGS_DELETE, "delete email settings")
+        return self.provider.delete_settings(scope)
+
+    def test(self, scope: str | None = None, *, to: str | None = None) -> str:
+        self._require(Capability.SETTINGS_TEST, "test email settings")
+        return self.provider.test_settings(scope, to=to)
+
+    def push(self, login: SmtpLogin, scope: str | None = None) -> SetResult:
+        self._require(Capability.SETTINGS_SET, "receive logins")
+        return self.provider.push_login(login, scope)
+
+
+class Connection:
+    """A provider bound to a profile, with its keyring store."""
+
+    def __init__(self, profile_name: str, profile: ProfileBase, *, config: Config | None = None,
+                 extra: Mapping[str, Any] | None = None) -> None:
+        from smtpcreds.plugins import plugins
+
+        self.profile_name = profile_name
+        self.profile = profile
+        self.config = config
+        allow = bool(config and config.allow_insecure_keyring)
+        self.store = SecretStore(profile_name, allow_insecure=allow)
+        cls = plugins().provider(profile.provider)
+        ctx = ProviderContext(
+            profile_name=profile_name,
+            profile=profile,
+            resolve_secret=lambda field: resolve_secret(profile_name, profile, field),
+            secret_store=lambda: self.store,
+            extra=dict(extra or {}),
+        )
+        self.provider: Provider = cls(ctx)
+        self.credentials = Credentials(self)
+        self.settings = Settings(self)
+
+    def __repr__(self) -> str:
+        return f"<Connection profile={self.profile_name!r} provider={self.profile.provider!r}>"
+
+    def __enter__(self) -> Connection:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.provider.close()
+
+    @property
+    def capabilities(self) -> frozenset[Capability]:
+        return self.provider.capabilities
+
+    def smtp_endpoint(self) -> tuple[str, int, str]:
+        return self.provider.smtp_endpoint()
+
+    def security_for(self, cred: SmtpCredential) -> Any:
+        """The security to use with a credential's host: profile override, else by port."""
+        from smtpcreds.models import security_for_port
+
+        override = getattr(self.profile, "smtp_security", None)
+        if override:
+            return override
+        return security_for_port(cred.port or self.provider.smtp_endpoint()[1])
+
+    def login_for(self, cred: SmtpCredential, password: SecretStr) -> SmtpLogin:
+        """The SmtpLogin of ``cred`` with ``password``: profile SMTP overrides, else the credential's."""
+        host, port, security = self.provider.smtp_endpoint()
+        p = self.profile
+        if getattr(p, "smtp_host", None) is None and cred.host:
+            host = cred.host
+        if getattr(p, "smtp_port", None) is None and cred.port:
+            port = cred.port
+        if getattr(p, "smtp_security", None) is None:
+            from smtpcreds.models import security_for_port
+
+            security = security_for_port(port)
+        if security == "none" and not is_loopback(host):
+            raise ConfigError(f"smtp_security = none is allowed only to loopback hosts, not {host!r}")
+        return SmtpLogin(host=host, port=port, security=security, username=cred.username, password=password)
+
+
+def connect(profile: str | None = None, *, provider: str | None = None, config: Config | None = None,
+            extra: Mapping[str, Any] | None = None, **fields: Any) -> Connection:
+    """Connect a configured profile, or an ad-hoc one: ``connect(provider="smtp2go", api_key=...)``."""
+    if provider is not None:
+        from smtpcreds.plugins import plugins
+
+        model = plugins().provider(provider).profile_model
+        try:
+            prof = model.model_validate({"provider": provider, **fields})
+        except PydanticValidationError as e:
+            from smtpcreds.config import _describe
+
+            raise ConfigError(f"{provider}: {_describe(e, model)}") from None
+        return Connection(profile or provider, prof, config=config, extra=extra)
+    if fields:
+        raise ConfigError("profile fields can only be given with provider=...")
+    cfg = config or load_config()
+    name = cfg.active_name(profile)
+    return Connection(name, cfg.profile(name), config=cfg, extra=extra)
+
+
+def stored_login(profile: str, ref: str) -> SmtpLogin:
+    """The current SmtpLogin of credential ``ref`` from the keyring alone (no network)."""
+    store = SecretStore(profile)
+    login = store.get(ref)
+    if login is None:
+        raise NotFound(f"no stored login for {ref!r} in profile {profile!r}")
+    return login

@@ -1,0 +1,239 @@
+"""Configuration: a TOML file plus environment overrides, with named profiles.
+
+File: ``$SMTPCREDS_CONFIG``, else ``<user_config_dir("smtpcreds")>/config.toml``. The
+environment overrides the file (``SMTPCREDS_DEFAULT_PROFILE``,
+``SMTPCREDS_ALLOW_INSECURE_KEYRING``, ``SMTPCREDS_PROFILES__<PROFILE>__<FIELD>``; a profile may
+exist only in the environment). The active profile is ``--profile``, else ``SMTPCREDS_PROFILE``,
+else ``default_profile``, else the only profile there is.
+
+Each profile is validated against its provider's model: the union of the registered plugins'
+profile models, discriminated on ``provider``. Secrets resolve as config/env value, then the
+keyring (service ``smtpcreds``, username ``<profile>:<field>``), else a ConfigError with the
+hint ``smtpcreds auth set <profile>``. Config files are never written from a model dump.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import stat
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import ValidationError as PydanticValidationError
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from smtpcreds.errors import ConfigError
+from smtpcreds.profiles import ProfileBase
+
+log = logging.getLogger("smtpcreds.config")
+ENV_PREFIX = "SMTPCREDS_"
+
+
+def config_path() -> Path:
+    raw = os.environ.get("SMTPCREDS_CONFIG")
+    if raw:
+        return Path(raw).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir("smtpcreds")) / "config.toml"
+
+
+class _RawSettings(BaseSettings):
+    """The environment, read by pydantic-settings (nested with ``__``); validated afterwards."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="ignore", case_sensitive=False
+    )
+
+    default_profile: str | None = None
+    allow_insecure_keyring: bool | None = None
+    profiles: dict[str, dict[str, Any]] = Field(default_factory=dict)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (env_settings,)
+
+
+class Config(BaseModel):
+    """The whole validated configuration."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    default_profile: str | None = Field(None, description="Profile used when none is named.")
+    allow_insecure_keyring: bool = Field(
+        False, description="Accept a plaintext or fallback keyring backend (not recommended)."
+    )
+    profiles: dict[str, ProfileBase] = Field(default_factory=dict)
+    path: Path | None = Field(None, exclude=True)
+
+    def profile(self, name: str) -> ProfileBase:
+        try:
+            return self.profiles[name]
+        except KeyError:
+            where = f" in {self.path}" if self.path else ""
+            choices = ", ".join(sorted(self.profiles)) or "none configured"
+            raise ConfigError(f"no profile named {name!r}{where} (profiles: {choices})") from None
+
+    def active_name(self, explicit: str | None = None) -> str:
+        name = explicit or os.environ.get("SMTPCREDS_PROFILE") or self.default_profile
+        if not name:
+            if len(self.profiles) == 1:
+                return next(iter(self.profiles))
+            raise ConfigError(
+                "no profile selected: pass --profile NAME, set SMTPCREDS_PROFILE, or set "
+                f"default_profile in {self.path or config_path()} "
+                f"(profiles: {', '.join(sorted(self.profiles)) or 'none configured'})"
+            )
+        if name not in self.profiles:
+            lowered = name.lower()
+            if lowered in self.profiles:
+                return lowered
+        return name
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        return {}
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as e:
+        raise ConfigError(f"cannot read config file {path}: {e}") from None
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"config file {path} is not valid TOML: {e}") from None
+    _warn_if_exposed(path, data)
+    return data
+
+
+def _warn_if_exposed(path: Path, data: dict[str, Any]) -> None:
+    """Warn when a config file holding secrets is readable by group or others."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return
+    if not mode & (stat.S_IRWXG | stat.S_IRWXO):
+        return
+    secret_words = ("api_key", "api_token", "password", "token", "key")
+    for prof in (data.get("profiles") or {}).values():
+        if isinstance(prof, dict) and any(k in prof for k in secret_words):
+            log.warning(
+                "config file %s holds secrets and is readable by group/others (mode %o); "
+                "run: chmod 600 %s", path, stat.S_IMODE(mode), path
+            )
+            return
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for k, v in over.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = _merge(out[k], v)
+        else:
+            out[k] = v
+    return out
+
+
+def load_config(path: Path | None = None) -> Config:
+    """Read the file and the environment and validate every profile."""
+    from smtpcreds.plugins import plugins
+
+    path = path or config_path()
+    data = _read_toml(path)
+    if not isinstance(data, dict):
+        raise ConfigError(f"config file {path} must be a TOML table")
+    try:
+        env = _RawSettings().model_dump(exclude_none=True)
+    except PydanticValidationError as e:
+        raise ConfigError(f"invalid SMTPCREDS_* environment: {_first_error(e)}") from None
+    env_profiles = env.pop("profiles", {}) or {}
+    unknown_top = set(data) - {"default_profile", "allow_insecure_keyring", "profiles"}
+    if unknown_top:
+        raise ConfigError(
+            f"{path}: unknown setting(s) {', '.join(sorted(unknown_top))} "
+            "(valid: default_profile, allow_insecure_keyring, profiles)"
+        )
+    file_profiles = data.get("profiles") or {}
+    if not isinstance(file_profiles, dict):
+        raise ConfigError(f"{path}: [profiles] must be a table of profiles")
+    merged = _merge(file_profiles, env_profiles)
+
+    registry = plugins().providers
+    profiles: dict[str, ProfileBase] = {}
+    for name, raw in merged.items():
+        if not isinstance(raw, dict):
+            raise ConfigError(f"profile {name!r} must be a table, got {type(raw).__name__}")
+        provider = raw.get("provider")
+        if provider not in registry:
+            choices = ", ".join(registry) or "none installed"
+            what = f"unknown provider {provider!r}" if provider else "no provider set"
+            raise ConfigError(f"profile {name!r}: {what} (choose from: {choices})")
+        model = registry[provider].profile_model
+        try:
+            profiles[name] = model.model_validate(raw)
+        except PydanticValidationError as e:
+            raise ConfigError(f"profile {name!r}: {_describe(e, model)}") from None
+    top = {k: v for k, v in data.items() if k != "profiles"}
+    top.update(env)
+    try:
+        cfg = Config.model_validate({**top, "profiles": {}})
+    except PydanticValidationError as e:
+        raise ConfigError(f"{path}: {_first_error(e)}") from None
+    cfg.profiles = profiles
+    cfg.path = path
+    return cfg
+
+
+def _first_error(e: PydanticValidationError) -> str:
+    err = e.errors()[0]
+    loc = ".".join(str(p) for p in err["loc"])
+    return f"{loc}: {err['msg']}" if loc else str(err["msg"])
+
+
+def _describe(e: PydanticValidationError, model: type[BaseModel]) -> str:
+    """One line naming each bad field and the rule; unknown fields list the valid ones."""
+    parts = []
+    for err in e.errors():
+        loc = ".".join(str(p) for p in err["loc"])
+        if err["type"] == "extra_forbidden":
+            valid = ", ".join(sorted(model.model_fields))
+            parts.append(f"unknown field {loc!r} (valid fields: {valid})")
+        else:
+            msg = str(err["msg"]).removeprefix("Value error, ")
+            parts.append(f"{loc}: {msg}" if loc else msg)
+    return "; ".join(parts)
+
+
+def resolve_secret(profile_name: str, profile: ProfileBase, field: str) -> str:
+    """The value of a secret field: config/env, else keyring, else ConfigError with a hint."""
+    from smtpcreds import secretstore
+    from smtpcreds.redact import register
+
+    value = getattr(profile, field, None)
+    if isinstance(value, SecretStr):
+        secret = value.get_secret_value()
+        register(secret)
+        return secret
+    if isinstance(value, str) and value:
+        register(value)
+        return value
+    stored = secretstore.get_raw(secretstore.SERVICE, secretstore.profile_secret_user(profile_name, field))
+    if stored:
+        register(stored)
+        return stored
+    env_name = f"{ENV_PREFIX}PROFILES__{profile_name.upper()}__{field.upper()}"
+    raise ConfigError(
+        f"profile {profile_name!r}: {field} is not set; store it with "
+        f"'smtpcreds auth set {profile_name}' or set {env_name}"
+    )
