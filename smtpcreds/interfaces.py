@@ -116,6 +116,18 @@ class Provider:
         """The id a create of ``name`` will get, when the caller chooses it (SMTP2GO: the username)."""
         return None
 
+    def replacement_name(self, cred: SmtpCredential) -> str:
+        """Name of the login that replaces ``cred`` in a replace rotation (default: the same name).
+
+        Providers whose names must be unique (SMTP2GO usernames) alternate between two names,
+        as AWS Secrets Manager's alternating-users strategy does.
+        """
+        return cred.name
+
+    def clone_options(self, cred: SmtpCredential) -> dict[str, Any]:
+        """Provider options that give a replacement login the same settings as ``cred``."""
+        return {}
+
     def smtp_endpoint(self) -> tuple[str, int, Security]:
         """Host, port and security used to verify this issuer's logins (profile overrides first)."""
         raise self._unsupported("tell its SMTP server")

@@ -1,0 +1,140 @@
+"""Bulk rotation: many credentials, bounded concurrency, one connection per worker.
+
+A 429 that survives the transport's own retries pauses the whole batch (a shared
+:class:`~smtpcreds.rotation.engine.Gate`) and the item is resumed from its journal, so rate
+limits slow a batch down instead of failing items. Keyring access stays serialized by the
+secret store; HTTP and SMTP verification run outside its lock, in parallel.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import timedelta
+
+from smtpcreds.client import Connection
+from smtpcreds.errors import RateLimited, RotationError, SmtpCredsError
+from smtpcreds.models import utcnow
+from smtpcreds.rotation.engine import Gate, RotationResult, Rotator
+from smtpcreds.rotation.journal import JournalStore
+
+#: How often one item is resumed after rate limiting before it is reported incomplete.
+RATE_LIMIT_RESUMES = 6
+
+
+@dataclass(frozen=True)
+class Item:
+    profile: str
+    ref: str
+    scope: str | None = None
+
+
+@dataclass
+class Outcome:
+    item: Item
+    result: RotationResult | None = None
+    error: SmtpCredsError | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.result is not None and self.result.status == "done"
+
+    def to_dict(self) -> dict[str, object]:
+        if self.result is not None:
+            return {"ok": self.ok, **self.result.model_dump(mode="json")}
+        assert self.error is not None
+        d: dict[str, object] = {"ok": False, "profile": self.item.profile, "credential": self.item.ref,
+                                "error": self.error.to_dict()}
+        if isinstance(self.error, RotationError):
+            d["rotation_id"], d["step"] = self.error.rotation_id, self.error.step
+        return d
+
+
+def rotate_many(
+    items: Sequence[Item],
+    connect: Callable[[str], Connection],
+    *,
+    push: list[str] | None = None,
+    verify: bool = True,
+    keep_old: bool = False,
+    strategy: str | None = None,
+    concurrency: int = 4,
+    known_ids: dict[tuple[str, str], set[str]] | None = None,
+    on_done: Callable[[Outcome], None] | None = None,
+) -> list[Outcome]:
+    """Rotate every item; returns outcomes in the order of ``items``."""
+    gate = Gate()
+    journals = JournalStore()
+    local = threading.local()
+    made: list[Rotator] = []
+    made_lock = threading.Lock()
+
+    def rotator(profile: str) -> Rotator:
+        cache: dict[str, Rotator] = getattr(local, "rotators", None) or {}
+        local.rotators = cache
+        if profile not in cache:
+            r = Rotator(connect(profile), journals=journals, gate=gate, consumer=connect)
+            cache[profile] = r
+            with made_lock:
+                made.append(r)
+        return cache[profile]
+
+    def one(item: Item) -> Outcome:
+        r = rotator(item.profile)
+        outcome = Outcome(item)
+        try:
+            cred_name_ids = (known_ids or {}).get((item.profile, item.ref))
+            try:
+                outcome.result = r.rotate(item.ref, item.scope, push=push, verify=verify,
+                                          keep_old=keep_old, strategy=strategy, known_ids=cred_name_ids)
+            except RotationError as e:
+                outcome.result = _resume_after_rate_limit(r, e, gate)
+        except SmtpCredsError as e:
+            outcome.error = e
+        if on_done is not None:
+            on_done(outcome)
+        return outcome
+
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="rotate") as pool:
+            return list(pool.map(one, items))
+    finally:
+        for r in made:
+            r.close()
+            r.conn.close()
+
+
+def _resume_after_rate_limit(r: Rotator, error: RotationError, gate: Gate) -> RotationResult:
+    for attempt in range(RATE_LIMIT_RESUMES):
+        cause = error.__cause__
+        if not isinstance(cause, RateLimited):
+            raise error
+        gate.pause(cause.retry_after if cause.retry_after is not None else min(2.0 ** attempt, 30.0))
+        gate.wait()
+        try:
+            return r.run(r.journals.load(error.rotation_id))
+        except RotationError as e:
+            error = e
+    raise error
+
+
+def parse_age(text: str) -> timedelta:
+    """``90d``, ``12h``, ``30m``, ``2w`` → timedelta."""
+    units = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+    text = text.strip().lower()
+    if len(text) < 2 or text[-1] not in units or not text[:-1].isdigit():
+        raise ValueError(f"age must look like 90d, 12h, 30m or 2w, got {text!r}")
+    return timedelta(seconds=int(text[:-1]) * units[text[-1]])
+
+
+def older_than(conn: Connection, refs: Sequence[str], age: timedelta) -> list[str]:
+    """The refs whose stored current secret is older than ``age`` (or not stored at all)."""
+    cutoff = utcnow() - age
+    out = []
+    for ref in refs:
+        login = conn.store.get(ref)
+        if login is None or login.created_at < cutoff:
+            out.append(ref)
+    return out

@@ -1,0 +1,150 @@
+"""The write-ahead journal of a rotation: one JSON file per rotation, never a secret.
+
+Files live in ``<state dir>/rotations/<id>.json`` (directory 0700, files 0600) and are
+written atomically (temporary file, fsync, rename, fsync of the directory), so a crash leaves
+either the previous or the next state of the journal, never a torn one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from smtpcreds.errors import ConfigError
+
+Status = Literal["running", "failed", "done", "aborted"]
+Strategy = Literal["in-place", "replace"]
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class HistoryEntry(BaseModel):
+    step: str
+    outcome: str
+    at: datetime = Field(default_factory=_now)
+    message: str = ""
+
+
+class Journal(BaseModel):
+    """What a rotation has done so far; enough to roll it forward or back."""
+
+    id: str
+    profile: str
+    provider: str
+    ref: str
+    scope: str | None = None
+    name: str
+    strategy: Strategy
+    step: str = "plan"  # the last step completed
+    status: Status = "running"
+    new_id: str | None = None
+    #: replace strategy: ids of same-name logins that existed before the create (orphan check).
+    known_ids: list[str] = Field(default_factory=list)
+    creating: bool = False
+    push: list[str] = Field(default_factory=list)
+    pushed: list[str] = Field(default_factory=list)
+    verify: bool = True
+    verified: bool = False
+    keep_old: bool = False
+    retired: bool = False
+    restored_old: bool = False
+    error: str | None = None
+    created_at: datetime = Field(default_factory=_now)
+    updated_at: datetime = Field(default_factory=_now)
+    history: list[HistoryEntry] = Field(default_factory=list)
+
+    @property
+    def target(self) -> str:
+        """The credential id that holds the new login."""
+        return self.new_id or self.ref
+
+    @property
+    def open(self) -> bool:
+        return self.status in ("running", "failed")
+
+
+def new_id() -> str:
+    return f"r{_now():%Y%m%d%H%M%S}-{secrets.token_hex(3)}"
+
+
+class JournalStore:
+    """The journals of this user's rotations."""
+
+    def __init__(self, root: Path | None = None) -> None:
+        if root is None:
+            from smtpcreds.secretstore import state_dir
+
+            root = state_dir() / "rotations"
+        self.root = root
+        self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.chmod(self.root, 0o700)
+
+    def path(self, rotation_id: str) -> Path:
+        if not rotation_id or "/" in rotation_id or rotation_id.startswith("."):
+            raise ConfigError(f"invalid rotation id {rotation_id!r}")
+        return self.root / f"{rotation_id}.json"
+
+    def save(self, journal: Journal) -> None:
+        journal.updated_at = _now()
+        data = journal.model_dump_json(indent=2).encode()
+        fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".tmp-", suffix=".json")
+        try:
+            os.fchmod(fd, 0o600)
+            os.write(fd, data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, self.path(journal.id))
+        dfd = os.open(self.root, os.O_RDONLY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
+
+    def load(self, rotation_id: str) -> Journal:
+        from smtpcreds.errors import NotFound
+
+        path = self.path(rotation_id)
+        try:
+            return Journal.model_validate_json(path.read_bytes())
+        except FileNotFoundError:
+            raise NotFound(f"no rotation {rotation_id!r} (see 'smtpcreds rotations list')") from None
+        except ValueError as e:
+            raise ConfigError(f"rotation journal {path} is unreadable: {e}") from None
+
+    def all(self) -> list[Journal]:
+        out = []
+        for path in sorted(self.root.glob("r*.json")):
+            try:
+                out.append(Journal.model_validate_json(path.read_bytes()))
+            except ValueError:
+                continue
+        return sorted(out, key=lambda j: j.created_at)
+
+    def open_for(self, profile: str, ref: str) -> Journal | None:
+        """An unfinished rotation of credential ``ref`` in ``profile``, if any."""
+        for j in self.all():
+            if j.open and j.profile == profile and ref in (j.ref, j.new_id):
+                return j
+        return None
+
+    def unretired_for(self, profile: str, ref: str) -> Journal | None:
+        """A finished rotation that kept the old login (``--keep-old``) and whose new id is ``ref``."""
+        for j in self.all():
+            if j.status == "done" and j.profile == profile and j.target == ref and \
+                    j.strategy == "replace" and not j.retired:
+                return j
+        return None
+
+
+def dumps_public(journal: Journal) -> str:
+    return json.dumps(journal.model_dump(mode="json"), indent=2)
