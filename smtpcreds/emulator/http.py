@@ -210,6 +210,10 @@ class EmulatorServer:
     def authorize(self, req: Request) -> None:
         """Raise HttpError(401) when the request's credentials are wrong."""
 
+    def client_profile(self) -> dict[str, Any]:
+        """Profile fields that point a client at this emulator (provider, base_url, key, scope)."""
+        raise NotImplementedError(f"{type(self).__name__} does not describe a client profile")
+
     # -- lifecycle ------------------------------------------------------------------------
     @property
     def origin(self) -> str:

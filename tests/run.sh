@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it: installs what it needs, starts a real Secret Service
+# (gnome-keyring on a private D-Bus session), runs pytest, then lint, types and the docs build.
+# Extra arguments go to pytest (e.g. tests/run.sh -k rotation).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if ! command -v gnome-keyring-daemon >/dev/null || ! command -v dbus-run-session >/dev/null; then
+  if [ "$(id -u)" = 0 ]; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq && apt-get install -y -qq gnome-keyring dbus >/dev/null
+  else
+    echo "tests/run.sh: needs gnome-keyring and dbus (apt-get install gnome-keyring dbus)" >&2
+    exit 2
+  fi
+fi
+python3 -m pip install -q --disable-pip-version-check -e '.[dev,docs]'
+dbus-run-session -- tests/scripts/with-secret-service.sh python3 -m pytest -q -p no:randomly "$@"
+if [ "$#" -eq 0 ]; then
+  python3 -m ruff check smtpcreds plugins tests bench
+  python3 -m mypy
+  python3 -m mkdocs build --strict --quiet --site-dir "$(mktemp -d)"
+fi
