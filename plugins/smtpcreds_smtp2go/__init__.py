@@ -1,1 +1,22 @@
-"""smtpcreds provider plugin: smtp2go (being built)."""
+"""smtpcreds provider plugin: SMTP2GO SMTP users (API v3).
+
+Light on purpose: only the hook lives here; the provider, its profile, options and
+emulator load when the hook runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from smtpcreds.hookspecs import hookimpl
+
+if TYPE_CHECKING:
+    from smtpcreds.interfaces import Provider
+
+
+@hookimpl
+def smtpcreds_register_providers(register: Callable[[type[Provider]], None]) -> None:
+    from smtpcreds_smtp2go.provider import Smtp2goProvider
+
+    register(Smtp2goProvider)

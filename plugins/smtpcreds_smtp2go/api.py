@@ -1,0 +1,145 @@
+"""The SMTP2GO v3 wire protocol for SMTP users: endpoints, envelope and error bodies.
+
+Every call is a JSON body to one path (reference: smtp2go-smtp-users.md "Transport"). A
+success is ``{"request_id", "data"}`` where ``data`` is ``{"results": [...]}``, except the PATCH
+edit, whose ``data`` is a bare list; both shapes are accepted everywhere.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+
+from smtpcreds import redact
+from smtpcreds.errors import AuthError, ProviderError
+from smtpcreds.transport import ErrorDetail, HttpTransport, expect
+
+PROVIDER = "smtp2go"
+API_KEY_HEADER = "X-Smtp2go-Api-Key"  # reference: "Authentication" (the spec's only scheme)
+PERMISSION_DENIED = "E_ApiResponseCodes.ENDPOINT_PERMISSION_DENIED"
+#: reference: "Rate limiting": a 429 bans the source IP for "at least 1 minute", no headers.
+RATE_LIMIT_BAN_SECONDS = 60.0
+
+User = dict[str, Any]
+
+
+class Smtp2goApi:
+    """Calls the SMTP-user endpoints and returns the user items they answer with."""
+
+    def __init__(
+        self, base_url: str, api_key: str, *, timeout: float = 30.0, verify_tls: bool = True
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.http = HttpTransport(
+            self.base_url,
+            provider=PROVIDER,
+            headers={API_KEY_HEADER: api_key},
+            timeout=timeout,
+            verify_tls=verify_tls,
+            error_parser=self.parse_error,
+            secrets=[api_key],
+        )
+
+    def close(self) -> None:
+        self.http.close()
+
+    # -- endpoints ------------------------------------------------------------------------
+    def view(self, body: dict[str, Any]) -> tuple[list[User], dict[str, Any]]:
+        """POST /users/smtp/view: the users and the account-level fields beside them."""
+        # reference: "Rate limiting"/"Endpoints": view only reads, so it is safe to retry.
+        data = self._call("POST", "/users/smtp/view", body, idempotent=True)
+        users = self._users(data, "/users/smtp/view")
+        return users, ({k: v for k, v in data.items() if k != "results"} if isinstance(data, dict) else {})
+
+    def add(self, body: dict[str, Any]) -> User:
+        return self._one(self._call("POST", "/users/smtp/add", body, idempotent=False), "/users/smtp/add")
+
+    def edit(self, body: dict[str, Any]) -> User:
+        """Full POST edit: settings not in ``body`` may reset to their defaults."""
+        return self._one(self._call("POST", "/users/smtp/edit", body, idempotent=False), "/users/smtp/edit")
+
+    def patch(self, body: dict[str, Any]) -> User:
+        """PATCH edit: settings not in ``body`` stay as they are (idempotent, so retried)."""
+        return self._one(self._call("PATCH", "/users/smtp/edit", body, idempotent=True), "/users/smtp/edit")
+
+    def remove(self, body: dict[str, Any]) -> User | None:
+        users = self._users(self._call("POST", "/users/smtp/remove", body, idempotent=False),
+                            "/users/smtp/remove")
+        return users[0] if users else None
+
+    # -- envelope -------------------------------------------------------------------------
+    def _call(self, method: str, path: str, body: dict[str, Any], *, idempotent: bool) -> Any:
+        reply = self.http.json(method, path, json_body=body, idempotent=idempotent, ok=(200,))
+        expect(isinstance(reply, dict) and "data" in reply, PROVIDER,
+               f"{method} {path} answered without the request_id/data envelope")
+        data = reply["data"]
+        if isinstance(data, dict) and data.get("error"):
+            raise ProviderError(f"{PROVIDER}: {method} {path} failed: {data['error']}",
+                                status=200, provider=PROVIDER, code=_str(data.get("error_code")))
+        return data
+
+    def _users(self, data: Any, path: str) -> list[User]:
+        # reference: "PATCH edit returns a bare list (no results)"
+        items = data.get("results") if isinstance(data, dict) else data
+        if not isinstance(items, list):
+            raise ProviderError(f"{PROVIDER}: unexpected response: {path}: data.results is not a list",
+                                provider=PROVIDER)
+        users: list[User] = []
+        for item in items:
+            expect(isinstance(item, dict) and isinstance(item.get("username"), str), PROVIDER,
+                   f"{path}: a result has no username")
+            # reference: "Success responses": passwords come back in clear (deprecated field)
+            redact.register(_str(item.get("email_password")))
+            users.append(item)
+        return users
+
+    def _one(self, data: Any, path: str) -> User:
+        users = self._users(data, path)
+        expect(len(users) >= 1, PROVIDER, f"{path}: no user in the answer")
+        return users[0]
+
+    # -- errors ---------------------------------------------------------------------------
+    def parse_error(self, resp: requests.Response, body: Any) -> ErrorDetail | None:
+        """``data.error``/``data.error_code`` (spec) or the same at the top level (docs)."""
+        if not isinstance(body, dict):
+            return None
+        # reference: "Errors": look in data first, then the top level
+        inner = body.get("data")
+        src: dict[str, Any] = inner if isinstance(inner, dict) else body
+        message = _str(src.get("error")) or _str(body.get("error")) or _str(body.get("message"))
+        code = _str(src.get("error_code")) or _str(body.get("error_code"))
+        if message is None and code is None:
+            return None
+        message = message or code or "error"
+        fields = _field_errors(src.get("field_validation_errors") or body.get("field_validation_errors"))
+        endpoint = self._endpoint(resp)
+        if code == PERMISSION_DENIED or resp.status_code == 403:
+            # reference: "Authentication": a key lacking an endpoint permission gets 400 with
+            # ENDPOINT_PERMISSION_DENIED (spec) or 403 (docs table); both are AuthErrors.
+            return ErrorDetail(
+                f"the API key lacks the permission for {endpoint} ({message}); grant it in "
+                "SMTP2GO under Sending > API Keys > Permissions", fields, code, kind=AuthError,
+            )
+        retry_after = RATE_LIMIT_BAN_SECONDS if resp.status_code == 429 else None
+        return ErrorDetail(f"{endpoint}: {message}", fields, code, retry_after=retry_after)
+
+    def _endpoint(self, resp: requests.Response) -> str:
+        url = resp.url or ""
+        path = url[len(self.base_url):] if url.startswith(self.base_url) else url
+        method = resp.request.method if resp.request is not None else None
+        return f"{method or ''} {path.split('?')[0] or '/'}".strip()
+
+
+def _str(v: Any) -> str | None:
+    return v if isinstance(v, str) and v else None
+
+
+def _field_errors(raw: Any) -> dict[str, list[str]]:
+    """``field_validation_errors``: one ``{"fieldname","message"}`` or a list of them."""
+    items = raw if isinstance(raw, list) else [raw] if isinstance(raw, dict) else []
+    out: dict[str, list[str]] = {}
+    for item in items:
+        if isinstance(item, dict) and isinstance(item.get("fieldname"), str):
+            out.setdefault(item["fieldname"], []).append(str(item.get("message") or "invalid"))
+    return out
