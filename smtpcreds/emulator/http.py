@@ -230,7 +230,7 @@ class EmulatorServer:
         class _H(_RequestHandler):
             emulator = server
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", self._port), _H)
+        self._httpd = _QuietServer(("127.0.0.1", self._port), _H)
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
                                         name=f"{self.name}-emulator", daemon=True)
@@ -316,6 +316,13 @@ class EmulatorServer:
 
     def not_found(self, req: Request) -> Response:
         return Response.json(self.error_body(404, f"{req.path} not found."), 404)
+
+
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Dropped connections (injected faults, clients going away) are expected here."""
 
 
 class _RequestHandler(BaseHTTPRequestHandler):

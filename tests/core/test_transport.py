@@ -1,0 +1,183 @@
+"""The HTTP transport against a real loopback server: retries, error mapping, timeouts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from smtpcreds import transport as transport_mod
+from smtpcreds.emulator.http import EmulatorServer, Request, Response, route
+from smtpcreds.errors import (
+    AuthError,
+    NotFound,
+    ProviderError,
+    RateLimited,
+    TransportError,
+    ValidationError,
+)
+from smtpcreds.transport import ErrorDetail, HttpTransport
+
+
+class Echo(EmulatorServer):
+    name = "echo"
+    root_path = "/v1"
+
+    def __init__(self, **kw: object) -> None:
+        super().__init__()
+        self.created = 0
+
+    @route("GET", r"/things")
+    def list_things(self, req: Request) -> Response:
+        return Response.json({"data": [1, 2]})
+
+    @route("POST", r"/things")
+    def create_thing(self, req: Request) -> Response:
+        self.created += 1
+        return Response.json({"data": {"id": self.created}}, 201)
+
+
+@pytest.fixture
+def server() -> Iterator[Echo]:
+    with Echo() as s:
+        yield s  # type: ignore[misc]
+
+
+@pytest.fixture
+def slept(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    waits: list[float] = []
+    monkeypatch.setattr(transport_mod.time, "sleep", waits.append)
+    import urllib3.util.retry
+
+    monkeypatch.setattr(urllib3.util.retry.time, "sleep", waits.append)
+    return waits
+
+
+def client(server: Echo, **kw: object) -> HttpTransport:
+    return HttpTransport(server.base_url, provider="echo", **kw)  # type: ignore[arg-type]
+
+
+def test_get_is_retried_on_429_honouring_retry_after(server: Echo, slept: list[float]) -> None:
+    server.faults.inject(status=429, headers={"Retry-After": "2"}, times=1)
+    assert client(server).json("GET", "/things") == {"data": [1, 2]}
+    assert server.count("GET", "/things") == 2
+    assert slept == [2.0]
+
+
+def test_429_without_retry_after_backs_off_then_succeeds(server: Echo, slept: list[float]) -> None:
+    server.faults.inject(status=429, times=2)
+    assert client(server).json("GET", "/things") == {"data": [1, 2]}
+    assert server.count("GET", "/things") == 3
+    assert slept and all(w > 0 for w in slept)  # urllib3: first retry immediate, then exponential
+
+
+def test_retry_after_beyond_the_cap_is_returned_as_rate_limited(server: Echo, slept: list[float]) -> None:
+    server.faults.inject(status=429, headers={"Retry-After": "3600"}, times=5)
+    with pytest.raises(RateLimited) as e:
+        client(server).json("GET", "/things")
+    assert e.value.retry_after == 3600
+    assert server.count("GET", "/things") == 1
+    assert slept == []
+
+
+def test_post_is_not_resent_after_a_503(server: Echo, slept: list[float]) -> None:
+    server.faults.inject(status=503, method="POST", times=1)
+    with pytest.raises(ProviderError):
+        client(server).json("POST", "/things", json_body={"name": "x"})
+    assert server.count("POST", "/things") == 1
+
+
+def test_post_is_not_resent_after_a_dropped_connection(server: Echo) -> None:
+    server.faults.inject(drop_after=True, method="POST", times=1)
+    with pytest.raises(TransportError):
+        client(server).json("POST", "/things", json_body={"name": "x"})
+    assert server.created == 1  # the change happened once, the answer was lost
+
+
+def test_get_is_retried_after_a_dropped_connection(server: Echo, slept: list[float]) -> None:
+    server.faults.inject(drop=True, method="GET", times=1)
+    assert client(server).json("GET", "/things") == {"data": [1, 2]}
+
+
+@pytest.mark.parametrize(
+    ("status", "exc", "code"),
+    [(401, AuthError, 4), (403, AuthError, 4), (404, NotFound, 3), (422, ValidationError, 5),
+     (400, ValidationError, 5), (500, ProviderError, 7), (503, ProviderError, 7)],
+)
+def test_status_maps_to_exception_and_exit_code(server: Echo, slept: list[float], status: int,
+                                                exc: type[Exception], code: int) -> None:
+    server.faults.inject(status=status, body={"message": "nope"}, times=10)
+    with pytest.raises(exc) as e:
+        client(server, retries=0).json("GET", "/things")
+    assert e.value.exit_code == code  # type: ignore[attr-defined]
+    assert f"HTTP {status}" in str(e.value)
+
+
+def test_429_maps_to_rate_limited_with_exit_6(server: Echo, slept: list[float]) -> None:
+    server.faults.inject(status=429, headers={"Retry-After": "1"}, times=10)
+    with pytest.raises(RateLimited) as e:
+        client(server, retries=1).json("GET", "/things")
+    assert e.value.exit_code == 6 and e.value.retry_after == 1
+
+
+def test_html_502_gives_a_clear_provider_error(server: Echo, slept: list[float]) -> None:
+    server.faults.inject(status=502, body="<html><body>Bad Gateway</body></html>", times=10)
+    with pytest.raises(ProviderError) as e:
+        client(server, retries=0).json("GET", "/things")
+    assert "unexpected HTML response" in str(e.value) and "HTTP 502" in str(e.value)
+
+
+def test_empty_error_body_gives_a_clear_error(server: Echo) -> None:
+    server.faults.inject(status=500, body=b"", times=1)
+    with pytest.raises(ProviderError, match="empty"):
+        client(server, retries=0).json("GET", "/things")
+
+
+def test_read_timeout_is_a_transport_error_with_exit_7(server: Echo) -> None:
+    server.faults.inject(latency=2.0, times=10)
+    with pytest.raises(TransportError) as e:
+        client(server, timeout=0.2, retries=0).json("GET", "/things")
+    assert e.value.exit_code == 7 and "timeout" in str(e.value)
+
+
+def test_connection_refused_is_a_transport_error(slept: list[float]) -> None:
+    from smtpcreds.emulator.smtp import free_port
+
+    t = HttpTransport(f"http://127.0.0.1:{free_port()}/v1", provider="echo", retries=0)
+    with pytest.raises(TransportError, match="cannot reach"):
+        t.json("GET", "/things")
+
+
+def test_provider_error_parser_shapes_the_message(server: Echo) -> None:
+    server.faults.inject(status=422, body={"message": "bad", "errors": {"name": ["too long"]}}, times=1)
+
+    def parse(resp: object, body: dict[str, object]) -> ErrorDetail:
+        return ErrorDetail(str(body["message"]), fields=body["errors"])  # type: ignore[arg-type]
+
+    with pytest.raises(ValidationError) as e:
+        client(server, error_parser=parse).json("GET", "/things")
+    assert e.value.fields == {"name": ["too long"]}
+
+
+def test_non_json_success_body_is_a_provider_error(server: Echo) -> None:
+    server.faults.inject(status=200, body="<html>login page</html>", times=1)
+    with pytest.raises(ProviderError, match="expected JSON"):
+        client(server).json("GET", "/things")
+
+
+def test_secrets_are_redacted_from_error_messages(server: Echo) -> None:
+    server.faults.inject(status=400, body={"message": "key mlsn.secret-value-123 is wrong"}, times=1)
+
+    def parse(resp: object, body: dict[str, object]) -> ErrorDetail:
+        return ErrorDetail(str(body["message"]))
+
+    with pytest.raises(ValidationError) as e:
+        client(server, error_parser=parse, secrets=["mlsn.secret-value-123"]).json("GET", "/things")
+    assert "mlsn.secret-value-123" not in str(e.value)
+
+
+def test_user_agent_and_timeouts_are_always_set(server: Echo) -> None:
+    t = client(server)
+    t.json("GET", "/things")
+    assert server.requests[-1].headers["user-agent"].startswith("smtpcreds/")
+    assert t.timeout[0] > 0 and t.timeout[1] > 0
