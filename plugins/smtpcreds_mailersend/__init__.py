@@ -13,6 +13,8 @@ from smtpcreds.hookspecs import hookimpl
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    import click
+
     from smtpcreds.interfaces import Provider
 
 
@@ -21,3 +23,10 @@ def smtpcreds_register_providers(register: Callable[[type[Provider]], None]) -> 
     from smtpcreds_mailersend.provider import MailerSendProvider
 
     register(MailerSendProvider)
+
+
+@hookimpl
+def smtpcreds_register_commands(cli: click.Group) -> None:
+    from smtpcreds_mailersend.cli import mailersend
+
+    cli.add_command(mailersend)

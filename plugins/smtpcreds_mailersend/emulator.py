@@ -147,6 +147,11 @@ class MailerSendEmulator(EmulatorServer):
         self._httpd.RequestHandlerClass.disable_nagle_algorithm = True  # type: ignore[attr-defined]
         return self
 
+    def client_profile(self) -> dict[str, Any]:
+        """Profile fields pointing a client at this emulator, default domain as the scope."""
+        return {"provider": "mailersend", "base_url": self.base_url, "api_token": API_TOKEN,
+                "domain_id": DEFAULT_DOMAIN_ID}
+
     # -- helpers for tests and demos ----------------------------------------------------------
     def add_domain(self, domain_id: str | None = None, name: str | None = None) -> str:
         """Register a domain (id random when not given); returns its id."""
