@@ -46,3 +46,45 @@ def smtp_server() -> Iterator[SmtpServer]:
     """A real SMTP server on loopback (plain, AUTH allowed) that accepts issued logins."""
     with SmtpServer("none") as server:
         yield server
+
+
+class CliResult:
+    def __init__(self, code: int, out: str, err: str) -> None:
+        self.code, self.out, self.err = code, out, err
+
+    def json(self) -> object:
+        import json
+
+        return json.loads(self.out)
+
+    def __repr__(self) -> str:
+        return f"CliResult(code={self.code}, out={self.out[:500]!r}, err={self.err[:500]!r})"
+
+
+@pytest.fixture
+def run_cli(capsys: pytest.CaptureFixture[str]) -> object:
+    """Run ``smtpcreds ARGS...`` in-process through the real entry point; returns a CliResult."""
+    import sys
+
+    from smtpcreds.cli import main
+    from smtpcreds.plugins import reset_plugin_manager
+
+    def run(*args: str, stdin: str | None = None) -> CliResult:
+        import io
+
+        capsys.readouterr()
+        old_stdin = sys.stdin
+        if stdin is not None:
+            sys.stdin = io.StringIO(stdin)
+        try:
+            main(list(args))
+            code = 0
+        except SystemExit as e:
+            code = e.code if isinstance(e.code, int) else 1
+        finally:
+            sys.stdin = old_stdin
+            reset_plugin_manager()
+        captured = capsys.readouterr()
+        return CliResult(code, captured.out, captured.err)
+
+    return run

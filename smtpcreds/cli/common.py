@@ -117,7 +117,8 @@ def write_json(data: Any) -> None:
 def _console() -> Any:
     from rich.console import Console
 
-    return Console(soft_wrap=False)
+    # Piped output is not cut to 80 columns: tables stay one row per item for grep and less.
+    return Console(soft_wrap=False, width=None if sys.stdout.isatty() else 200)
 
 
 def _cell(value: Any) -> str:
