@@ -1,0 +1,236 @@
+"""Signing in to the engine: ``POST /login``, the cached session, and one re-login on 401.
+
+The engine answers a login with ``key`` (sent as ``X-Key``), ``token`` (``X-Access-Token``)
+and ``expires`` in epoch milliseconds, 100 days ahead in the shipped config (reference:
+webitel-email-settings.md §2 "Login"). The session is kept in the profile's keyring as a
+small JSON blob until it expires, so a cron job does not log in on every run. A request
+refused with 401, or with 400 ``Token Expired`` on engines before v3.6, makes one new login
+and one retry; a second refusal is an :class:`~smtpcreds.errors.AuthError`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any
+
+import requests
+
+from smtpcreds.errors import AuthError, ProviderError, SecretStoreError, SmtpCredsError
+from smtpcreds.redact import register
+from smtpcreds.transport import HttpTransport, expect, parse_json
+from smtpcreds_webitel.envelope import SECURITY_CODE, error_text
+
+if TYPE_CHECKING:
+    from smtpcreds.interfaces import ProviderContext
+    from smtpcreds_webitel.profile import WebitelProfile
+
+log = logging.getLogger("smtpcreds.webitel")
+
+PROVIDER = "webitel"
+BLOB = "session"
+#: A cached session this close to its expiry is replaced before use (milliseconds).
+EXPIRY_MARGIN_MS = 60_000
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+@dataclass
+class Session:
+    """An X-Key/X-Access-Token pair, and what the login told about the caller."""
+
+    key: str
+    token: str
+    #: Epoch milliseconds; None for a configured pair (its lifetime is unknown).
+    expires: int | None = None
+    username: str | None = None
+    #: The caller's own domain (None for root, or unknown for a configured pair).
+    domain: str | None = None
+    #: Whether ``domain`` is known: True after a login, False for a configured pair.
+    knows_domain: bool = False
+    base_url: str | None = None
+
+    def __repr__(self) -> str:
+        return f"<Session username={self.username!r} domain={self.domain!r} expires={self.expires}>"
+
+    def headers(self) -> dict[str, str]:
+        return {"X-Key": self.key, "X-Access-Token": self.token}
+
+    def fresh(self, at_ms: int) -> bool:
+        return self.expires is None or self.expires - EXPIRY_MARGIN_MS > at_ms
+
+
+class Authenticator:
+    """Supplies a valid session to every request and renews it when the engine refuses it."""
+
+    def __init__(self, http: HttpTransport, ctx: ProviderContext, profile: WebitelProfile) -> None:
+        self.http = http
+        self.ctx = ctx
+        self.profile = profile
+        self._session: Session | None = None
+        #: Logins done by this instance (for tests and benchmarks).
+        self.logins = 0
+
+    # -- the session ----------------------------------------------------------------------
+    def session(self) -> Session:
+        """The current session: in memory, else cached in the keyring, else a new login.
+
+        Only a cached session is checked against its expiry; one in memory is used until the
+        engine refuses it (then :meth:`request` logs in again).
+        """
+        if self._session is not None:
+            return self._session
+        if not self.profile.logs_in:
+            self._session = self._configured()
+            return self._session
+        cached = self._load()
+        self._session = cached if cached is not None else self.login()
+        return self._session
+
+    def _configured(self) -> Session:
+        key = self.ctx.resolve_secret("key")
+        token = self.ctx.resolve_secret("token")
+        register(key, token)
+        return Session(key=key, token=token, base_url=self.profile.base_url)
+
+    def login(self) -> Session:
+        """``POST /login`` with the profile's username and password; cache the session."""
+        username = self.profile.username
+        assert username is not None
+        password = self.ctx.resolve_secret("password")
+        register(password)
+        code = self.ctx.extra.get("totp_code")
+        params = {"code": str(code)} if code else None
+        # Without Content-Type: application/json the engine ignores the body (the transport
+        # always sends it). reference: webitel-email-settings.md §2 "Login errors"
+        resp = self.http.request("POST", "/login", params=params,
+                                 json_body={"username": username, "password": password},
+                                 ok=(200, 301, 401))
+        body = _json(resp)
+        if resp.status_code == 301:
+            # reference: webitel-email-settings.md §2 "root with TOTP on but no code → 301"
+            raise AuthError(
+                f"{PROVIDER}: {username!r} has two-factor login: the engine asks for a security code "
+                f"({error_text(body) or SECURITY_CODE}); pass the current code with --code NNNNNN",
+                status=301, provider=PROVIDER,
+            )
+        if resp.status_code == 401:
+            reason = error_text(body) or "refused"
+            hint = "the security code was wrong or expired" if "code" in reason.lower() else (
+                "check username and password")
+            raise AuthError(f"{PROVIDER}: login as {username!r} refused: {reason} (HTTP 401); {hint}",
+                            status=401, provider=PROVIDER)
+        expect(isinstance(body, dict), PROVIDER, "login answer is not a JSON object")
+        key, token, expires = body.get("key"), body.get("token"), body.get("expires")
+        expect(isinstance(key, str) and bool(key), PROVIDER, "login answer has no key")
+        expect(isinstance(token, str) and bool(token), PROVIDER, "login answer has no token")
+        register(key, token)
+        domain = body.get("domain")
+        session = Session(
+            key=key,
+            token=token,
+            expires=int(expires) if isinstance(expires, (int, float)) and not isinstance(expires, bool)
+            else None,
+            username=username,
+            domain=domain if isinstance(domain, str) and domain else None,
+            knows_domain=True,
+            base_url=self.profile.base_url,
+        )
+        self.logins += 1
+        self._save(session)
+        return session
+
+    def forget(self) -> None:
+        """Drop the session from memory and from the keyring."""
+        self._session = None
+        if self.profile.logs_in:
+            try:
+                self.ctx.secret_store().delete_blob(BLOB)
+            except SecretStoreError as e:
+                log.warning("%s: could not remove the cached session: %s", PROVIDER, e.message)
+
+    def logout(self) -> None:
+        """``POST /logout`` the cached or current session (if any), then forget it."""
+        session = self._session or (self._load() if self.profile.logs_in else None)
+        if session is None:
+            return
+        try:
+            self.http.request("POST", "/logout", headers=session.headers(), ok=(200, 401))
+        finally:
+            self.forget()
+
+    # -- keyring cache --------------------------------------------------------------------
+    def _load(self) -> Session | None:
+        try:
+            raw = self.ctx.secret_store().get_blob(BLOB)
+        except SecretStoreError as e:
+            log.warning("%s: cannot read the cached session (%s); logging in", PROVIDER, e.message)
+            return None
+        if raw is None:
+            return None
+        try:
+            data = json.loads(raw)
+            session = Session(**data)
+        except (ValueError, TypeError):
+            log.warning("%s: the cached session is unreadable; logging in again", PROVIDER)
+            return None
+        if not isinstance(session.key, str) or not isinstance(session.token, str):
+            return None
+        register(session.key, session.token)
+        if session.base_url != self.profile.base_url or session.username != self.profile.username:
+            return None  # the profile now points elsewhere
+        if not session.fresh(now_ms()):
+            return None
+        return session
+
+    def _save(self, session: Session) -> None:
+        try:
+            self.ctx.secret_store().put_blob(BLOB, json.dumps(asdict(session), separators=(",", ":")))
+        except SecretStoreError as e:
+            # Not fatal: the next run logs in again.
+            log.warning("%s: the session is not cached (%s)", PROVIDER, e.message)
+
+    # -- requests -------------------------------------------------------------------------
+    def request(self, method: str, path: str, **kw: Any) -> requests.Response:
+        """Send an authenticated request; on a refused session log in once and retry once."""
+        session = self.session()
+        try:
+            return self.http.request(method, path, headers=session.headers(), **kw)
+        except AuthError as first:
+            if not self.profile.logs_in:
+                raise AuthError(
+                    f"{PROVIDER}: the configured key and token were refused ({_reason(first)}); "
+                    "set a new pair, or configure username and password instead",
+                    status=first.status, provider=PROVIDER,
+                ) from None
+            log.info("%s: session refused (%s); logging in again", PROVIDER, _reason(first))
+            self.forget()
+            self._session = self.login()
+        try:
+            return self.http.request(method, path, headers=self._session.headers(), **kw)
+        except AuthError as second:
+            self.forget()
+            raise AuthError(
+                f"{PROVIDER}: the engine refused a fresh session too ({_reason(second)}); "
+                "check that the user may use this engine and that its clock is right",
+                status=second.status, provider=PROVIDER,
+            ) from None
+
+
+def _json(resp: requests.Response) -> Any:
+    try:
+        return parse_json(resp, PROVIDER)
+    except ProviderError:
+        if resp.status_code == 200:
+            raise
+        return None
+
+
+def _reason(e: SmtpCredsError) -> str:
+    """An error's message without the ``webitel: `` prefix, to nest it in another message."""
+    prefix = f"{PROVIDER}: "
+    return e.message[len(prefix):] if e.message.startswith(prefix) else e.message
