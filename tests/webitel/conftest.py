@@ -6,12 +6,12 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-
 import smtpcreds_webitel
-from smtpcreds.plugins import new_plugin_manager, reset_plugin_manager
-from smtpcreds.testing.support import provider_for
 from smtpcreds_webitel.emulator import ROOT_PASSWORD, WebitelEmulator
 from smtpcreds_webitel.provider import WebitelProvider
+
+from smtpcreds.plugins import new_plugin_manager, reset_plugin_manager
+from smtpcreds.testing.support import provider_for
 
 DOMAIN = "example.com"
 ADMIN = "admin@example.com"

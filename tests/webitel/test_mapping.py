@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 from pydantic import SecretStr
+from smtpcreds_webitel.mapping import coerce_options, merge, to_settings
 
 from smtpcreds.errors import ValidationError
 from smtpcreds.models import EmailSettings
-from smtpcreds_webitel.mapping import coerce_options, merge, to_settings
 
 
 def doc(**options: Any) -> dict[str, Any]:

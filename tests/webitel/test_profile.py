@@ -6,11 +6,11 @@ import importlib.metadata
 
 import pydantic
 import pytest
-
-from smtpcreds.errors import ConfigError
 from smtpcreds_webitel.emulator import WebitelEmulator
 from smtpcreds_webitel.profile import WebitelProfile
 from smtpcreds_webitel.provider import WebitelProvider
+
+from smtpcreds.errors import ConfigError
 
 BASE = "https://pbx.example.com/engine"
 

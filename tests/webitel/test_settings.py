@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 from pydantic import SecretStr
+from smtpcreds_webitel.emulator import WebitelEmulator
+from smtpcreds_webitel.provider import WebitelProvider
 
 from smtpcreds.errors import NotFound, ProviderError, ValidationError
 from smtpcreds.models import EmailSettings, SmtpLogin
-from smtpcreds_webitel.emulator import WebitelEmulator
-from smtpcreds_webitel.provider import WebitelProvider
 
 SETTINGS = "/api/v2/email/settings"
 Doc = Callable[..., dict[str, Any]]
@@ -39,7 +39,7 @@ def test_show_maps_the_stored_document(pbx: WebitelProvider, emulator: WebitelEm
 
 
 def test_show_without_stored_settings_is_not_found(pbx: WebitelProvider) -> None:
-    with pytest.raises(NotFound, match="no email settings stored for domain 'example.com'"):
+    with pytest.raises(NotFound, match=r"no email settings stored for domain 'example\.com'"):
         pbx.get_settings()
 
 
@@ -185,7 +185,7 @@ def test_a_domain_admin_acts_on_its_own_domain(make_provider: MakeProvider, emul
 def test_a_domain_admin_cannot_name_another_domain(make_provider: MakeProvider,
                                                    emulator: WebitelEmulator) -> None:
     admin = make_provider(username="admin@example.com", password="admin-emulator-password", domain=None)
-    with pytest.raises(ValidationError, match="silently use 'example.com' instead of 'other.example'"):
+    with pytest.raises(ValidationError, match=r"silently use 'example\.com' instead of 'other\.example'"):
         admin.set_settings(EmailSettings(port=587), "other.example")
     assert emulator.count(path="^/api/") == 0
 
@@ -203,6 +203,16 @@ def test_an_answer_for_another_domain_stops_the_set(make_provider: MakeProvider,
     emulator.seed_settings("example.com", stored_doc())
     headers = emulator.issue_session("admin@example.com")
     admin = make_provider(key=headers["X-Key"], token=headers["X-Access-Token"], domain="other.example")
-    with pytest.raises(ProviderError, match="answered for 'example.com'"):
+    with pytest.raises(ProviderError, match=r"answered for 'example\.com'"):
         admin.set_settings(EmailSettings(port=587))
     assert writes(emulator) == 0
+
+
+def test_a_set_is_resent_after_a_dropped_connection(pbx: WebitelProvider, emulator: WebitelEmulator,
+                                                    stored_doc: Doc) -> None:
+    # POST replaces the whole document, so sending it twice is harmless.
+    emulator.seed_settings("example.com", stored_doc())
+    emulator.faults.inject(method="POST", path=SETTINGS + "$", drop_after=True)
+    assert pbx.set_settings(EmailSettings(port=587)).changed
+    assert emulator.settings["example.com"]["options"]["port"] == 587
+    assert emulator.count("POST", SETTINGS + "$") == 2

@@ -1,0 +1,193 @@
+"""Signing in: login, the session cached in the keyring, renewal, two-factor login, key/token."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+import pytest
+from smtpcreds_webitel.emulator import ROOT_PASSWORD, WebitelEmulator
+from smtpcreds_webitel.provider import WebitelProvider
+
+from smtpcreds.errors import AuthError
+from smtpcreds.redact import redact
+from smtpcreds.testing.support import MemoryKeyring
+
+MakeProvider = Callable[..., WebitelProvider]
+SETTINGS = "/api/v2/email/settings"
+
+
+def cached_session(keyring: MemoryKeyring, profile: str = "pbx") -> dict[str, object] | None:
+    raw = keyring.entries(f"smtpcreds/{profile}").get("~session")
+    return None if raw is None else dict(json.loads(raw))
+
+
+def test_the_first_request_logs_in_with_username_and_password(pbx: WebitelProvider,
+                                                              emulator: WebitelEmulator) -> None:
+    pbx.delete_settings()
+    login = emulator.requests[0]
+    assert (login.method, login.path) == ("POST", "/login")
+    assert login.json() == {"username": "root", "password": ROOT_PASSWORD}
+    assert login.headers["content-type"] == "application/json"
+    api = emulator.requests[1]
+    assert api.headers["x-key"] and api.headers["x-access-token"]
+
+
+def test_the_session_is_cached_in_the_keyring_without_the_password(
+        pbx: WebitelProvider, memory_keyring: MemoryKeyring) -> None:
+    pbx.delete_settings()
+    cached = cached_session(memory_keyring)
+    assert cached is not None
+    assert {"key", "token", "expires"} <= cached.keys() and isinstance(cached["expires"], int)
+    assert ROOT_PASSWORD not in json.dumps(cached)
+
+
+def test_a_cached_session_avoids_a_login_on_a_second_provider(
+        make_provider: MakeProvider, emulator: WebitelEmulator) -> None:
+    make_provider().delete_settings()
+    make_provider().delete_settings()
+    assert emulator.login_count == 1 and emulator.count("POST", "^/login$") == 1
+
+
+def test_a_session_near_its_expiry_is_replaced_before_use(
+        make_provider: MakeProvider, emulator: WebitelEmulator) -> None:
+    emulator.token_lifetime = 30  # inside the one-minute safety margin
+    make_provider().delete_settings()
+    make_provider().delete_settings()
+    assert emulator.login_count == 2 and emulator.count("DELETE") == 2
+
+
+def test_a_cached_session_of_another_engine_is_not_used(
+        make_provider: MakeProvider, emulator: WebitelEmulator, memory_keyring: MemoryKeyring) -> None:
+    make_provider().delete_settings()
+    with WebitelEmulator() as other:
+        make_provider(base_url=other.base_url).delete_settings()
+        assert other.login_count == 1
+
+
+def test_an_expired_token_triggers_exactly_one_new_login(
+        make_provider: MakeProvider, emulator: WebitelEmulator) -> None:
+    make_provider().delete_settings()
+    emulator.expire_tokens()
+    assert make_provider().delete_settings() == 0
+    assert emulator.login_count == 2
+
+
+def test_an_old_engines_400_token_expired_also_renews_the_session(
+        make_provider: MakeProvider, emulator: WebitelEmulator) -> None:
+    emulator.legacy_token_errors = True
+    make_provider().delete_settings()
+    emulator.expire_tokens()
+    assert make_provider().delete_settings() == 0
+    assert emulator.login_count == 2
+
+
+def test_a_session_refused_again_after_a_new_login_is_an_auth_error(
+        make_provider: MakeProvider, emulator: WebitelEmulator, memory_keyring: MemoryKeyring) -> None:
+    emulator.token_lifetime = -1  # every token is born expired
+    with pytest.raises(AuthError, match="refused a fresh session too"):
+        make_provider().delete_settings()
+    assert emulator.login_count == 2 and emulator.count("DELETE") == 2
+    assert cached_session(memory_keyring) is None
+
+
+def test_a_renewed_session_replaces_the_cached_one(
+        make_provider: MakeProvider, emulator: WebitelEmulator, memory_keyring: MemoryKeyring) -> None:
+    make_provider().delete_settings()
+    before = cached_session(memory_keyring)
+    emulator.expire_tokens()
+    make_provider().delete_settings()
+    after = cached_session(memory_keyring)
+    assert before is not None and after is not None and before["key"] != after["key"]
+
+
+def test_a_wrong_password_is_an_auth_error_without_retries(make_provider: MakeProvider,
+                                                           emulator: WebitelEmulator) -> None:
+    provider = make_provider(password="wrong-fake-password")
+    with pytest.raises(AuthError, match="login as 'root' refused: secret incorrect") as info:
+        provider.get_settings()
+    assert info.value.status == 401
+    assert emulator.count("POST", "^/login$") == 1 and emulator.count(path="^/api/") == 0
+    assert "wrong-fake-password" not in str(info.value)
+
+
+def test_an_unknown_user_is_an_auth_error(make_provider: MakeProvider) -> None:
+    with pytest.raises(AuthError, match=r"login as 'nobody@example\.com' refused"):
+        make_provider(username="nobody@example.com").get_settings()
+
+
+def test_two_factor_root_without_a_code_asks_for_one(make_provider: MakeProvider,
+                                                     emulator: WebitelEmulator) -> None:
+    emulator.enable_totp("123456")
+    with pytest.raises(AuthError, match="--code NNNNNN") as info:
+        make_provider().get_settings()
+    assert info.value.status == 301
+    assert emulator.count(path="^/api/") == 0
+
+
+def test_two_factor_root_logs_in_with_the_code_from_the_context(
+        make_provider: MakeProvider, emulator: WebitelEmulator) -> None:
+    emulator.enable_totp("123456")
+    assert make_provider(totp_code="123456").delete_settings() == 0
+    assert emulator.requests[0].query == {"code": ["123456"]}
+
+
+def test_two_factor_root_with_a_wrong_code_is_told_so(make_provider: MakeProvider,
+                                                      emulator: WebitelEmulator) -> None:
+    emulator.enable_totp("123456")
+    with pytest.raises(AuthError, match=r"code incorrect.*security code was wrong"):
+        make_provider(totp_code="654321").get_settings()
+
+
+def test_a_two_factor_session_is_reused_without_a_code(make_provider: MakeProvider,
+                                                       emulator: WebitelEmulator) -> None:
+    emulator.enable_totp("123456")
+    make_provider(totp_code="123456").delete_settings()
+    assert make_provider().delete_settings() == 0
+    assert emulator.login_count == 1
+
+
+def test_a_configured_key_and_token_are_sent_without_a_login(make_provider: MakeProvider,
+                                                             emulator: WebitelEmulator) -> None:
+    headers = emulator.issue_session("root")
+    provider = make_provider(key=headers["X-Key"], token=headers["X-Access-Token"], domain="example.com")
+    assert provider.delete_settings() == 0
+    sent = emulator.requests[-1].headers
+    assert (sent["x-key"], sent["x-access-token"]) == (headers["X-Key"], headers["X-Access-Token"])
+    assert emulator.count("POST", "^/login$") == 0
+
+
+def test_a_refused_configured_pair_is_an_auth_error_without_a_login(
+        make_provider: MakeProvider, emulator: WebitelEmulator) -> None:
+    headers = emulator.issue_session("root")
+    provider = make_provider(key=headers["X-Key"], token=headers["X-Access-Token"], domain="example.com")
+    emulator.expire_tokens()
+    with pytest.raises(AuthError, match="configured key and token were refused"):
+        provider.delete_settings()
+    assert emulator.count("POST", "^/login$") == 0
+
+
+def test_session_secrets_are_redacted(pbx: WebitelProvider, memory_keyring: MemoryKeyring) -> None:
+    pbx.delete_settings()
+    cached = cached_session(memory_keyring)
+    assert cached is not None
+    text = f"key={cached['key']} token={cached['token']}"
+    assert redact(text) == "key=*** token=***"
+    assert str(cached["token"]) not in repr(pbx.auth.session())
+
+
+def test_logout_ends_the_session_and_forgets_it(pbx: WebitelProvider, emulator: WebitelEmulator,
+                                                memory_keyring: MemoryKeyring) -> None:
+    pbx.delete_settings()
+    pbx.logout()
+    assert emulator.keys == {} and cached_session(memory_keyring) is None
+    pbx.delete_settings()
+    assert emulator.login_count == 2
+
+
+def test_an_engine_behind_a_proxy_prefix_works(make_provider: MakeProvider) -> None:
+    with WebitelEmulator(root_path="/engine") as proxied:
+        provider = make_provider(base_url=proxied.base_url)
+        assert proxied.base_url.endswith("/engine")
+        assert provider.delete_settings() == 0
+        assert proxied.login_count == 1
