@@ -1,0 +1,125 @@
+"""The plugin system: lazy manager, entry points, hooks, blocking, misspelt hooks."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import click
+import pluggy
+import pytest
+
+from smtpcreds import hookspecs
+from smtpcreds.hookspecs import hookimpl
+from smtpcreds.plugins import Plugins, new_plugin_manager, reset_plugin_manager
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+
+
+@pytest.fixture
+def fresh_pm() -> Any:
+    """A manager with no entry points loaded, installed as the process-wide one for the test."""
+    pm = new_plugin_manager(load_entry_points=False)
+    reset_plugin_manager(pm)
+    yield pm
+    reset_plugin_manager()
+
+
+def test_builtin_providers_load_through_entry_points() -> None:
+    names = set(Plugins(new_plugin_manager()).providers)
+    assert {"mailersend", "smtp2go", "webitel", "envfile", "exec"} <= names
+
+
+def test_register_providers_hook_adds_a_provider(fresh_pm: pluggy.PluginManager) -> None:
+    from smtpcreds.interfaces import Provider
+
+    class Dummy(Provider):
+        name = "dummy"
+        capabilities = frozenset()
+
+    plugin = ModuleType("dummy_plugin")
+    plugin.smtpcreds_register_providers = hookimpl(lambda register: register(Dummy))  # type: ignore[attr-defined]
+    fresh_pm.register(plugin)
+    assert Plugins(fresh_pm).providers == {"dummy": Dummy}
+
+
+def test_register_commands_hook_adds_a_cli_group(fresh_pm: pluggy.PluginManager) -> None:
+    @click.group()
+    def extra() -> None:
+        """Extra."""
+
+    plugin = ModuleType("cmd_plugin")
+    plugin.smtpcreds_register_commands = hookimpl(lambda cli: cli.add_command(extra))  # type: ignore[attr-defined]
+    fresh_pm.register(plugin)
+    group = click.Group("root")
+    Plugins(fresh_pm).register_commands(group)
+    assert "extra" in group.commands
+
+
+def test_rotation_step_hook_receives_events_and_cannot_break_rotation(fresh_pm: pluggy.PluginManager) -> None:
+    from smtpcreds.rotation.events import RotationEvent
+
+    seen: list[RotationEvent] = []
+
+    class Observer:
+        @hookimpl
+        def smtpcreds_rotation_step(self, event: RotationEvent) -> None:
+            seen.append(event)
+
+    class Broken:
+        @hookimpl
+        def smtpcreds_rotation_step(self, event: RotationEvent) -> None:
+            raise RuntimeError("observer bug")
+
+    fresh_pm.register(Observer())
+    fresh_pm.register(Broken())
+    event = RotationEvent(rotation_id="r1", profile="p", provider="x", credential="c", strategy="in-place",
+                          step="plan", outcome="done")
+    Plugins(fresh_pm).rotation_step(event)
+    assert seen == [event]
+
+
+def test_a_misspelt_hook_is_rejected() -> None:
+    pm = new_plugin_manager(load_entry_points=False)
+
+    class Typo:
+        @hookimpl
+        def smtpcreds_register_provider(self, register: Any) -> None:  # missing "s"
+            pass
+
+    pm.register(Typo())
+    with pytest.raises(pluggy.PluginValidationError):
+        pm.check_pending()
+
+
+def test_disable_plugins_blocks_named_entry_points(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SMTPCREDS_DISABLE_PLUGINS", "exec, envfile")
+    names = set(Plugins(new_plugin_manager()).providers)
+    assert "exec" not in names and "envfile" not in names and "smtp2go" in names
+
+
+def test_manager_is_built_lazily_and_once() -> None:
+    from smtpcreds import plugins as plugins_mod
+
+    reset_plugin_manager()
+    assert plugins_mod._pm is None
+    first = plugins_mod.get_plugin_manager()
+    assert plugins_mod.get_plugin_manager() is first
+    reset_plugin_manager()
+
+
+def test_core_never_imports_a_plugin() -> None:
+    core = Path(hookspecs.__file__).parent
+    for path in core.rglob("*.py"):
+        text = path.read_text()
+        assert not re.search(r"^\s*(from|import) smtpcreds_\w+", text, re.M), path
+
+
+def test_every_hook_is_documented_in_the_plugin_guide() -> None:
+    guide = (DOCS / "plugins.md").read_text()
+    hooks = [name for name in dir(hookspecs) if name.startswith("smtpcreds_")]
+    assert hooks
+    for name in hooks:
+        assert f"`{name}" in guide, f"{name} is not documented in docs/plugins.md"
