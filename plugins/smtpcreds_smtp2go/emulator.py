@@ -168,8 +168,9 @@ class Smtp2goEmulator(EmulatorServer):
         if username in self.users:  # SMTP logins are global, so usernames are unique service-wide
             raise fail(400, f"The username {username} is already in use", "USERNAME_ALREADY_EXISTS",
                        "username")
-        user = {**DEFAULTS, "username": username, "subaccount": body.get("subaccount_id"),
-                "email_password": body.get("email_password") or generate()}
+        # reference: "Settings fields" email_password: blank or omitted on add = generated
+        body["email_password"] = body.get("email_password") or generate()
+        user = {**DEFAULTS, "username": username, "subaccount": body.get("subaccount_id")}
         self._apply(user, body)
         self.users[username] = user
         self._sync_login(user)

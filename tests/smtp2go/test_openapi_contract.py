@@ -1,0 +1,229 @@
+"""Contract: what our client sends and what our emulator answers validate against SMTP2GO's
+own OpenAPI 3.1 document (reference: smtp2go-openapi.yml, harvested from the provider).
+
+Every request the emulator received (``server.requests``) is validated against its
+operation's request schema, and every answer (``server.exchanges``) against the response
+schema, with openapi-core. The document is used as published except for these adjustments,
+each for a stated reason (reference: smtp2go-smtp-users.md "PATCH edit returns a bare list",
+"Errors"):
+
+1. The PATCH 200 item schema nests ``request_id``/``data`` inside every list item (both
+   required), while the operation's own example, and SMTP2GO's docs, show the user fields
+   directly in the item. We follow the example: the item schema becomes the inner ``data``
+   schema. ``test_patch_item_schema_rejects_its_own_example`` shows the bug.
+2. ``nullable: true`` is an OpenAPI 3.0 keyword that 3.1 ignores, yet the same document's
+   examples give ``null`` for those fields (``custom_ratelimit_value``, ``audit_email``). It is
+   translated to the 3.1 form (``type: [T, "null"]``).
+3. Only 200 and 400 are documented; the docs say every error uses the same envelope, so any
+   other status (401, 404, 429, 5xx) is held to the 400 schema (``default`` response).
+4. Stricter, not looser: request bodies get ``additionalProperties: false``, so the client
+   may send only the fields its operation documents (e.g. no ``feedback_domain`` on PATCH).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from openapi_core import OpenAPI
+from openapi_core.testing import MockRequest, MockResponse
+from openapi_schema_validator import OAS31Validator
+from pydantic import SecretStr
+
+from smtpcreds.errors import SmtpCredsError
+from smtpcreds_smtp2go.emulator import API_KEY, Smtp2goEmulator
+from smtpcreds_smtp2go.provider import Smtp2goProvider
+
+from .conftest import STRONG, make_provider
+
+SPEC_FILE = Path(os.environ.get(
+    "SMTPCREDS_SMTP2GO_OPENAPI",
+    Path(__file__).resolve().parents[3] / "shared" / "reference" / "smtp2go-openapi.yml",
+))
+OPERATIONS = {("POST", "/users/smtp/add"), ("POST", "/users/smtp/edit"), ("PATCH", "/users/smtp/edit"),
+              ("POST", "/users/smtp/view"), ("POST", "/users/smtp/remove")}
+HOST = "https://api.smtp2go.com"  # the spec's first server, https://api.smtp2go.com/v3
+
+pytestmark = pytest.mark.skipif(not SPEC_FILE.is_file(),
+                                reason=f"SMTP2GO OpenAPI document not found at {SPEC_FILE} "
+                                "(set SMTPCREDS_SMTP2GO_OPENAPI)")
+
+
+def _published() -> dict[str, Any]:
+    spec: dict[str, Any] = yaml.safe_load(SPEC_FILE.read_text(encoding="utf-8"))
+    return spec
+
+
+def _nullable_to_31(node: Any) -> None:
+    """Adjustment 2: ``nullable: true`` (3.0) -> ``type: [T, "null"]`` (3.1)."""
+    if isinstance(node, dict):
+        if node.pop("nullable", False) is True and isinstance(node.get("type"), str):
+            node["type"] = [node["type"], "null"]
+        for value in node.values():
+            _nullable_to_31(value)
+    elif isinstance(node, list):
+        for value in node:
+            _nullable_to_31(value)
+
+
+def _op(spec: dict[str, Any], method: str, path: str) -> dict[str, Any]:
+    op: dict[str, Any] = spec["paths"][path][method.lower()]
+    return op
+
+
+def adjusted(spec: dict[str, Any]) -> dict[str, Any]:
+    spec = copy.deepcopy(spec)
+    patch_200 = _op(spec, "PATCH", "/users/smtp/edit")["responses"]["200"]["content"]["application/json"]
+    items = patch_200["schema"]["properties"]["data"]["items"]
+    patch_200["schema"]["properties"]["data"]["items"] = items["properties"]["data"]  # 1.
+    for method, path in OPERATIONS:
+        op = _op(spec, method, path)
+        op["responses"]["default"] = op["responses"]["400"]  # 3.
+        op["requestBody"]["content"]["application/json"]["schema"]["additionalProperties"] = False  # 4.
+    _nullable_to_31(spec)  # 2.
+    return spec
+
+
+@pytest.fixture(scope="module")
+def published() -> dict[str, Any]:
+    return _published()
+
+
+@pytest.fixture(scope="module")
+def openapi(published: dict[str, Any]) -> OpenAPI:
+    return OpenAPI.from_dict(adjusted(published))
+
+
+def _response_schema(spec: dict[str, Any], method: str, path: str, status: str) -> dict[str, Any]:
+    schema: dict[str, Any] = _op(spec, method, path)["responses"][status]["content"]["application/json"]["schema"]
+    return schema
+
+
+def _example(spec: dict[str, Any], method: str, path: str, status: str) -> Any:
+    media = _op(spec, method, path)["responses"][status]["content"]["application/json"]
+    return media["examples"]["Result"]["value"]
+
+
+# -- the adjustments are needed, and enough for the provider's own examples -----------------
+def test_patch_item_schema_rejects_its_own_example(published: dict[str, Any]) -> None:
+    schema = _response_schema(published, "PATCH", "/users/smtp/edit", "200")
+    example = _example(published, "PATCH", "/users/smtp/edit", "200")
+    assert not OAS31Validator(schema).is_valid(example)
+
+
+def test_nullable_fields_reject_the_documents_own_null_examples_without_adjustment(
+        published: dict[str, Any]) -> None:
+    schema = _response_schema(published, "POST", "/users/smtp/add", "200")
+    assert not OAS31Validator(schema).is_valid(_example(published, "POST", "/users/smtp/add", "200"))
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(OPERATIONS))
+@pytest.mark.parametrize("status", ["200", "400"])
+def test_every_example_validates_against_the_adjusted_schema(published: dict[str, Any], method: str,
+                                                             path: str, status: str) -> None:
+    spec = adjusted(published)
+    schema = _response_schema(spec, method, path, status)
+    OAS31Validator(schema).validate(_example(published, method, path, status))
+
+
+# -- what our client sends and our emulator answers ------------------------------------------
+def _exercise(p: Smtp2goProvider, emu: Smtp2goEmulator) -> None:
+    """Every operation, every setting, and the error answers."""
+    emu.add_subaccount("sub-1")
+    p.create_credential("every-setting", password=SecretStr(STRONG), options={
+        "description": "billing", "custom_ratelimit": True, "custom_ratelimit_value": 500,
+        "custom_ratelimit_period": "4 months 5:00:00", "ip_pool": 1234, "feedback_enabled": True,
+        "feedback_html": "<a href='%%UNSUBSCRIBE%%'>x</a>", "feedback_text": "%%UNSUBSCRIBE%% %%EMAIL%%",
+        "feedback_domain": "default", "open_tracking_enabled": True, "click_tracking_enabled": True,
+        "archive_enabled": True, "audit_email": "audit@example.com", "bounce_notifications": "drop",
+        "status": "sandbox",
+    })
+    p.create_credential("generated-pw")
+    p.create_credential("in-subaccount", "sub-1", password=SecretStr(STRONG))
+    list(p.list_credentials())
+    list(p.list_credentials("sub-1"))
+    p.get_credential("every-setting")
+    for options in [
+        {"description": "changed"}, {"custom_ratelimit": True, "custom_ratelimit_value": 9,
+                                     "custom_ratelimit_period": "1 week,12:00:00"},
+        {"custom_ratelimit": False}, {"ip_pool": 7}, {"feedback_enabled": False},
+        {"feedback_html": "<p>%%EMAIL%%</p>"}, {"feedback_text": "t"}, {"open_tracking_enabled": False},
+        {"click_tracking_enabled": False}, {"archive_enabled": False},
+        {"audit_email": "other@example.com"}, {"bounce_notifications": "bounces@example.com"},
+        {"status": "blocked"}, {"email_password": "Option-Fake-Passw0rd-1"},
+    ]:
+        p.update_credential("every-setting", options=options)
+    p.update_credential("every-setting", enabled=True)
+    p.update_credential("in-subaccount", "sub-1", options={"subaccount_id": "sub-1", "status": "allowed"})
+    p.update_credential("every-setting", options={"replace_all": True, "feedback_domain": "default",
+                                                  "description": "full", "bounce_notifications": "from"})
+    p.set_password("generated-pw", SecretStr("Set-Fake-Passw0rd-22"))
+    p.delete_credential("generated-pw")
+    p.delete_credential("in-subaccount", "sub-1")
+    for failing in (lambda: p.delete_credential("no-such-user"),
+                    lambda: p.create_credential("every-setting", password=SecretStr(STRONG))):
+        with pytest.raises(SmtpCredsError):
+            failing()
+    denied = make_provider(emu, api_key=emu.add_api_key("api-NOPERMS00000000000000000000000", []))
+    with pytest.raises(SmtpCredsError):
+        list(denied.list_credentials())
+    with pytest.raises(SmtpCredsError):
+        list(make_provider(emu, api_key="api-WRONG00000000000000000000000000").list_credentials())
+    emu.rate_limit_per_minute = 1
+    with pytest.raises(SmtpCredsError):
+        p.create_credential("rate-limited", password=SecretStr(STRONG))
+        p.create_credential("rate-limited-2", password=SecretStr(STRONG))
+
+
+@pytest.fixture(scope="module")
+def exercised() -> Iterator[Smtp2goEmulator]:
+    emu = Smtp2goEmulator()
+    with emu:
+        p = make_provider(emu)
+        _exercise(p, emu)
+        p.close()
+        yield emu
+
+
+def _request(method: str, path: str, headers: dict[str, str], body: bytes) -> MockRequest:
+    return MockRequest(HOST, method.lower(), "/v3" + path, headers=headers, data=body,
+                       content_type=headers.get("content-type", "application/json"))
+
+
+def test_exercise_covers_every_operation_and_error_status(exercised: Smtp2goEmulator) -> None:
+    assert {(r.method, r.path) for r in exercised.requests} == OPERATIONS
+    assert {x.status for x in exercised.exchanges} >= {200, 400, 401, 404, 429}
+
+
+def test_every_request_we_send_matches_the_operations_request_schema(exercised: Smtp2goEmulator,
+                                                                     openapi: OpenAPI) -> None:
+    assert exercised.requests
+    for r in exercised.requests:
+        openapi.validate_request(_request(r.method, r.path, r.headers, r.body))
+
+def test_every_emulator_answer_matches_the_operations_response_schema(exercised: Smtp2goEmulator,
+                                                                      openapi: OpenAPI) -> None:
+    assert exercised.exchanges
+    for x in exercised.exchanges:
+        request = _request(x.method, x.path, {"x-smtp2go-api-key": API_KEY,
+                                              "content-type": "application/json"}, x.request_body)
+        response = MockResponse(x.body, status_code=x.status, headers=x.headers,
+                                content_type=x.headers.get("Content-Type", ""))
+        try:
+            openapi.validate_response(request, response)
+        except Exception as e:  # name the exchange that failed
+            raise AssertionError(f"{x.method} {x.path} -> {x.status}: {json.loads(x.body)}: {e}") from e
+
+
+def test_the_tightened_schema_catches_an_undocumented_field(openapi: OpenAPI) -> None:
+    body = json.dumps({"username": "someone", "feedback_domain": "default"}).encode()
+    with pytest.raises(Exception, match="(?i)invalid|additional"):
+        openapi.validate_request(_request("PATCH", "/users/smtp/edit",
+                                          {"x-smtp2go-api-key": API_KEY, "content-type": "application/json"},
+                                          body))
