@@ -8,10 +8,11 @@ setting ``domain``, the caller's own domain overriding ``?domain=``, and a test 
 really sends a message with :mod:`smtplib` through the SMTP server named in the stored
 settings, so a wrong stored password fails for real (500, ``code: EAUTH``).
 
-Start it with a root login; add domain users with :meth:`WebitelEmulator.add_user`::
+It starts with ``root`` (:data:`ROOT_PASSWORD`) and a domain admin ``admin@example.com``
+(:data:`ADMIN_PASSWORD`, domain ``example.com``); add more with :meth:`WebitelEmulator.add_user`::
 
     emu = WebitelEmulator().start()
-    emu.add_user("admin@example.com", "admin-emulator-secret", domain="example.com")
+    emu.add_user("100@other.example", "fake-user-password", domain="other.example", role="user")
 """
 
 from __future__ import annotations
@@ -41,6 +42,10 @@ ROLE_NUMBERS: dict[str, int] = {"root": 2, "admin": 1, "user": 0}
 ROOT_USERNAME = "root"
 #: An obviously fake root password accepted by the emulator.
 ROOT_PASSWORD = "webitel-emulator-root-password"
+#: The domain admin every emulator starts with, used by :meth:`WebitelEmulator.client_profile`.
+DEFAULT_DOMAIN = "example.com"
+ADMIN_USERNAME = "admin@example.com"
+ADMIN_PASSWORD = "webitel-emulator-admin-password"
 #: reference: §2 "application.auth.expiresDays days (100 in shipped config)"
 DEFAULT_LIFETIME = 100 * 24 * 3600.0
 #: Text the switch console answers for an unknown user (the engine passes it through, §2).
@@ -114,6 +119,12 @@ class WebitelEmulator(EmulatorServer):
         self._clock_shift_ms = 0
         self._local = threading.local()
         self.add_user(ROOT_USERNAME, ROOT_PASSWORD, role="root")
+        self.add_user(ADMIN_USERNAME, ADMIN_PASSWORD, domain=DEFAULT_DOMAIN, role="admin")
+
+    def client_profile(self) -> dict[str, Any]:
+        """Profile fields for the default domain admin (who logs in with POST /login)."""
+        return {"provider": "webitel", "base_url": self.base_url, "username": ADMIN_USERNAME,
+                "password": ADMIN_PASSWORD, "domain": DEFAULT_DOMAIN}
 
     # -- helpers for tests and demos ------------------------------------------------------
     def add_user(self, username: str, password: str, domain: str | None = None, role: Role = "admin") -> User:

@@ -145,6 +145,9 @@ def check_changes(changes: EmailSettings) -> None:
 def coerce_options(options: Mapping[str, Any] | None) -> dict[str, Any]:
     """Check raw option paths and turn command-line strings into JSON types.
 
+    Keys are paths below ``options`` (``tls.rejectUnauthorized``); the ``options.`` prefix
+    used in :attr:`EmailSettings.extra` may be included.
+
     ``"true"``/``"false"`` become booleans, an integer literal a number, ``"null"`` (or None)
     removes the key. Known typed options must have their type: ``port`` a number in
     1..65535, ``secure`` and ``tls.rejectUnauthorized`` booleans.
@@ -153,6 +156,8 @@ def coerce_options(options: Mapping[str, Any] | None) -> dict[str, Any]:
     fields: dict[str, list[str]] = {}
     for raw_key, raw in (options or {}).items():
         key = str(raw_key).strip()
+        if key.startswith("options."):
+            key = key[len("options."):]  # the path as shown in ``extra`` is accepted too
         if not key or any(not part for part in key.split(".")):
             fields[f"options.{key}"] = ["must be a dotted path like tls.rejectUnauthorized"]
             continue

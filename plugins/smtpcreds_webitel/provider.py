@@ -133,7 +133,7 @@ class WebitelProvider(Provider):
     ) -> SetResult:
         mapping.check_changes(changes)
         raw = mapping.coerce_options(options)
-        domain = self._domain(scope)
+        domain = self._domain(scope if scope is not None else changes.scope)
         try:
             current: dict[str, Any] | None = self._get_doc(domain)
         except NotFound:

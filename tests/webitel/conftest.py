@@ -14,8 +14,6 @@ from smtpcreds.plugins import new_plugin_manager, reset_plugin_manager
 from smtpcreds.testing.support import provider_for
 
 DOMAIN = "example.com"
-ADMIN = "admin@example.com"
-ADMIN_PASSWORD = "admin-emulator-password"
 
 MakeProvider = Callable[..., WebitelProvider]
 
@@ -33,7 +31,7 @@ def webitel_plugin_only() -> Iterator[None]:
 @pytest.fixture
 def emulator() -> Iterator[WebitelEmulator]:
     emu = WebitelEmulator()
-    emu.add_user(ADMIN, ADMIN_PASSWORD, domain=DOMAIN)
+    emu.add_user("admin@example.com", "admin-emulator-password", domain=DOMAIN)  # a known password
     with emu:
         yield emu
 

@@ -81,6 +81,10 @@ def test_command_line_strings_become_json_types() -> None:
                                                "debug": True, "name": "pbx"}
 
 
+def test_option_keys_may_carry_the_options_prefix_shown_in_extra() -> None:
+    assert coerce_options({"options.debug": "true"}) == {"debug": True}
+
+
 def test_dotted_options_merge_into_nested_objects() -> None:
     stored = doc(tls={"rejectUnauthorized": True, "ciphers": "HIGH"})
     new = merge(stored, EmailSettings(), coerce_options({"tls.rejectUnauthorized": "false"}))

@@ -81,3 +81,13 @@ def test_plugin_registers_the_provider_through_its_entry_point() -> None:
     ep.load().smtpcreds_register_providers(register=registered.append)
     assert registered == [WebitelProvider]
     assert WebitelProvider.emulator == "smtpcreds_webitel.emulator:WebitelEmulator"
+
+
+def test_the_emulators_client_profile_is_a_valid_working_profile() -> None:
+    from smtpcreds.testing.support import provider_for
+
+    with WebitelEmulator() as emu:
+        profile = WebitelProfile.model_validate(emu.client_profile())
+        provider = provider_for(profile)
+        assert provider.delete_settings() == 0
+        assert profile.domain == "example.com" and emu.login_count == 1

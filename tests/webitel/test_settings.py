@@ -174,6 +174,16 @@ def test_a_stored_provider_other_than_smtp_is_kept_with_a_warning(
 
 
 # -- domain rules ---------------------------------------------------------------------------
+def test_settings_read_from_one_domain_are_written_back_to_it(
+        pbx: WebitelProvider, emulator: WebitelEmulator, stored_doc: Doc) -> None:
+    emulator.seed_settings("other.example", stored_doc())
+    settings = pbx.get_settings("other.example")
+    settings.port = 587
+    pbx.set_settings(settings)
+    assert emulator.settings["other.example"]["options"]["port"] == 587
+    assert "example.com" not in emulator.settings
+
+
 def test_a_domain_admin_acts_on_its_own_domain(make_provider: MakeProvider, emulator: WebitelEmulator,
                                                stored_doc: Doc) -> None:
     emulator.seed_settings("example.com", stored_doc())
