@@ -141,7 +141,7 @@ class Rotator:
             self.consumer(name)  # fail on an unknown consumer profile before any change
         unretired = self.journals.unretired_for(conn.profile_name, ref)
         if unretired is not None:
-            self._retire(unretired)
+            self.retire(unretired)
         cred = conn.credentials.get(ref, scope)
         scope = scope if scope is not None else cred.scope
         known: set[str] = set()
