@@ -6,11 +6,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from smtpcreds_smtp2go.emulator import API_KEY, Smtp2goEmulator
+from smtpcreds_smtp2go.provider import Smtp2goProvider
 
 from smtpcreds.emulator.smtp import SmtpServer
 from smtpcreds.testing.support import provider_for
-from smtpcreds_smtp2go.emulator import API_KEY, Smtp2goEmulator
-from smtpcreds_smtp2go.provider import Smtp2goProvider
 
 USER = "billing-app"
 #: An obviously fake password with plenty of entropy (24 chars, all classes).

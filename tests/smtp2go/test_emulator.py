@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 import requests
+from smtpcreds_smtp2go.emulator import API_KEY, Smtp2goEmulator
 
 from smtpcreds.emulator.smtp import SmtpServer
 from smtpcreds.passwords import entropy_bits
-from smtpcreds_smtp2go.emulator import API_KEY, Smtp2goEmulator
 
 from .conftest import STRONG, USER
 
@@ -51,7 +51,8 @@ def test_add_refuses_a_duplicate_username(seeded: Smtp2goEmulator) -> None:
 
 def test_edit_of_an_unknown_username_is_404(emulator: Smtp2goEmulator) -> None:
     resp = call(emulator, "PATCH", "/users/smtp/edit", {"username": "no-such-user", "status": "blocked"})
-    assert (resp.status_code, resp.json()["data"]["error_code"]) == (404, "E_ApiResponseCodes.SMTP_USER_NOT_FOUND")
+    assert resp.status_code == 404
+    assert resp.json()["data"]["error_code"] == "E_ApiResponseCodes.SMTP_USER_NOT_FOUND"
 
 
 def test_patch_returns_a_bare_list_and_keeps_what_it_is_not_given(emulator: Smtp2goEmulator) -> None:
@@ -65,8 +66,8 @@ def test_patch_returns_a_bare_list_and_keeps_what_it_is_not_given(emulator: Smtp
 
 def test_post_edit_resets_what_it_is_not_given(emulator: Smtp2goEmulator) -> None:
     emulator.add_user(USER, STRONG, description="billing", archive_enabled=True, status="sandbox")
-    [user] = call(emulator, "POST", "/users/smtp/edit", {"username": USER, "open_tracking_enabled": True}).json()[
-        "data"]["results"]
+    reply = call(emulator, "POST", "/users/smtp/edit", {"username": USER, "open_tracking_enabled": True})
+    [user] = reply.json()["data"]["results"]
     assert (user["description"], user["archive_enabled"], user["open_tracking_enabled"]) == ("", False, True)
     assert (user["status"], user["email_password"]) == ("sandbox", STRONG)  # kept (unconfirmed choice)
 
@@ -83,8 +84,8 @@ def test_rate_limit_is_stored_only_with_custom_ratelimit(emulator: Smtp2goEmulat
     call(emulator, "PATCH", "/users/smtp/edit",
          {"username": USER, "custom_ratelimit": True, "custom_ratelimit_value": 5,
           "custom_ratelimit_period": "1 day"})
-    assert (emulator.user(USER)["custom_ratelimit_value"], emulator.user(USER)["custom_ratelimit_period"]) == (
-        5, "1 day")
+    user = emulator.user(USER)
+    assert (user["custom_ratelimit_value"], user["custom_ratelimit_period"]) == (5, "1 day")
 
 
 def test_view_lists_users_and_the_account_defaults(seeded: Smtp2goEmulator) -> None:
@@ -94,7 +95,8 @@ def test_view_lists_users_and_the_account_defaults(seeded: Smtp2goEmulator) -> N
 
 
 def test_view_of_an_unknown_username_is_an_empty_list(emulator: Smtp2goEmulator) -> None:
-    assert call(emulator, "POST", "/users/smtp/view", {"username": "nobody-here"}).json()["data"]["results"] == []
+    reply = call(emulator, "POST", "/users/smtp/view", {"username": "nobody-here"})
+    assert reply.json()["data"]["results"] == []
 
 
 def test_remove_returns_the_removed_user(seeded: Smtp2goEmulator) -> None:
@@ -133,7 +135,8 @@ def test_rate_limit_answers_429_without_rate_limit_headers(emulator: Smtp2goEmul
 
 
 def test_unknown_fields_are_refused(emulator: Smtp2goEmulator) -> None:
-    assert call(emulator, "POST", "/users/smtp/add", {"username": USER, "sending_allowed": True}).status_code == 400
+    reply = call(emulator, "POST", "/users/smtp/add", {"username": USER, "sending_allowed": True})
+    assert reply.status_code == 400
 
 
 def test_unknown_subaccount_is_refused(emulator: Smtp2goEmulator) -> None:

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import pytest
 from pydantic import SecretStr
-
-from smtpcreds.errors import AuthError, NotFound, ProviderError, RateLimited, ValidationError
-from smtpcreds.testing.support import provider_for
 from smtpcreds_smtp2go.emulator import Smtp2goEmulator
 from smtpcreds_smtp2go.provider import Smtp2goProvider
 
+from smtpcreds.errors import AuthError, NotFound, ProviderError, RateLimited, ValidationError
+from smtpcreds.testing.support import provider_for
+
 from .conftest import STRONG, USER
 
-PERMISSION_BODY = {"request_id": "22e5acba-43bf-11e6-ae42-408d5cce2644",
-                   "data": {"error": "You do not have permission to access this API endpoint",
-                            "error_code": "E_ApiResponseCodes.ENDPOINT_PERMISSION_DENIED"}}
+PERMISSION_ERROR = {"error": "You do not have permission to access this API endpoint",
+                    "error_code": "E_ApiResponseCodes.ENDPOINT_PERMISSION_DENIED"}
 
 
 def provider_with_key(emu: Smtp2goEmulator, key: str) -> Smtp2goProvider:
@@ -42,7 +41,8 @@ def test_key_without_the_endpoint_permission_names_it(emulator: Smtp2goEmulator)
     assert "lacks the permission for POST /users/smtp/add" in exc.value.message
 
 
-def test_403_is_an_auth_error_naming_the_endpoint(provider: Smtp2goProvider, emulator: Smtp2goEmulator) -> None:
+def test_403_is_an_auth_error_naming_the_endpoint(provider: Smtp2goProvider,
+                                                  emulator: Smtp2goEmulator) -> None:
     emulator.faults.inject(status=403, path="/users/smtp/remove")
     with pytest.raises(AuthError, match="POST /users/smtp/remove") as exc:
         provider.delete_credential(USER)
@@ -52,12 +52,13 @@ def test_403_is_an_auth_error_naming_the_endpoint(provider: Smtp2goProvider, emu
 def test_permission_denied_error_at_the_top_level_is_understood(provider: Smtp2goProvider,
                                                                 emulator: Smtp2goEmulator) -> None:
     # reference: smtp2go-smtp-users.md "Errors": docs/response-codes puts error/error_code on top
-    emulator.faults.inject(status=400, body=dict(PERMISSION_BODY["data"]))
+    emulator.faults.inject(status=400, body=dict(PERMISSION_ERROR))
     with pytest.raises(AuthError, match="lacks the permission"):
         list(provider.list_credentials())
 
 
-def test_429_on_view_is_retried_then_rate_limited(provider: Smtp2goProvider, emulator: Smtp2goEmulator) -> None:
+def test_429_on_view_is_retried_then_rate_limited(provider: Smtp2goProvider,
+                                                  emulator: Smtp2goEmulator) -> None:
     emulator.faults.inject(status=429, times=None)
     with pytest.raises(RateLimited) as exc:
         list(provider.list_credentials())
@@ -65,7 +66,8 @@ def test_429_on_view_is_retried_then_rate_limited(provider: Smtp2goProvider, emu
     assert exc.value.retry_after == 60  # documented IP time-out of at least a minute
 
 
-def test_429_on_view_then_success_returns_the_users(provider: Smtp2goProvider, seeded: Smtp2goEmulator) -> None:
+def test_429_on_view_then_success_returns_the_users(provider: Smtp2goProvider,
+                                                    seeded: Smtp2goEmulator) -> None:
     seeded.faults.inject(status=429, times=1)
     assert [c.id for c in provider.list_credentials()] == [USER]
     assert seeded.count() == 2
@@ -109,7 +111,8 @@ def test_html_502_is_a_provider_error_with_the_status(provider: Smtp2goProvider,
     assert exc.value.status == 502
 
 
-def test_server_side_validation_error_names_the_field(provider: Smtp2goProvider, emulator: Smtp2goEmulator) -> None:
+def test_server_side_validation_error_names_the_field(provider: Smtp2goProvider,
+                                                      emulator: Smtp2goEmulator) -> None:
     emulator.faults.inject(status=400, body={"request_id": "r", "data": {
         "error": "An error occurred processing the json data",
         "error_code": "E_ApiResponseCodes.NON_VALIDATING_IN_PAYLOAD",

@@ -35,10 +35,10 @@ from openapi_core import OpenAPI
 from openapi_core.testing import MockRequest, MockResponse
 from openapi_schema_validator import OAS31Validator
 from pydantic import SecretStr
-
-from smtpcreds.errors import SmtpCredsError
 from smtpcreds_smtp2go.emulator import API_KEY, Smtp2goEmulator
 from smtpcreds_smtp2go.provider import Smtp2goProvider
+
+from smtpcreds.errors import SmtpCredsError
 
 from .conftest import STRONG, make_provider
 
@@ -101,7 +101,8 @@ def openapi(published: dict[str, Any]) -> OpenAPI:
 
 
 def _response_schema(spec: dict[str, Any], method: str, path: str, status: str) -> dict[str, Any]:
-    schema: dict[str, Any] = _op(spec, method, path)["responses"][status]["content"]["application/json"]["schema"]
+    media = _op(spec, method, path)["responses"][status]["content"]["application/json"]
+    schema: dict[str, Any] = media["schema"]
     return schema
 
 
@@ -149,7 +150,7 @@ def _exercise(p: Smtp2goProvider, emu: Smtp2goEmulator) -> None:
     list(p.list_credentials())
     list(p.list_credentials("sub-1"))
     p.get_credential("every-setting")
-    for options in [
+    changes: list[dict[str, Any]] = [
         {"description": "changed"}, {"custom_ratelimit": True, "custom_ratelimit_value": 9,
                                      "custom_ratelimit_period": "1 week,12:00:00"},
         {"custom_ratelimit": False}, {"ip_pool": 7}, {"feedback_enabled": False},
@@ -157,7 +158,8 @@ def _exercise(p: Smtp2goProvider, emu: Smtp2goEmulator) -> None:
         {"click_tracking_enabled": False}, {"archive_enabled": False},
         {"audit_email": "other@example.com"}, {"bounce_notifications": "bounces@example.com"},
         {"status": "blocked"}, {"email_password": "Option-Fake-Passw0rd-1"},
-    ]:
+    ]
+    for options in changes:
         p.update_credential("every-setting", options=options)
     p.update_credential("every-setting", enabled=True)
     p.update_credential("in-subaccount", "sub-1", options={"subaccount_id": "sub-1", "status": "allowed"})
@@ -223,7 +225,7 @@ def test_every_emulator_answer_matches_the_operations_response_schema(exercised:
 
 def test_the_tightened_schema_catches_an_undocumented_field(openapi: OpenAPI) -> None:
     body = json.dumps({"username": "someone", "feedback_domain": "default"}).encode()
-    with pytest.raises(Exception, match="(?i)invalid|additional"):
+    with pytest.raises(Exception, match=r"(?i)invalid|additional"):
         openapi.validate_request(_request("PATCH", "/users/smtp/edit",
                                           {"x-smtp2go-api-key": API_KEY, "content-type": "application/json"},
                                           body))

@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 from pydantic import SecretStr
-
-from smtpcreds.errors import ValidationError
 from smtpcreds_smtp2go.emulator import Smtp2goEmulator
 from smtpcreds_smtp2go.options import PERIOD_HELP, Smtp2goOptions, check_period
 from smtpcreds_smtp2go.provider import Smtp2goProvider
+
+from smtpcreds.errors import ValidationError
 
 from .conftest import STRONG, USER, make_provider, sent
 
@@ -189,7 +189,8 @@ def test_replace_all_is_refused_on_create(provider: Smtp2goProvider, emulator: S
     assert emulator.count() == 0
 
 
-def test_password_given_twice_on_create_is_refused(provider: Smtp2goProvider, emulator: Smtp2goEmulator) -> None:
+def test_password_given_twice_on_create_is_refused(provider: Smtp2goProvider,
+                                                   emulator: Smtp2goEmulator) -> None:
     with pytest.raises(ValidationError, match="once"):
         provider.create_credential(USER, password=SecretStr(STRONG), options={"email_password": STRONG})
     assert emulator.count() == 0

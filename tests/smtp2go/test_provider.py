@@ -6,14 +6,14 @@ import logging
 
 import pytest
 from pydantic import SecretStr
+from smtpcreds_smtp2go.emulator import Smtp2goEmulator
+from smtpcreds_smtp2go.provider import Smtp2goProvider
 
 from smtpcreds import redact
-from smtpcreds.capabilities import Capability, METHODS
+from smtpcreds.capabilities import METHODS, Capability
 from smtpcreds.errors import NotFound, ValidationError
 from smtpcreds.interfaces import implemented
 from smtpcreds.plugins import plugins
-from smtpcreds_smtp2go.emulator import Smtp2goEmulator
-from smtpcreds_smtp2go.provider import Smtp2goProvider
 
 from .conftest import STRONG, USER, make_provider, sent
 
@@ -176,7 +176,8 @@ def test_update_cannot_rename(provider: Smtp2goProvider, seeded: Smtp2goEmulator
     assert seeded.count() == 0
 
 
-def test_update_with_the_same_name_is_not_a_rename(provider: Smtp2goProvider, seeded: Smtp2goEmulator) -> None:
+def test_update_with_the_same_name_is_not_a_rename(provider: Smtp2goProvider,
+                                                   seeded: Smtp2goEmulator) -> None:
     assert provider.update_credential(USER, name=USER, options={"description": "x"}).id == USER
 
 

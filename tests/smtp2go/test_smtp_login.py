@@ -5,9 +5,9 @@ from __future__ import annotations
 import smtplib
 
 from pydantic import SecretStr
+from smtpcreds_smtp2go.emulator import Smtp2goEmulator
 
 from smtpcreds.emulator.smtp import SmtpServer
-from smtpcreds_smtp2go.emulator import Smtp2goEmulator
 
 from .conftest import STRONG, USER, make_provider
 
