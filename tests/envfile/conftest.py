@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from smtpcreds_envfile.provider import EnvFileProvider
 
 from smtpcreds.testing.support import provider_for
-from smtpcreds_envfile.provider import EnvFileProvider
 
 #: An obviously fake password that needs quoting in a dotenv file.
 FAKE_PASSWORD = "fake pa$$w0rd #not-a-comment 'q' \"dq\" back\\slash a=b"
@@ -25,8 +25,8 @@ APP_ENV = (
     "SMTP_PORT=25\n"
     "   \n"
     "SMTP_USER=old-user\n"
-    "SMTP_PASSWORD=\"old secret\"  # rotated by smtpcreds\n"
-    "FEATURE_FLAGS=\"a,b\"\n"
+    'SMTP_PASSWORD="old secret"  # rotated by smtpcreds\n'
+    'FEATURE_FLAGS="a,b"\n'
     "# trailing comment\n"
 )
 
