@@ -1,1 +1,22 @@
-"""smtpcreds provider plugin: exec (being built)."""
+"""smtpcreds provider plugin: exec — hand a rotated SMTP login to a command on its stdin.
+
+Registered through the entry point ``exec`` in group ``smtpcreds``. Import stays light:
+the provider module loads only when the plugin manager asks for providers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from smtpcreds.hookspecs import hookimpl
+
+if TYPE_CHECKING:
+    from smtpcreds.interfaces import Provider
+
+
+@hookimpl
+def smtpcreds_register_providers(register: Callable[[type[Provider]], None]) -> None:
+    from smtpcreds_exec.provider import ExecProvider
+
+    register(ExecProvider)
