@@ -268,3 +268,12 @@ def test_options_are_refused(app_env: Path, make_provider: MakeProvider) -> None
         make_provider().set_settings(EmailSettings(host="smtp.example.test"), options={"X": "1"})
 
     assert app_env.read_text() == APP_ENV
+
+
+def test_fields_whose_keys_are_all_disabled_write_nothing(
+    env_path: Path, make_provider: MakeProvider
+) -> None:
+    result = make_provider(host_key="").set_settings(EmailSettings(host="smtp.example.test"))
+
+    assert result.changed is False
+    assert not env_path.exists()
