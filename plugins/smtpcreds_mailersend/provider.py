@@ -122,26 +122,31 @@ class MailerSendProvider(Provider):
         """
         validation.paging(page, limit)
         base = self._base(scope)
-        return self._pages(base, scope, limit, page)
+        one_page = page is not None or limit is not None
+        size = limit if one_page else LIST_ALL_LIMIT
+        # The first page is fetched now, so a bad token or domain fails before a caller starts
+        # streaming output (a half-written JSON array); later pages load as the caller iterates.
+        first = self._page(base, page or 1, size)
+        return self._pages(base, scope, first, page or 1, size, one_page)
 
-    def _pages(self, base: str, scope: str | None, limit: int | None, page: int | None
-               ) -> Iterator[SmtpCredential]:
+    def _page(self, base: str, number: int, size: int | None) -> Any:
+        params: dict[str, int] = {"page": number}
+        if size is not None:
+            params["limit"] = size
+        return self.http.json("GET", base, params=params)
+
+    def _pages(self, base: str, scope: str | None, body: Any, number: int, size: int | None,
+               one_page: bool) -> Iterator[SmtpCredential]:
         from smtpcreds_mailersend.envelopes import data_list, paging
 
-        one_page = page is not None or limit is not None
-        number = page or 1
-        size = limit if one_page else LIST_ALL_LIMIT
         while True:
-            params: dict[str, int] = {"page": number}
-            if size is not None:
-                params["limit"] = size
-            body = self.http.json("GET", base, params=params)
             items = data_list(body, "SMTP user list")
             for raw in items:
                 yield self._credential(raw, scope)
             if one_page or not items or not paging(body)["has_next"]:
                 return
             number += 1
+            body = self._page(base, number, size)
 
     def get_credential(self, ref: str, scope: str | None = None) -> SmtpCredential:
         from smtpcreds_mailersend.api import segment

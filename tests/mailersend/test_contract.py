@@ -20,5 +20,9 @@ class TestMailerSendContract(IssuerContract):
 
     @pytest.fixture
     def profile_fields(self, emulator: MailerSendEmulator, smtp_server: SmtpServer) -> dict[str, Any]:
-        return {**emulator.client_profile(), "smtp_host": smtp_server.host, "smtp_port": smtp_server.port,
-                "smtp_security": "none"}
+        return {
+            **emulator.client_profile(),
+            "smtp_host": smtp_server.host,
+            "smtp_port": smtp_server.port,
+            "smtp_security": "none",
+        }

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import smtplib
-import types
 from collections.abc import Callable
 from datetime import datetime, timezone
 
@@ -44,10 +43,20 @@ def test_listing_streams_one_page_at_a_time(
 ) -> None:
     emulator.seed_smtp_users(150)
     stream = provider.list_credentials()
-    assert isinstance(stream, types.GeneratorType)
-    first = next(stream)
-    assert first.name == "user-0"
     assert emulator.count() == 1
+    first_page = [next(stream) for _ in range(100)]
+    assert first_page[0].name == "user-0"
+    assert emulator.count() == 1
+    assert next(stream).name == "user-100"
+    assert emulator.count() == 2
+
+
+def test_listing_fails_before_streaming_when_the_first_page_fails(
+    emulator: MailerSendEmulator, make_provider: MakeProvider
+) -> None:
+    p = make_provider(emulator, domain_id="nosuchdomain0000")
+    with pytest.raises(NotFound):
+        p.list_credentials()
 
 
 def test_next_page_keeps_the_limit_although_links_omit_it(
