@@ -35,6 +35,14 @@ SMTP_HOST, SMTP_PORT = "mail.smtp2go.com", 587
 SMTP_SECURITY: Security = "starttls"
 #: Fields of a user item that are not settings to copy into ``extra``.
 _NOT_EXTRA = frozenset({"username", "email_password"})
+#: Appended to (or removed from) a username to name its replacement in a replace rotation.
+#: reference: smtp2go-smtp-users.md PATCH example username "my_user" (underscores are accepted)
+CLONE_SUFFIX = "_clone"
+#: Settings a replacement copies: response name -> option name.
+_CLONED = {name: name for name in (
+    "description", "feedback_enabled", "feedback_html", "feedback_text", "open_tracking_enabled",
+    "click_tracking_enabled", "archive_enabled", "audit_email", "bounce_notifications", "status")}
+_CLONED["ippool"] = "ip_pool"  # reference: "Settings fields": ip_pool is returned as ippool
 
 
 class Smtp2goProvider(Provider):
@@ -176,6 +184,29 @@ class Smtp2goProvider(Provider):
     # -- identity and endpoint ------------------------------------------------------------
     def predict_id(self, name: str, scope: str | None = None) -> str | None:
         return name
+
+    def replacement_name(self, cred: SmtpCredential) -> str:
+        """Usernames are unique service-wide, so a replacement alternates ``name`` and ``name_clone``."""
+        if cred.name.endswith(CLONE_SUFFIX) and len(cred.name) > len(CLONE_SUFFIX):
+            return cred.name[: -len(CLONE_SUFFIX)]
+        return cred.name + CLONE_SUFFIX
+
+    def clone_options(self, cred: SmtpCredential) -> dict[str, Any]:
+        """The settings of ``cred`` as options, so its replacement behaves the same."""
+        extra = cred.extra
+        options = {opt: extra[key] for key, opt in _CLONED.items() if extra.get(key) is not None}
+        if extra.get("custom_ratelimit") is True:
+            options["custom_ratelimit"] = True
+            if extra.get("custom_ratelimit_value") is not None:
+                options["custom_ratelimit_value"] = extra["custom_ratelimit_value"]
+            period = extra.get("custom_ratelimit_period")
+            if isinstance(period, str) and period:
+                options["custom_ratelimit_period"] = period.replace(", ", ",")
+        domain = extra.get("feedback_domain")
+        if isinstance(domain, str) and domain not in ("", "default"):
+            options["feedback_domain"] = domain
+        parse_options(options, "add")  # a setting we could not send again fails here, not mid-rotation
+        return options
 
     def smtp_endpoint(self) -> tuple[str, int, Security]:
         p = self.profile

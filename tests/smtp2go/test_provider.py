@@ -257,3 +257,31 @@ def test_smtp_endpoint_uses_profile_overrides(emulator: Smtp2goEmulator) -> None
     assert p.smtp_endpoint() == ("127.0.0.1", 465, "ssl")
     p = make_provider(emulator, smtp_host="127.0.0.1", smtp_port=2525, smtp_security="none")
     assert p.smtp_endpoint() == ("127.0.0.1", 2525, "none")
+
+
+def test_replacement_names_alternate_between_name_and_its_clone(provider: Smtp2goProvider,
+                                                                emulator: Smtp2goEmulator) -> None:
+    emulator.add_user(USER)
+    emulator.add_user(USER + "_clone")
+    assert provider.replacement_name(provider.get_credential(USER)) == USER + "_clone"
+    assert provider.replacement_name(provider.get_credential(USER + "_clone")) == USER
+
+
+def test_clone_options_recreate_every_setting(provider: Smtp2goProvider, emulator: Smtp2goEmulator) -> None:
+    settings = {"description": "billing", "custom_ratelimit": True, "custom_ratelimit_value": 100,
+                "custom_ratelimit_period": "1 day", "feedback_enabled": True, "feedback_html": "<p>x</p>",
+                "feedback_text": "x", "open_tracking_enabled": True, "click_tracking_enabled": True,
+                "archive_enabled": True, "audit_email": "audit@example.com",
+                "bounce_notifications": "drop", "status": "sandbox"}
+    emulator.add_user(USER, **settings, ippool=1234)
+    options = provider.clone_options(provider.get_credential(USER))
+    assert options == {**settings, "ip_pool": 1234}
+    provider.create_credential(USER + "_clone", password=SecretStr(STRONG), options=options)
+    clone, original = emulator.user(USER + "_clone"), emulator.user(USER)
+    assert {k: clone[k] for k in settings} == {k: original[k] for k in settings}
+
+
+def test_clone_options_leave_out_an_unused_rate_limit(provider: Smtp2goProvider,
+                                                      seeded: Smtp2goEmulator) -> None:
+    options = provider.clone_options(provider.get_credential(USER))
+    assert not {"custom_ratelimit", "custom_ratelimit_value", "custom_ratelimit_period"} & set(options)
