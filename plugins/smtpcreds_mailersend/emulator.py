@@ -147,6 +147,9 @@ class MailerSendEmulator(EmulatorServer):
         self._httpd.RequestHandlerClass.disable_nagle_algorithm = True  # type: ignore[attr-defined]
         return self
 
+    def __enter__(self) -> MailerSendEmulator:
+        return self.start()
+
     def client_profile(self) -> dict[str, Any]:
         """Profile fields pointing a client at this emulator, default domain as the scope."""
         return {"provider": "mailersend", "base_url": self.base_url, "api_token": API_TOKEN,

@@ -34,7 +34,7 @@ def test_profile_defaults_and_scope() -> None:
 
 
 def test_profile_token_is_masked() -> None:
-    p = MailerSendProfile(api_token="mlsn.fake-token-for-tests")  # type: ignore[arg-type]
+    p = MailerSendProfile(api_token="mlsn.fake-token-for-tests")
     assert "fake-token" not in repr(p)
 
 
