@@ -177,3 +177,23 @@ def test_a_profile_of_another_provider_is_refused(emulator: MailerSendEmulator) 
     result = CliRunner().invoke(cli, ["--profile", "relay", "mailersend", "users", "list"], env=env)
     assert isinstance(result.exception, ConfigError)
     assert "profile relay is not a mailersend profile" in str(result.exception)
+
+
+def test_no_smtp_password_reaches_the_output_of_creds_commands(
+    env: dict[str, str], emulator: MailerSendEmulator
+) -> None:
+    """The emulator puts passwords in list/show responses too (as the docs show); none is printed."""
+    env = {**env, "SMTPCREDS_ALLOW_INSECURE_KEYRING": "1"}
+    outputs = [run(env, "--json", "creds", "create", "billing-app")]
+    created = json.loads(outputs[0].stdout)
+    outputs += [
+        run(env, "--json", "creds", "list"),
+        run(env, "creds", "list"),
+        run(env, "--json", "creds", "show", created["id"]),
+        run(env, "-v", "creds", "update", created["id"], "--disable"),
+    ]
+    rec = emulator.smtp_user(created["id"])
+    assert rec is not None
+    for result in outputs:
+        assert result.exit_code == 0, result.output
+        assert rec.password not in result.stdout + result.stderr
