@@ -10,6 +10,7 @@ import smtpcreds_webitel
 from smtpcreds_webitel.emulator import ROOT_PASSWORD, WebitelEmulator
 from smtpcreds_webitel.provider import WebitelProvider
 
+from smtpcreds import redact
 from smtpcreds.plugins import new_plugin_manager, reset_plugin_manager
 from smtpcreds.testing.support import provider_for
 
@@ -26,6 +27,25 @@ def webitel_plugin_only() -> Iterator[None]:
     reset_plugin_manager(pm)
     yield
     reset_plugin_manager(None)
+
+
+@pytest.fixture(autouse=True)
+def fresh_redaction_registry() -> Iterator[None]:
+    """Start each test with no registered secrets and restore the registry afterwards.
+
+    The registry is process-wide: a secret registered by another test (hypothesis-generated
+    passwords such as "token") would mask words that these tests match on. The core has no
+    public reset yet, hence the private names.
+    """
+    with redact._lock:
+        saved = set(redact._secrets)
+        redact._secrets.clear()
+        redact._pattern = []
+    yield
+    with redact._lock:
+        redact._secrets.clear()
+        redact._secrets.update(saved)
+        redact._pattern = sorted(saved, key=len, reverse=True)
 
 
 @pytest.fixture
