@@ -28,6 +28,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar, TypeVar
+
+from typing_extensions import Self
 from urllib.parse import parse_qs, urlsplit
 
 from smtpcreds.emulator.smtp import SmtpServer
@@ -224,7 +226,7 @@ class EmulatorServer:
     def base_url(self) -> str:
         return self.origin + self.root_path
 
-    def start(self) -> EmulatorServer:
+    def start(self) -> Self:
         server = self
 
         class _H(_RequestHandler):
@@ -243,7 +245,7 @@ class EmulatorServer:
             self._httpd.server_close()
             self._httpd = None
 
-    def __enter__(self) -> EmulatorServer:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -329,6 +331,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
     emulator: ClassVar[EmulatorServer]
     protocol_version = "HTTP/1.1"
     server_version = "smtpcreds-emulator"
+    # Without TCP_NODELAY every keep-alive response waits ~40 ms for delayed ACKs.
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
         pass
