@@ -60,3 +60,18 @@ def install_log_filter(logger: logging.Logger | None = None) -> None:
     logger = logger or logging.getLogger("smtpcreds")
     if not any(isinstance(f, RedactingFilter) for f in logger.filters):
         logger.addFilter(RedactingFilter())
+
+
+def snapshot() -> frozenset[str]:
+    """The registered secrets (for tests that must not leak registrations into each other)."""
+    with _lock:
+        return frozenset(_secrets)
+
+
+def restore(saved: frozenset[str]) -> None:
+    """Forget every secret registered since :func:`snapshot`."""
+    global _pattern
+    with _lock:
+        _secrets.clear()
+        _secrets.update(saved)
+        _pattern = sorted(_secrets, key=len, reverse=True)

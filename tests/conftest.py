@@ -27,6 +27,16 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pa
 
 
 @pytest.fixture(autouse=True)
+def isolated_redaction() -> Iterator[None]:
+    """Secrets registered by one test do not mask words in another's messages."""
+    from smtpcreds import redact
+
+    saved = redact.snapshot()
+    yield
+    redact.restore(saved)
+
+
+@pytest.fixture(autouse=True)
 def memory_keyring(request: pytest.FixtureRequest) -> Iterator[MemoryKeyring]:
     """An in-memory keyring for the test (tests marked secret_service use the real one)."""
     if request.node.get_closest_marker("secret_service"):

@@ -31,21 +31,10 @@ def webitel_plugin_only() -> Iterator[None]:
 
 @pytest.fixture(autouse=True)
 def fresh_redaction_registry() -> Iterator[None]:
-    """Start each test with no registered secrets and restore the registry afterwards.
-
-    The registry is process-wide: a secret registered by another test (hypothesis-generated
-    passwords such as "token") would mask words that these tests match on. The core has no
-    public reset yet, hence the private names.
-    """
-    with redact._lock:
-        saved = set(redact._secrets)
-        redact._secrets.clear()
-        redact._pattern = []
+    """Start each test with no registered secrets (tests/conftest.py restores them afterwards):
+    a secret registered elsewhere would mask words that these tests match on."""
+    redact.restore(frozenset())
     yield
-    with redact._lock:
-        redact._secrets.clear()
-        redact._secrets.update(saved)
-        redact._pattern = sorted(saved, key=len, reverse=True)
 
 
 @pytest.fixture
