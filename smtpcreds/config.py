@@ -17,12 +17,13 @@ from __future__ import annotations
 import logging
 import os
 import stat
+import sys
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic import ValidationError as PydanticValidationError
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, SettingsError
 
 from smtpcreds.errors import ConfigError
 from smtpcreds.profiles import ProfileBase
@@ -103,12 +104,12 @@ class Config(BaseModel):
 def _read_toml(path: Path) -> dict[str, Any]:
     if not path.exists():
         return {}
-    try:
+    if sys.version_info >= (3, 11):
         import tomllib
-    except ModuleNotFoundError:  # Python 3.10
+    else:  # pragma: no cover
         import tomli as tomllib
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as e:
         raise ConfigError(f"cannot read config file {path}: {e}") from None
     except tomllib.TOMLDecodeError as e:
@@ -126,7 +127,10 @@ def _warn_if_exposed(path: Path, data: dict[str, Any]) -> None:
     if not mode & (stat.S_IRWXG | stat.S_IRWXO):
         return
     secret_words = ("api_key", "api_token", "password", "token", "key")
-    for prof in (data.get("profiles") or {}).values():
+    profiles = data.get("profiles")
+    if not isinstance(profiles, dict):
+        return  # load_config reports the shape
+    for prof in profiles.values():
         if isinstance(prof, dict) and any(k in prof for k in secret_words):
             log.warning(
                 "config file %s holds secrets and is readable by group/others (mode %o); "
@@ -157,6 +161,9 @@ def load_config(path: Path | None = None) -> Config:
         env = _RawSettings().model_dump(exclude_none=True)
     except PydanticValidationError as e:
         raise ConfigError(f"invalid SMTPCREDS_* environment: {_first_error(e)}") from None
+    except SettingsError as e:  # a variable naming a whole table (SMTPCREDS_PROFILES) is not JSON
+        raise ConfigError(f"invalid SMTPCREDS_* environment: {e} (a table must be given as JSON, "
+                          "or field by field as SMTPCREDS_PROFILES__<PROFILE>__<FIELD>)") from None
     env_profiles = env.pop("profiles", {}) or {}
     unknown_top = set(data) - {"default_profile", "allow_insecure_keyring", "profiles"}
     if unknown_top:
@@ -175,7 +182,7 @@ def load_config(path: Path | None = None) -> Config:
         if not isinstance(raw, dict):
             raise ConfigError(f"profile {name!r} must be a table, got {type(raw).__name__}")
         provider = raw.get("provider")
-        if provider not in registry:
+        if not isinstance(provider, str) or provider not in registry:
             choices = ", ".join(registry) or "none installed"
             what = f"unknown provider {provider!r}" if provider else "no provider set"
             raise ConfigError(f"profile {name!r}: {what} (choose from: {choices})")
