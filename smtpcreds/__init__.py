@@ -17,23 +17,26 @@ from typing import TYPE_CHECKING, Any
 from smtpcreds._version import __version__
 
 if TYPE_CHECKING:
-    from smtpcreds.capabilities import Capability
-    from smtpcreds.client import Connection, connect, stored_login
-    from smtpcreds.errors import (
-        AuthError,
-        ConfigError,
-        NotFound,
-        ProviderError,
-        RateLimited,
-        RotationError,
-        SecretStoreError,
-        SmtpCredsError,
-        TransportError,
-        UnsupportedOperation,
-        ValidationError,
-    )
-    from smtpcreds.models import EmailSettings, SmtpCredential, SmtpLogin
-    from smtpcreds.rotation.engine import RotationResult, rotate
+    from smtpcreds.capabilities import Capability as Capability
+    from smtpcreds.client import Connection as Connection
+    from smtpcreds.client import connect as connect
+    from smtpcreds.client import stored_login as stored_login
+    from smtpcreds.errors import AuthError as AuthError
+    from smtpcreds.errors import ConfigError as ConfigError
+    from smtpcreds.errors import NotFound as NotFound
+    from smtpcreds.errors import ProviderError as ProviderError
+    from smtpcreds.errors import RateLimited as RateLimited
+    from smtpcreds.errors import RotationError as RotationError
+    from smtpcreds.errors import SecretStoreError as SecretStoreError
+    from smtpcreds.errors import SmtpCredsError as SmtpCredsError
+    from smtpcreds.errors import TransportError as TransportError
+    from smtpcreds.errors import UnsupportedOperation as UnsupportedOperation
+    from smtpcreds.errors import ValidationError as ValidationError
+    from smtpcreds.models import EmailSettings as EmailSettings
+    from smtpcreds.models import SmtpCredential as SmtpCredential
+    from smtpcreds.models import SmtpLogin as SmtpLogin
+    from smtpcreds.rotation.engine import RotationResult as RotationResult
+    from smtpcreds.rotation.engine import rotate as rotate
 
 _LAZY = {
     "connect": "smtpcreds.client",
@@ -54,7 +57,12 @@ _LAZY = {
     },
 }
 
-__all__ = ["__version__", *_LAZY]
+__all__ = [
+    "AuthError", "Capability", "ConfigError", "Connection", "EmailSettings", "NotFound", "ProviderError",
+    "RateLimited", "RotationError", "RotationResult", "SecretStoreError", "SmtpCredential", "SmtpCredsError",
+    "SmtpLogin", "TransportError", "UnsupportedOperation", "ValidationError", "__version__", "connect",
+    "rotate", "stored_login",
+]
 
 
 def __getattr__(name: str) -> Any:

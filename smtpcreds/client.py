@@ -206,7 +206,7 @@ class Credentials:
         self._require(Capability.DELETE, "delete credentials")
         self.provider.delete_credential(ref, scope)
         for slot in ("current", "pending", "previous"):
-            self._conn.store.delete(ref, slot)  # type: ignore[arg-type]
+            self._conn.store.delete(ref, slot)
 
     def stored_login(self, ref: str) -> SmtpLogin:
         login = self._conn.store.get(ref)

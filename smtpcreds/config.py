@@ -174,6 +174,9 @@ def load_config(path: Path | None = None) -> Config:
     file_profiles = data.get("profiles") or {}
     if not isinstance(file_profiles, dict):
         raise ConfigError(f"{path}: [profiles] must be a table of profiles")
+    # Environment names arrive lower-cased: match them to file profiles case-insensitively.
+    by_lower = {name.lower(): name for name in file_profiles}
+    env_profiles = {by_lower.get(name, name): value for name, value in env_profiles.items()}
     merged = _merge(file_profiles, env_profiles)
 
     registry = plugins().providers

@@ -20,10 +20,15 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from types import TracebackType
 from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
+from typing_extensions import Self
+from urllib3.connectionpool import ConnectionPool
+from urllib3.exceptions import MaxRetryError, ResponseError
+from urllib3.response import BaseHTTPResponse
 from urllib3.util.retry import Retry
 
 from smtpcreds._version import __version__
@@ -78,9 +83,6 @@ class _Retry(Retry):
                         break
         return value
 
-    def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
-        return super().is_retry(method, status_code, has_retry_after)
-
     def sleep_for_retry(self, response: Any) -> bool:
         retry_after = self.get_retry_after(response)
         if retry_after is not None:
@@ -88,15 +90,22 @@ class _Retry(Retry):
             return True
         return False
 
-    def increment(self, method: str | None = None, url: str | None = None, *args: Any, **kw: Any) -> Retry:
-        response = kw.get("response")
+    def increment(
+        self,
+        method: str | None = None,
+        url: str | None = None,
+        response: BaseHTTPResponse | None = None,
+        error: Exception | None = None,
+        _pool: ConnectionPool | None = None,
+        _stacktrace: TracebackType | None = None,
+    ) -> Self:
         if response is not None:
             wait = self.get_retry_after(response)
             if wait is not None and wait > MAX_RETRY_AFTER:
                 # Too long to sleep inside a command: hand the 429 back to the caller.
-                return Retry(total=0, raise_on_status=False).increment(method, url, *args, **kw)
-        new = super().increment(method, url, *args, **kw)
-        new.extra_wait_headers = self.extra_wait_headers  # type: ignore[attr-defined]
+                raise MaxRetryError(_pool, url or "", ResponseError("asked to wait too long"))  # type: ignore[arg-type]
+        new = super().increment(method, url, response, error, _pool, _stacktrace)
+        new.extra_wait_headers = self.extra_wait_headers
         return new
 
 

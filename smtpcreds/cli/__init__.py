@@ -2,7 +2,8 @@
 
 Command groups live in their own modules and are imported only when invoked (or when help
 lists them), and plugin groups are added through ``smtpcreds_register_commands``; so
-``smtpcreds --help`` imports neither requests, pydantic, keyring nor rich.
+``smtpcreds --help`` imports neither requests, pydantic, keyring nor rich, and not even
+``json`` or ``logging`` (see docs/performance.md for what start-up costs).
 
 Exit codes: 0 ok · 1 unexpected · 2 usage or config · 3 not found · 4 auth or permission ·
 5 validation · 6 rate limited · 7 provider, network or TLS · 8 rotation incomplete.
@@ -11,8 +12,6 @@ Exit codes: 0 ok · 1 unexpected · 2 usage or config · 3 not found · 4 auth o
 from __future__ import annotations
 
 import importlib
-import json
-import logging
 import sys
 from pathlib import Path
 from typing import Any
@@ -81,7 +80,7 @@ class RootGroup(click.Group):
               envvar="SMTPCREDS_CONFIG", help="Config file (default: user config dir/config.toml).")
 @click.option("--profile", "profile_name", metavar="NAME", help="Profile to use (overrides SMTPCREDS_PROFILE).")
 @click.option("--json", "as_json", is_flag=True, help="Print exactly one JSON document on stdout.")
-@click.option("-v", "--verbose", count=True, help="Log requests (-v) and show tracebacks.")
+@click.option("-v", "--verbose", count=True, help="-v: info logs and tracebacks on errors; -vv: every HTTP request too.")
 @click.version_option(__version__, prog_name="smtpcreds")
 @click.pass_context
 def cli(ctx: click.Context, config_path: Path | None, profile_name: str | None, as_json: bool,
@@ -94,6 +93,8 @@ def cli(ctx: click.Context, config_path: Path | None, profile_name: str | None, 
 
 
 def _setup_logging(verbose: int) -> None:
+    import logging
+
     from smtpcreds.redact import RedactingFilter
 
     handler = logging.StreamHandler(sys.stderr)
@@ -119,6 +120,8 @@ def _report(exc: BaseException, message: str, as_json: bool) -> None:
     from smtpcreds.redact import redact
 
     if as_json:
+        import json
+
         payload = _error_payload(exc)
         payload["message"] = redact(message)
         click.echo(json.dumps({"error": payload}), err=True)

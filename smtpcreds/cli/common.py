@@ -6,6 +6,7 @@ and the clients are imported inside the functions that need them.
 
 from __future__ import annotations
 
+import itertools
 import json
 import sys
 from collections.abc import Iterable, Iterator, Sequence
@@ -77,10 +78,12 @@ class App:
                     title: str | None = None) -> int:
         """Stream a list: a JSON array written item by item, or a table; returns the count."""
         if self.json:
+            rows = iter(rows)
+            first = next(rows, None)  # an error on the first page leaves stdout empty, not "["
             out = sys.stdout
             out.write("[")
             n = 0
-            for row in rows:
+            for row in itertools.chain([first] if first is not None else [], rows):
                 out.write(",\n" if n else "\n")
                 out.write(json.dumps(row, default=str))
                 n += 1

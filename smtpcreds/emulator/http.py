@@ -227,12 +227,8 @@ class EmulatorServer:
         return self.origin + self.root_path
 
     def start(self) -> Self:
-        server = self
-
-        class _H(_RequestHandler):
-            emulator = server
-
-        self._httpd = _QuietServer(("127.0.0.1", self._port), _H)
+        handler = type("_Handler", (_RequestHandler,), {"emulator": self})
+        self._httpd = _QuietServer(("127.0.0.1", self._port), handler)
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
                                         name=f"{self.name}-emulator", daemon=True)

@@ -347,7 +347,7 @@ class Rotator:
             pass
         for slot in ("current", "pending", "previous"):
             if j.ref != j.target:
-                self.store.delete(j.ref, slot)  # type: ignore[arg-type]
+                self.store.delete(j.ref, slot)
         j.retired, j.status = True, "done"
         self._done(j, "retire", f"deleted old login {j.ref}")
 

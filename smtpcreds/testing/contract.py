@@ -22,6 +22,7 @@ reaches a repr.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -136,7 +137,7 @@ class IssuerContract(ProviderContract):
 
     def test_missing_capabilities_fail_before_any_request(self, conn: Connection, emulator: Any) -> None:
         before = len(emulator.requests)
-        calls = {
+        calls: dict[Capability, Callable[[], object]] = {
             Capability.SET_PASSWORD: lambda: conn.credentials.set_password("x", "Secret-Pass-123456789"),
             Capability.SETTINGS_SHOW: lambda: conn.settings.get(),
             Capability.SETTINGS_SET: lambda: conn.settings.set(EmailSettings(host="h")),
@@ -182,7 +183,7 @@ class ConsumerContract(ProviderContract):
         assert conn.settings.push(login).changed is False
 
     def test_missing_capabilities_fail_before_anything(self, conn: Connection) -> None:
-        calls = {
+        calls: dict[Capability, Callable[[], object]] = {
             Capability.SETTINGS_SHOW: lambda: conn.settings.get(),
             Capability.SETTINGS_DELETE: lambda: conn.settings.delete(),
             Capability.LIST: lambda: conn.credentials.list(),

@@ -20,10 +20,10 @@ class MemoryKeyring(KeyringBackend):
     differently, to exercise the read-back check.
     """
 
-    priority = 1  # type: ignore[assignment]
+    priority = 1
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]
         self.store: dict[tuple[str, str], str] = {}
         self._lock = threading.Lock()
         self.fail_next: Exception | None = None

@@ -109,3 +109,16 @@ def test_auth_set_rejects_a_field_that_is_not_secret(run_cli: Any, monkeypatch: 
 def test_version_option(run_cli: Any) -> None:
     r = run_cli("--version")
     assert r.code == 0 and "smtpcreds" in r.out
+
+
+def test_json_list_that_fails_on_the_first_page_leaves_stdout_empty(run_cli: Any,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from smtpcreds.emulator.smtp import free_port
+
+    monkeypatch.setenv("SMTPCREDS_PROFILES__MS__PROVIDER", "mailersend")
+    monkeypatch.setenv("SMTPCREDS_PROFILES__MS__DOMAIN_ID", "d1")
+    monkeypatch.setenv("SMTPCREDS_PROFILES__MS__API_TOKEN", "mlsn.unused-token")
+    monkeypatch.setenv("SMTPCREDS_PROFILES__MS__BASE_URL", f"http://127.0.0.1:{free_port()}/v1")
+    r = run_cli("--json", "creds", "list")
+    assert r.code == 7 and r.out == ""
+    assert json.loads(r.err)["error"]["type"] == "TransportError"

@@ -153,3 +153,14 @@ def test_group_readable_config_with_secrets_warns(tmp_path: Path, monkeypatch: p
     load_config()
     assert "readable by group/others" in caplog.text
     assert "mlsn.file-secret" not in caplog.text
+
+
+def test_environment_overrides_a_mixed_case_profile_of_the_file(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text('[profiles.MyRelay]\nprovider = "smtp2go"\nregion = "eu"\n')
+    monkeypatch.setenv("SMTPCREDS_CONFIG", str(path))
+    monkeypatch.setenv("SMTPCREDS_PROFILES__MYRELAY__REGION", "us")
+    cfg = load_config()
+    assert list(cfg.profiles) == ["MyRelay"]
+    assert cfg.profile("MyRelay").region == "us"  # type: ignore[attr-defined]
