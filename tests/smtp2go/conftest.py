@@ -9,12 +9,31 @@ import pytest
 from smtpcreds_smtp2go.emulator import API_KEY, Smtp2goEmulator
 from smtpcreds_smtp2go.provider import Smtp2goProvider
 
+from smtpcreds import redact
 from smtpcreds.emulator.smtp import SmtpServer
 from smtpcreds.testing.support import provider_for
 
 USER = "billing-app"
 #: An obviously fake password with plenty of entropy (24 chars, all classes).
 STRONG = "Fake-Passw0rd-For-Tests-X"
+
+
+@pytest.fixture(autouse=True)
+def empty_redaction_registry() -> Iterator[None]:
+    """Start from an empty, process-wide redaction registry and restore it afterwards.
+
+    Other suites register arbitrary strings as secrets (hypothesis draws words such as
+    "subaccount" from loaded modules), which would mask field names in our error messages.
+    """
+    with redact._lock:
+        saved = set(redact._secrets), list(redact._pattern)
+        redact._secrets.clear()
+        redact._pattern = []
+    yield
+    with redact._lock:
+        redact._secrets.clear()
+        redact._secrets.update(saved[0])
+        redact._pattern = saved[1]
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import pytest
 from pydantic import SecretStr
@@ -268,7 +269,8 @@ def test_replacement_names_alternate_between_name_and_its_clone(provider: Smtp2g
 
 
 def test_clone_options_recreate_every_setting(provider: Smtp2goProvider, emulator: Smtp2goEmulator) -> None:
-    settings = {"description": "billing", "custom_ratelimit": True, "custom_ratelimit_value": 100,
+    settings: dict[str, Any] = {
+                "description": "billing", "custom_ratelimit": True, "custom_ratelimit_value": 100,
                 "custom_ratelimit_period": "1 day", "feedback_enabled": True, "feedback_html": "<p>x</p>",
                 "feedback_text": "x", "open_tracking_enabled": True, "click_tracking_enabled": True,
                 "archive_enabled": True, "audit_email": "audit@example.com",
