@@ -1,39 +1,46 @@
 """What every command shares: the App context, output (JSON or rich), confirmation.
 
-Module-level imports stay light (click only) so ``smtpcreds --help`` is fast; rich, pydantic
-and the clients are imported inside the functions that need them.
+Module-level imports stay light (click only: not even json or dataclasses) so ``smtpcreds
+--help`` is fast; rich, pydantic and the clients are imported inside the functions that need them.
 """
 
 from __future__ import annotations
 
 import itertools
-import json
 import sys
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from smtpcreds.client import Connection
     from smtpcreds.config import Config
 
 Columns = Sequence[tuple[str, str]]
 
 
-@dataclass
 class App:
-    """Global options and helpers, passed to every command as ``ctx.obj``."""
+    """Global options and helpers, passed to every command as ``ctx.obj``.
 
-    json: bool = False
-    verbose: int = 0
-    profile_name: str | None = None
-    config_path: Path | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-    _config: Config | None = None
-    _connections: dict[str, Connection] = field(default_factory=dict)
+    The configuration is loaded once per command and each profile connected once, however
+    many helpers ask for them.
+    """
+
+    def __init__(self, json: bool = False, verbose: int = 0, profile_name: str | None = None,
+                 config_path: Path | None = None, extra: dict[str, Any] | None = None) -> None:
+        self.json = json
+        self.verbose = verbose
+        self.profile_name = profile_name
+        self.config_path = config_path
+        self.extra: dict[str, Any] = extra if extra is not None else {}
+        self._config: Config | None = None
+        self._connections: dict[str, Connection] = {}
+
+    def __repr__(self) -> str:
+        return f"App(json={self.json}, verbose={self.verbose}, profile_name={self.profile_name!r})"
 
     # -- configuration ----------------------------------------------------------------------
     def config(self) -> Config:
@@ -78,6 +85,8 @@ class App:
                     title: str | None = None) -> int:
         """Stream a list: a JSON array written item by item, or a table; returns the count."""
         if self.json:
+            import json
+
             rows = iter(rows)
             first = next(rows, None)  # an error on the first page leaves stdout empty, not "["
             out = sys.stdout
@@ -113,7 +122,19 @@ class App:
 pass_app = click.make_pass_decorator(App, ensure=True)
 
 
+def _set_profile(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    if value:
+        ctx.ensure_object(App).profile_name = value
+
+
+#: ``--profile`` accepted after the command too (``smtpcreds settings set --profile app-env``).
+profile_option = click.option("--profile", metavar="NAME", expose_value=False, is_eager=True,
+                              callback=_set_profile, help="Profile to use (same as the global --profile).")
+
+
 def write_json(data: Any) -> None:
+    import json
+
     sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
 
 
@@ -132,6 +153,8 @@ def _cell(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         return ", ".join(_cell(v) for v in value) or "-"
     if isinstance(value, dict):
+        import json
+
         return json.dumps(value, default=str)
     return str(value)
 
