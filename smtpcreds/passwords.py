@@ -29,7 +29,7 @@ def generate(length: int = LENGTH) -> str:
 
 
 def entropy_bits(password: str) -> float:
-    """Estimated entropy: length × log2(size of the character classes used).
+    """Estimated entropy: length * log2(size of the character classes used).
 
     This is the usual "charset" estimate (as in many password policies): classes are lower
     case (26), upper case (26), digits (10), ASCII symbols (33) and anything else (100). It

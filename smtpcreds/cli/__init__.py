@@ -80,7 +80,7 @@ class RootGroup(click.Group):
               envvar="SMTPCREDS_CONFIG", help="Config file (default: user config dir/config.toml).")
 @click.option("--profile", "profile_name", metavar="NAME", help="Profile to use (overrides SMTPCREDS_PROFILE).")
 @click.option("--json", "as_json", is_flag=True, help="Print exactly one JSON document on stdout.")
-@click.option("-v", "--verbose", count=True, help="-v: info logs and tracebacks on errors; -vv: every HTTP request too.")
+@click.option("-v", "--verbose", count=True, help="-v: info logs, tracebacks on errors; -vv: every HTTP request too.")
 @click.version_option(__version__, prog_name="smtpcreds")
 @click.pass_context
 def cli(ctx: click.Context, config_path: Path | None, profile_name: str | None, as_json: bool,
@@ -104,8 +104,8 @@ def _setup_logging(verbose: int) -> None:
     root = logging.getLogger()
     root.handlers[:] = [h for h in root.handlers if not getattr(h, "_smtpcreds", False)] + [handler]
     root.setLevel(logging.DEBUG if verbose >= 2 else logging.INFO if verbose == 1 else logging.WARNING)
-    if verbose < 2:
-        logging.getLogger("urllib3").setLevel(logging.WARNING)
+    # urllib3 announces each retry as a warning; the final outcome is what users need to see.
+    logging.getLogger("urllib3").setLevel(logging.DEBUG if verbose >= 2 else logging.ERROR)
 
 
 def _error_payload(exc: BaseException) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from smtpcreds.cli.common import App, parse_key_values, pass_app, read_secret
+from smtpcreds.cli.common import App, parse_key_values, pass_app, profile_option, read_secret
 
 CRED_COLUMNS = [("ID", "id"), ("NAME", "name"), ("USERNAME", "username"), ("ENABLED", "enabled"),
                 ("HOST", "host"), ("PORT", "port"), ("LAST USED", "last_used_at")]
@@ -21,6 +21,7 @@ def creds() -> None:
 
 
 @creds.command("list")
+@profile_option
 @scope_option
 @click.option("--limit", type=click.IntRange(min=1), help="Page size (provider limits apply); one page.")
 @click.option("--page", type=click.IntRange(min=1), help="Page number; one page.")
@@ -33,6 +34,7 @@ def list_(app: App, scope: str | None, limit: int | None, page: int | None) -> N
 
 
 @creds.command("show")
+@profile_option
 @click.argument("ref")
 @scope_option
 @pass_app
@@ -46,6 +48,7 @@ def show(app: App, ref: str, scope: str | None) -> None:
 
 
 @creds.command("create")
+@profile_option
 @click.argument("name")
 @scope_option
 @click.option("--disabled", is_flag=True, help="Create the login disabled.")
@@ -65,6 +68,7 @@ def create(app: App, name: str, scope: str | None, disabled: bool, options: tupl
 
 
 @creds.command("update")
+@profile_option
 @click.argument("ref")
 @scope_option
 @click.option("--name", help="New name.")
@@ -93,6 +97,7 @@ def update(app: App, ref: str, scope: str | None, name: str | None, enabled: boo
 
 
 @creds.command("delete")
+@profile_option
 @click.argument("ref")
 @scope_option
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
@@ -106,6 +111,7 @@ def delete(app: App, ref: str, scope: str | None, yes: bool) -> None:
 
 
 @creds.command("login")
+@profile_option
 @click.argument("ref")
 @click.option("--reveal", is_flag=True, help="Include the password.")
 @pass_app

@@ -7,13 +7,14 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from smtpcreds.cli.common import App, pass_app
+from smtpcreds.cli.common import App, pass_app, profile_option
 
 if TYPE_CHECKING:
     from smtpcreds.rotation.bulk import Item, Outcome
 
 
 @click.command()
+@profile_option
 @click.argument("refs", nargs=-1, metavar="REF...")
 @click.option("--all", "all_", is_flag=True, help="Every credential of the issuer profile(s).")
 @click.option("--issuer", "issuers", multiple=True, metavar="PROFILE",

@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from smtpcreds.cli.common import App, parse_key_values, pass_app, read_secret
+from smtpcreds.cli.common import App, parse_key_values, pass_app, profile_option, read_secret
 
 scope_option = click.option("--scope", "-s", metavar="DOMAIN", help="Consumer scope (Webitel domain).")
 code_option = click.option("--code", metavar="NNNNNN", help="Two-factor code for a Webitel root login.")
@@ -23,6 +23,7 @@ def settings() -> None:
 
 
 @settings.command("show")
+@profile_option
 @scope_option
 @code_option
 @click.option("--reveal", is_flag=True, help="Include the password.")
@@ -36,6 +37,7 @@ def show(app: App, scope: str | None, code: str | None, reveal: bool) -> None:
 
 
 @settings.command("set")
+@profile_option
 @scope_option
 @code_option
 @click.option("--host", help="SMTP host.")
@@ -87,6 +89,7 @@ def set_(app: App, scope: str | None, code: str | None, host: str | None, port: 
 
 
 @settings.command("delete")
+@profile_option
 @scope_option
 @code_option
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
@@ -101,6 +104,7 @@ def delete(app: App, scope: str | None, code: str | None, yes: bool) -> None:
 
 
 @settings.command("test")
+@profile_option
 @scope_option
 @code_option
 @click.option("--to", metavar="ADDRESS", help="Recipient of the test message.")

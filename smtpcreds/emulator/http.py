@@ -18,6 +18,7 @@ latency is spent outside it, so concurrent clients still overlap. Faults are inj
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import socket
@@ -28,9 +29,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar, TypeVar
+from urllib.parse import parse_qs, urlsplit
 
 from typing_extensions import Self
-from urllib.parse import parse_qs, urlsplit
 
 from smtpcreds.emulator.smtp import SmtpServer
 
@@ -330,7 +331,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
     # Without TCP_NODELAY every keep-alive response waits ~40 ms for delayed ACKs.
     disable_nagle_algorithm = True
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
     def _handle(self) -> None:
@@ -352,10 +353,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
                 resp = emu.dispatch(req)
             except _Drop:
                 self.close_connection = True
-                try:
+                with contextlib.suppress(OSError):
                     self.connection.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
                 return
             except Exception as e:  # an emulator bug: answer 500 like a real server would
                 resp = Response.json(emu.error_body(500, f"Server Error: {type(e).__name__}"), 500)

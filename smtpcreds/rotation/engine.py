@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 
 from pydantic import BaseModel, SecretStr
@@ -341,10 +341,8 @@ class Rotator:
             self.journals.save(j)
             self._event(j, "retire", "skipped", f"old login {j.ref} kept (--keep-old)")
             return
-        try:
+        with suppress(NotFound):
             self.conn.provider.delete_credential(j.ref, j.scope)
-        except NotFound:
-            pass
         for slot in ("current", "pending", "previous"):
             if j.ref != j.target:
                 self.store.delete(j.ref, slot)

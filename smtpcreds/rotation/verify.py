@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import smtplib
-import socket
 import ssl
 
 from smtpcreds.errors import AuthError, ConfigError, TransportError
@@ -44,5 +43,5 @@ def verify_login(login: SmtpLogin, *, verify_tls: bool = True, timeout: float = 
         raise AuthError(f"SMTP server {where} rejected the login {login.username!r} ({e.smtp_code})") from None
     except smtplib.SMTPNotSupportedError as e:
         raise TransportError(f"SMTP server {where}: {e}") from None
-    except (smtplib.SMTPException, OSError, socket.timeout, ssl.SSLError) as e:
+    except (TimeoutError, smtplib.SMTPException, OSError, ssl.SSLError) as e:
         raise TransportError(f"SMTP server {where}: {type(e).__name__}: {e}") from None

@@ -122,3 +122,17 @@ def test_json_list_that_fails_on_the_first_page_leaves_stdout_empty(run_cli: Any
     r = run_cli("--json", "creds", "list")
     assert r.code == 7 and r.out == ""
     assert json.loads(r.err)["error"]["type"] == "TransportError"
+
+
+def test_profile_is_accepted_after_the_command_too(run_cli: Any, monkeypatch: pytest.MonkeyPatch,
+                                                   tmp_path: Path) -> None:
+    env = tmp_path / ".env"
+    env.write_text("SMTP_HOST=mail.example.com\nSMTP_PORT=587\n")
+    env.chmod(0o600)
+    monkeypatch.setenv("SMTPCREDS_PROFILES__APP__PROVIDER", "envfile")
+    monkeypatch.setenv("SMTPCREDS_PROFILES__APP__PATH", str(env))
+    monkeypatch.setenv("SMTPCREDS_PROFILES__OTHER__PROVIDER", "envfile")
+    monkeypatch.setenv("SMTPCREDS_PROFILES__OTHER__PATH", str(tmp_path / "missing.env"))
+    r = run_cli("--json", "settings", "show", "--profile", "app")
+    assert r.code == 0, r
+    assert r.json()["host"] == "mail.example.com"

@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 from smtpcreds_envfile.provider import EnvFileProvider
 
-from smtpcreds import redact
 from smtpcreds.testing.support import provider_for
 
 #: An obviously fake password that needs quoting in a dotenv file.
@@ -32,17 +31,6 @@ APP_ENV = (
 )
 
 MakeProvider = Callable[..., EnvFileProvider]
-
-
-@pytest.fixture(autouse=True)
-def isolated_redaction(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Secrets registered by a test (hypothesis registers hundreds) are forgotten after it.
-
-    The registry is process-wide: a random "password" such as ``none`` would otherwise mask
-    words in the messages other tests check.
-    """
-    monkeypatch.setattr(redact, "_secrets", set(redact._secrets))
-    monkeypatch.setattr(redact, "_pattern", list(redact._pattern))
 
 
 @pytest.fixture

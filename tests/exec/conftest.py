@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 from smtpcreds_exec.provider import ExecProvider
 
-from smtpcreds import redact
 from smtpcreds.testing.support import provider_for
 
 HOOKS = Path(__file__).with_name("hooks")
@@ -19,17 +18,6 @@ HOOKS = Path(__file__).with_name("hooks")
 FAKE_PASSWORD = "Fake-Hook-Passw0rd-1234"
 
 MakeProvider = Callable[..., ExecProvider]
-
-
-@pytest.fixture(autouse=True)
-def isolated_redaction(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Secrets registered by a test (hypothesis registers hundreds) are forgotten after it.
-
-    The registry is process-wide: a random "password" such as ``none`` would otherwise mask
-    words in the messages other tests check.
-    """
-    monkeypatch.setattr(redact, "_secrets", set(redact._secrets))
-    monkeypatch.setattr(redact, "_pattern", list(redact._pattern))
 
 
 def hook(name: str, *args: str) -> list[str]:
