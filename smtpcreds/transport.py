@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -113,6 +114,8 @@ def _seconds(raw: str) -> float | None:
     try:
         v = float(raw)
     except ValueError:
+        return None
+    if not math.isfinite(v):  # "nan" would reach time.sleep() and raise ValueError
         return None
     if v > 1e9:  # an epoch timestamp
         v = v - time.time()

@@ -23,7 +23,8 @@ from smtpcreds.passwords import entropy_bits
 log = logging.getLogger("smtpcreds.smtp2go")
 
 PROVIDER = "smtp2go"
-Operation = Literal["add", "edit", "patch"]
+#: add; a full POST edit; a PATCH edit; or an update, which is "edit" with replace_all, else "patch".
+Operation = Literal["add", "edit", "patch", "update"]
 Status = Literal["allowed", "blocked", "sandbox"]
 
 USERNAME_MIN, USERNAME_MAX = 5, 100  # reference: "Settings fields" username, length 5..100
@@ -185,7 +186,7 @@ def invalid(fields: dict[str, list[str]]) -> ValidationError:
 
 
 def parse_options(raw: Mapping[str, Any] | None, operation: Operation) -> Smtp2goOptions:
-    """Validate ``raw`` options for ``operation`` (add, full POST edit or PATCH edit)."""
+    """Validate ``raw`` options for ``operation`` (add, full POST edit, PATCH edit or update)."""
     try:
         opts = Smtp2goOptions.model_validate(dict(raw or {}))
     except PydanticValidationError as e:
@@ -197,6 +198,8 @@ def parse_options(raw: Mapping[str, Any] | None, operation: Operation) -> Smtp2g
                 msg = f"unknown option (valid: {', '.join(Smtp2goOptions.model_fields)})"
             fields.setdefault(name, []).append(msg)
         raise invalid(fields) from None
+    if operation == "update":
+        operation = "edit" if opts.replace_all else "patch"
     fields = {}
     if opts.custom_ratelimit is not True:
         # reference: "Settings fields": value/period are "only stored when custom_ratelimit is

@@ -144,8 +144,7 @@ class Smtp2goProvider(Provider):
         options: Mapping[str, Any] | None = None,
     ) -> SmtpCredential:
         """PATCH only the changed fields; a full POST edit when ``replace_all=True``."""
-        full = bool((options or {}).get("replace_all"))
-        opts = parse_options(options, "edit" if full else "patch")
+        opts = parse_options(options, "update")
         problems: dict[str, list[str]] = {}
         if name is not None and name != ref:
             problems["name"] = [f"SMTP2GO cannot rename an SMTP user ({ref!r} -> {name!r}); "
@@ -158,7 +157,7 @@ class Smtp2goProvider(Provider):
         if status is not None:
             changes["status"] = status
         changes.pop("subaccount_id", None)
-        if full:
+        if opts.replace_all:
             # reference: "Default handling": POST edit may reset what it is not given
             log.warning("smtp2go: full edit (replace_all) of %s: settings not given reset to their "
                         "defaults", ref)

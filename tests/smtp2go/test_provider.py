@@ -198,6 +198,13 @@ def test_update_with_replace_all_posts_a_full_edit_and_warns(
     assert emulator.user(USER)["description"] == ""  # omitted: reset
 
 
+def test_replace_all_false_from_the_command_line_still_patches(provider: Smtp2goProvider,
+                                                              seeded: Smtp2goEmulator) -> None:
+    provider.update_credential(USER, options={"replace_all": "false", "description": "x"})
+    assert sent(seeded, "PATCH") == [{"username": USER, "description": "x"}]
+    assert seeded.count("POST", "/users/smtp/edit") == 0
+
+
 def test_update_of_an_unknown_username_is_not_found(provider: Smtp2goProvider) -> None:
     with pytest.raises(NotFound):
         provider.update_credential("no-such-user", options={"status": "blocked"})
