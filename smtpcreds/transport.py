@@ -26,6 +26,7 @@ from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
+from requests.utils import resolve_proxies
 from typing_extensions import Self
 from urllib3.connectionpool import ConnectionPool
 from urllib3.exceptions import MaxRetryError, ResponseError
@@ -176,6 +177,9 @@ class HttpTransport:
         register(*secrets)
         #: Number of HTTP requests answered (after retries each counts), for benchmarks/tests.
         self.requests_sent = 0
+        #: Proxies per origin (``scheme://host:port``), read from the environment once: requests
+        #: would scan every environment variable on every request (a third of its own overhead).
+        self._proxies: dict[str, dict[str, str]] = {}
 
     def close(self) -> None:
         self.session.close()
@@ -205,10 +209,11 @@ class HttpTransport:
             req.headers["Content-Type"] = "application/json"
         prep = self.session.prepare_request(req)
         try:
+            proxies = self._proxies_for(prep)
             if idempotent:
-                resp = self.session.send(prep, timeout=self.timeout, verify=self.verify_tls)
+                resp = self.session.send(prep, timeout=self.timeout, verify=self.verify_tls, proxies=proxies)
             else:
-                resp = self._once.send(prep, timeout=self.timeout, verify=self.verify_tls)
+                resp = self._once.send(prep, timeout=self.timeout, verify=self.verify_tls, proxies=proxies)
         except requests.exceptions.SSLError as e:
             raise TransportError(f"{self.provider}: TLS error talking to {self.base_url}: {_why(e)}",
                                  provider=self.provider) from None
@@ -228,10 +233,22 @@ class HttpTransport:
             raise TransportError(f"{self.provider}: request failed: {_why(e)}",
                                  provider=self.provider) from None
         self.requests_sent += 1
-        log.debug("%s %s -> %s", method, redact(prep.url or ""), resp.status_code)
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("%s %s -> %s", method, redact(prep.url or ""), resp.status_code)
         if resp.status_code in set(ok):
             return resp
         raise self.error_for(resp)
+
+    def _proxies_for(self, prep: requests.PreparedRequest) -> dict[str, str]:
+        """The proxies for ``prep``'s origin, as requests resolves them (env, NO_PROXY), cached."""
+        url = prep.url or ""
+        scheme, _, rest = url.partition("://")
+        origin = f"{scheme}://{rest.split('/', 1)[0]}"
+        proxies = self._proxies.get(origin)
+        if proxies is None:
+            proxies = resolve_proxies(prep, dict(self.session.proxies), self.session.trust_env)
+            self._proxies[origin] = proxies
+        return proxies
 
     def json(self, method: str, path: str, **kw: Any) -> Any:
         """Send a request and parse its JSON body (None for an empty body)."""

@@ -181,3 +181,23 @@ def test_user_agent_and_timeouts_are_always_set(server: Echo) -> None:
     t.json("GET", "/things")
     assert server.requests[-1].headers["user-agent"].startswith("smtpcreds/")
     assert t.timeout[0] > 0 and t.timeout[1] > 0
+
+
+def test_environment_proxy_carries_every_method(server: Echo, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The proxy from the environment is resolved once per origin and used for creates too."""
+    for name in ("HTTP_PROXY", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("http_proxy", server.origin)  # the echo server answers as the proxy
+    t = HttpTransport("http://api.example.invalid/v1", provider="echo")
+    assert t.json("GET", "things") == {"data": [1, 2]}
+    assert t.json("POST", "things", json_body={}) == {"data": {"id": 1}}
+    assert [r.method for r in server.requests] == ["GET", "POST"]
+    assert server.requests[-1].headers["host"] == "api.example.invalid"
+
+
+def test_no_proxy_is_honoured_for_the_origin(server: Echo, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("http_proxy", "http://127.0.0.1:9")  # nothing listens there
+    monkeypatch.setenv("no_proxy", "127.0.0.1")
+    t = client(server)
+    assert t.json("GET", "/things") == {"data": [1, 2]}
+    assert t.json("POST", "/things", json_body={}) == {"data": {"id": 1}}
