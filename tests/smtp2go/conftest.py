@@ -20,20 +20,10 @@ STRONG = "Fake-Passw0rd-For-Tests-X"
 
 @pytest.fixture(autouse=True)
 def empty_redaction_registry() -> Iterator[None]:
-    """Start from an empty, process-wide redaction registry and restore it afterwards.
-
-    Other suites register arbitrary strings as secrets (hypothesis draws words such as
-    "subaccount" from loaded modules), which would mask field names in our error messages.
-    """
-    with redact._lock:
-        saved = set(redact._secrets), list(redact._pattern)
-        redact._secrets.clear()
-        redact._pattern = []
+    """Start from an empty redaction registry (tests/conftest.py restores it afterwards):
+    strings registered elsewhere would mask field names in our error messages."""
+    redact.restore(frozenset())
     yield
-    with redact._lock:
-        redact._secrets.clear()
-        redact._secrets.update(saved[0])
-        redact._pattern = saved[1]
 
 
 @pytest.fixture

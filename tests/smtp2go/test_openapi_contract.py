@@ -50,7 +50,8 @@ OPERATIONS = {("POST", "/users/smtp/add"), ("POST", "/users/smtp/edit"), ("PATCH
               ("POST", "/users/smtp/view"), ("POST", "/users/smtp/remove")}
 HOST = "https://api.smtp2go.com"  # the spec's first server, https://api.smtp2go.com/v3
 
-pytestmark = pytest.mark.skipif(not SPEC_FILE.is_file(),
+# Under CI (shared/ beside the clone) the document must be there: a skip would hide the contract.
+pytestmark = pytest.mark.skipif(not SPEC_FILE.is_file() and os.environ.get("CI") != "true",
                                 reason=f"SMTP2GO OpenAPI document not found at {SPEC_FILE} "
                                 "(set SMTPCREDS_SMTP2GO_OPENAPI)")
 
