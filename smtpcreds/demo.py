@@ -30,7 +30,7 @@ class Step:
     data: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"step": self.title, "ok": self.ok, "detail": self.detail, **self.data}
+        return {**self.data, "step": self.title, "ok": self.ok, "detail": self.detail}
 
 
 @contextmanager
@@ -119,7 +119,7 @@ def run_demo(report: Callable[[Step], None]) -> list[Step]:
             add(f"rotate {issuer}", result.status == "done",
                 f"{result.strategy} rotation {result.rotation_id}: verified by SMTP login, pushed to "
                 f"{', '.join(result.pushed)}, old login {'retired' if result.retired else 'kept'}",
-                **result.model_dump(mode="json"))
+                rotation=result.model_dump(mode="json"))
 
         new_ms = conn("ms").credentials.stored_login(results["ms"].new_credential)
         new_relay = conn("relay").credentials.stored_login(relay_cred.id)
