@@ -214,6 +214,9 @@ class HttpTransport:
                 resp = self.session.send(prep, timeout=self.timeout, verify=self.verify_tls, proxies=proxies)
             else:
                 resp = self._once.send(prep, timeout=self.timeout, verify=self.verify_tls, proxies=proxies)
+                # The adapter leaves the body unread (Session.send reads it): read it here, so a body
+                # cut short or a read timeout is a TransportError, not a requests exception later.
+                resp.content  # noqa: B018
         except requests.exceptions.SSLError as e:
             raise TransportError(f"{self.provider}: TLS error talking to {self.base_url}: {_why(e)}",
                                  provider=self.provider) from None
