@@ -7,6 +7,7 @@ unless this parser forces one.
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -98,6 +99,8 @@ def _header_wait(resp: requests.Response) -> float | None:
         try:
             value = float(raw)
         except ValueError:
+            continue
+        if not math.isfinite(value):
             continue
         if value > 1e9:  # an epoch timestamp
             value -= datetime.now(timezone.utc).timestamp()
