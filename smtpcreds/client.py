@@ -59,26 +59,33 @@ def parse_options(model: type[BaseModel] | None, raw: Mapping[str, Any], provide
     return parsed.model_dump(exclude_unset=True)
 
 
-class Credentials:
-    """SMTP logins at an issuer, with their secrets kept in the keyring."""
+class _Facade:
+    """Capability checks before any request, shared by the two façades."""
 
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     @property
     def provider(self) -> Provider:
+        """The provider plugin object behind this connection."""
         return self._conn.provider
 
     def _require(self, cap: Capability, op: str) -> None:
         if cap not in self.provider.capabilities:
             raise UnsupportedOperation(f"{self.provider.name} cannot {op}", provider=self.provider.name)
 
+
+class Credentials(_Facade):
+    """SMTP logins at an issuer, with their secrets kept in the keyring."""
+
     def list(self, scope: str | None = None, *, limit: int | None = None,
              page: int | None = None) -> Iterator[SmtpCredential]:
+        """Stream every login in the scope (one page when ``limit`` or ``page`` is given)."""
         self._require(Capability.LIST, "list credentials")
         return self.provider.list_credentials(scope, limit=limit, page=page)
 
     def get(self, ref: str, scope: str | None = None) -> SmtpCredential:
+        """One login, with every provider setting in ``extra`` (never its password)."""
         self._require(Capability.LIST, "show credentials")
         return self.provider.get_credential(ref, scope)
 
@@ -184,6 +191,7 @@ class Credentials:
 
     def update(self, ref: str, scope: str | None = None, *, name: str | None = None,
                enabled: bool | None = None, **options: Any) -> SmtpCredential:
+        """Change name, state or provider options (validated locally before sending)."""
         self._require(Capability.UPDATE, "update credentials")
         opts = parse_options(self.provider.options_model, options, self.provider.name)
         return self.provider.update_credential(ref, scope, name=name, enabled=enabled, options=opts)
@@ -209,32 +217,24 @@ class Credentials:
             self._conn.store.delete(ref, slot)
 
     def stored_login(self, ref: str) -> SmtpLogin:
+        """The current login of ``ref`` from the keyring (no request)."""
         login = self._conn.store.get(ref)
         if login is None:
             raise NotFound(f"no stored login for {ref!r} in profile {self._conn.profile_name!r}")
         return login
 
 
-class Settings:
+class Settings(_Facade):
     """Email settings at a consumer."""
 
-    def __init__(self, conn: Connection) -> None:
-        self._conn = conn
-
-    @property
-    def provider(self) -> Provider:
-        return self._conn.provider
-
-    def _require(self, cap: Capability, op: str) -> None:
-        if cap not in self.provider.capabilities:
-            raise UnsupportedOperation(f"{self.provider.name} cannot {op}", provider=self.provider.name)
-
     def get(self, scope: str | None = None) -> EmailSettings:
+        """The consumer's stored settings (password masked in reprs)."""
         self._require(Capability.SETTINGS_SHOW, "show email settings")
         return self.provider.get_settings(scope)
 
     def set(self, changes: EmailSettings | None = None, scope: str | None = None, *,
             options: Mapping[str, Any] | None = None, **fields: Any) -> SetResult:
+        """Merge the given fields (or ``changes``) into the stored settings; unchanged sets write nothing."""
         self._require(Capability.SETTINGS_SET, "set email settings")
         if changes is None:
             try:
@@ -244,14 +244,17 @@ class Settings:
         return self.provider.set_settings(changes, scope, options=options)
 
     def delete(self, scope: str | None = None) -> int:
+        """Remove the stored settings; returns how many records were removed."""
         self._require(Capability.SETTINGS_DELETE, "delete email settings")
         return self.provider.delete_settings(scope)
 
     def test(self, scope: str | None = None, *, to: str | None = None) -> str:
+        """Ask the consumer to prove its settings work (e.g. Webitel sends a test message)."""
         self._require(Capability.SETTINGS_TEST, "test email settings")
         return self.provider.test_settings(scope, to=to)
 
     def push(self, login: SmtpLogin, scope: str | None = None) -> SetResult:
+        """Write a login into the consumer, as a rotation's push step does."""
         self._require(Capability.SETTINGS_SET, "receive logins")
         return self.provider.push_login(login, scope)
 
@@ -290,10 +293,12 @@ class Connection:
         self.close()
 
     def close(self) -> None:
+        """Close the provider's HTTP session."""
         self.provider.close()
 
     @property
     def capabilities(self) -> frozenset[Capability]:
+        """What the provider of this profile can do."""
         return self.provider.capabilities
 
     def smtp_endpoint(self) -> tuple[str, int, str]:

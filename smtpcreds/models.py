@@ -2,7 +2,7 @@
 the login a script needs to send mail.
 
 Passwords are :class:`pydantic.SecretStr`: their ``repr`` and ``str`` are masked, and
-``model_dump(mode="json")`` gives ``"**********"`` unless :func:`reveal` is used.
+``public_dict()`` leaves the password out (or masks it) unless called with ``reveal=True``.
 """
 
 from __future__ import annotations
@@ -63,6 +63,7 @@ class SmtpLogin(BaseModel):
     from_address: str | None = None
 
     def public_dict(self, reveal: bool = False) -> dict[str, Any]:
+        """JSON-ready fields; the password masked unless ``reveal``."""
         d = self.model_dump(mode="json", exclude={"password"})
         d["password"] = self.password.get_secret_value() if reveal else "**********"
         return d
@@ -93,6 +94,7 @@ class EmailSettings(BaseModel):
     extra: dict[str, Any] = Field(default_factory=dict)
 
     def public_dict(self, reveal: bool = False) -> dict[str, Any]:
+        """JSON-ready fields; the password masked (or null) unless ``reveal``."""
         d = self.model_dump(mode="json", exclude={"password"})
         if self.password is not None:
             d["password"] = self.password.get_secret_value() if reveal else "**********"

@@ -4,21 +4,32 @@ A 429 that survives the transport's own retries pauses the whole batch (a shared
 :class:`~smtpcreds.rotation.engine.Gate`) and the item is resumed from its journal, so rate
 limits slow a batch down instead of failing items. Keyring access stays serialized by the
 secret store; HTTP and SMTP verification run outside its lock, in parallel.
+
+What a batch does once instead of once per item (docs/performance.md has the figures):
+
+* a replace rotation needs the ids of the logins that share the credential's name (to tell an
+  interrupted create's orphan from a login that existed before); the batch lists each profile
+  and scope once, instead of every rotation listing every page, and adds the logins its own
+  rotations create as it goes;
+* every plan looks for an unfinished rotation of its credential among all journals; journals
+  of finished rotations never change again, so the batch reads each of them once.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 
+from smtpcreds.capabilities import Capability
 from smtpcreds.client import Connection
 from smtpcreds.errors import RateLimited, RotationError, SmtpCredsError
 from smtpcreds.models import utcnow
-from smtpcreds.rotation.engine import Gate, RotationResult, Rotator
-from smtpcreds.rotation.journal import JournalStore
+from smtpcreds.rotation.engine import Gate, RotationResult, Rotator, choose_strategy
+from smtpcreds.rotation.journal import Journal, JournalStore
 
 #: How often one item is resumed after rate limiting before it is reported incomplete.
 RATE_LIMIT_RESUMES = 6
@@ -64,12 +75,23 @@ def rotate_many(
     known_ids: dict[tuple[str, str], set[str]] | None = None,
     on_done: Callable[[Outcome], None] | None = None,
 ) -> list[Outcome]:
-    """Rotate every item; returns outcomes in the order of ``items``."""
+    """Rotate every item; returns outcomes in the order of ``items``.
+
+    ``known_ids``: for each (profile, ref), the ids of the logins named like it before the batch
+    (as ``creds rotate --all`` has them from its own listing); computed here when not given.
+    """
     gate = Gate()
-    journals = JournalStore()
+    journals = BatchJournals()
     local = threading.local()
     made: list[Rotator] = []
     made_lock = threading.Lock()
+    listing: list[Connection] = []
+    if known_ids is None:
+        known = _same_name_ids(items, connect, strategy, listing)
+    else:  # copied, keeping one set per name shared by the items that bear it
+        copies = {id(ids): set(ids) for ids in known_ids.values()}
+        known = {key: copies[id(ids)] for key, ids in known_ids.items()}
+    known_lock = threading.Lock()
 
     def rotator(profile: str) -> Rotator:
         cache: dict[str, Rotator] = getattr(local, "rotators", None) or {}
@@ -84,15 +106,24 @@ def rotate_many(
     def one(item: Item) -> Outcome:
         r = rotator(item.profile)
         outcome = Outcome(item)
+        same_name = known.get((item.profile, item.ref))
+        snapshot = None
+        if same_name is not None:
+            with known_lock:
+                snapshot = set(same_name)
         try:
-            cred_name_ids = (known_ids or {}).get((item.profile, item.ref))
             try:
                 outcome.result = r.rotate(item.ref, item.scope, push=push, verify=verify,
-                                          keep_old=keep_old, strategy=strategy, known_ids=cred_name_ids)
+                                          keep_old=keep_old, strategy=strategy, known_ids=snapshot)
             except RotationError as e:
                 outcome.result = _resume_after_rate_limit(r, e, gate)
         except SmtpCredsError as e:
             outcome.error = e
+        if same_name is not None:
+            created = _created_login(outcome, journals)
+            if created is not None:
+                with known_lock:
+                    same_name.add(created)  # not an orphan for a later item of the same name
         if on_done is not None:
             on_done(outcome)
         return outcome
@@ -104,6 +135,88 @@ def rotate_many(
         for r in made:
             r.close()
             r.conn.close()
+        for conn in listing:
+            conn.close()
+
+
+def _same_name_ids(items: Sequence[Item], connect: Callable[[str], Connection], strategy: str | None,
+                   opened: list[Connection]) -> dict[tuple[str, str], set[str]]:
+    """For replace rotations where the provider returns the password: per (profile, ref), the ids
+    of the logins with the same name, from one listing per profile and scope.
+
+    Items of a profile or scope that cannot be listed are left out: their rotations list for
+    themselves, as a single rotation does.
+    """
+    groups: dict[tuple[str, str | None], list[Item]] = {}
+    for item in items:
+        groups.setdefault((item.profile, item.scope), []).append(item)
+    out: dict[tuple[str, str], set[str]] = {}
+    for (profile, scope), group in groups.items():
+        if len(group) < 2:
+            continue  # one rotation lists by itself at the same cost
+        try:
+            conn = connect(profile)
+            opened.append(conn)
+            caps = conn.capabilities
+            if Capability.SET_PASSWORD in caps or Capability.LIST not in caps:
+                continue
+            if choose_strategy(conn, strategy) != "replace":
+                continue
+            by_name: dict[str, set[str]] = {}
+            name_of: dict[str, str] = {}
+            for cred in conn.credentials.list(scope):
+                by_name.setdefault(cred.name, set()).add(cred.id)
+                name_of[cred.id] = cred.name
+        except SmtpCredsError:
+            continue
+        for item in group:
+            if item.ref in name_of:
+                out[(item.profile, item.ref)] = by_name[name_of[item.ref]]
+    return out
+
+
+def _created_login(outcome: Outcome, journals: JournalStore) -> str | None:
+    """The id of the login a replace rotation created, finished or not."""
+    if outcome.result is not None:
+        return outcome.result.new_credential
+    if isinstance(outcome.error, RotationError) and outcome.error.rotation_id:
+        try:
+            return journals.load(outcome.error.rotation_id).new_id
+        except SmtpCredsError:
+            return None
+    return None
+
+
+class BatchJournals(JournalStore):
+    """The journal store of a batch: a journal of a finished rotation is read once.
+
+    Every plan looks through all journals for an unfinished rotation of its credential, and a
+    batch adds one journal per item: reading them all each time would make a batch quadratic.
+    A journal that is aborted, or done and retired (or in place), never changes again, so its
+    first reading is kept; every other journal is read afresh each time, as JournalStore does.
+    """
+
+    def __init__(self, root: os.PathLike[str] | None = None) -> None:
+        from pathlib import Path
+
+        super().__init__(Path(root) if root is not None else None)
+        self._final: dict[str, Journal] = {}
+
+    def all(self) -> list[Journal]:
+        out: list[Journal] = []
+        with os.scandir(self.root) as entries:
+            names = [e.name for e in entries if e.name.startswith("r") and e.name.endswith(".json")]
+        for name in names:
+            j = self._final.get(name)
+            if j is None:
+                try:
+                    j = Journal.model_validate_json((self.root / name).read_bytes())
+                except (ValueError, FileNotFoundError):
+                    continue
+                if j.status == "aborted" or (j.status == "done" and (j.retired or j.strategy == "in-place")):
+                    self._final[name] = j
+            out.append(j)
+        return sorted(out, key=lambda j: j.created_at)
 
 
 def _resume_after_rate_limit(r: Rotator, error: RotationError, gate: Gate) -> RotationResult:

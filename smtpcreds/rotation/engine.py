@@ -33,7 +33,7 @@ from smtpcreds.errors import (
     TransportError,
     UnsupportedOperation,
 )
-from smtpcreds.models import SmtpLogin, utcnow
+from smtpcreds.models import SmtpCredential, SmtpLogin, utcnow
 from smtpcreds.rotation.events import Outcome, RotationEvent
 from smtpcreds.rotation.journal import Journal, JournalStore, Strategy, new_id
 
@@ -113,6 +113,9 @@ class Rotator:
         self._consumers: dict[str, Connection] = {}
         self.gate = gate or Gate()
         self._pending: dict[str, SmtpLogin] = {}
+        #: The credential read by plan(), by rotation id, so the steps that follow in this process
+        #: need not read it again (a resumed rotation reads it afresh).
+        self._planned: dict[str, SmtpCredential] = {}
 
     # -- entry points -----------------------------------------------------------------------
     def rotate(self, ref: str, scope: str | None = None, *, push: list[str] | None = None,
@@ -153,6 +156,7 @@ class Rotator:
                     keep_old=keep_old, known_ids=sorted(known | {cred.id}))
         j.history.append(_entry("plan", "done", f"{template.host}:{template.port} {template.security}"))
         self.journals.save(j)
+        self._planned[j.id] = cred
         self._event(j, "plan", "done", f"strategy {chosen}")
         return j
 
@@ -184,6 +188,7 @@ class Rotator:
                 ) from e
             finally:
                 self._pending.pop(j.id, None)
+                self._planned.pop(j.id, None)
         return RotationResult.of(j)
 
     # -- steps ------------------------------------------------------------------------------
@@ -202,7 +207,7 @@ class Rotator:
     def _create_chosen(self, j: Journal) -> None:
         """Replace where we choose the password: pending stored under the predicted id first."""
         p = self.conn.provider
-        old = self.conn.credentials.get(j.ref, j.scope)
+        old = self._credential(j)
         new_name = p.replacement_name(old)
         predicted = p.predict_id(new_name, j.scope)
         if predicted is None:
@@ -421,13 +426,18 @@ class Rotator:
             if not create:
                 raise RotationError(f"rotation {j.id}: the pending secret of {j.target} is missing "
                                     "from the keyring; abort this rotation", rotation_id=j.id, step=j.step)
-            cred = self.conn.credentials.get(j.ref, j.scope)
+            cred = self._credential(j)
             template = self.conn.login_for(cred, SecretStr(passwords.generate()))
             login = template.model_copy(update={"username": username or template.username,
                                                 "created_at": utcnow()})
             self.store.put(j.target, login, "pending")
         self._pending[j.id] = login
         return login
+
+    def _credential(self, j: Journal) -> SmtpCredential:
+        """The credential being rotated: as plan() read it in this process, else from the provider."""
+        cred = self._planned.get(j.id)
+        return cred if cred is not None else self.conn.credentials.get(j.ref, j.scope)
 
     def _exists(self, ref: str, scope: str | None) -> bool:
         try:
