@@ -120,6 +120,7 @@ class Credentials(_Facade):
             store.delete(ref, "pending")
             cred.password = pw
             return cred
+        store.check_writable()  # the provider returns the password once: be sure it can be kept
         cred = self.create_returning_password(name, scope, enabled=enabled, options=opts)
         assert cred.password is not None
         login = self._conn.login_for(cred, cred.password)

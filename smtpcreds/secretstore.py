@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 Slot = Literal["current", "pending", "previous"]
 SLOTS: tuple[Slot, ...] = ("current", "pending", "previous")
 SERVICE = "smtpcreds"
+#: The canary entry :meth:`SecretStore.check_writable` writes and removes.
+WRITE_CHECK = "~write-check"
 
 _call_lock = threading.RLock()
 _checked: dict[int, str] = {}  # id(backend) -> "" when usable, else the refusal message
@@ -129,7 +131,16 @@ def _call(op: str, fn: Any, *args: Any) -> Any:
     except SecretStoreError:
         raise
     except Exception as e:
-        raise SecretStoreError(f"keyring {op} failed: {type(e).__name__}: {e}") from None
+        raise SecretStoreError(f"keyring {op} failed: {type(e).__name__}: {e}; {_hint(e)}") from None
+
+
+def _hint(e: BaseException) -> str:
+    """How to fix a failed keyring call, for the one-line error."""
+    if "lock" in f"{type(e).__name__} {e}".lower():
+        return ("unlock the keyring (log in to the desktop session, or run gnome-keyring-daemon --unlock) "
+                "and retry")
+    return ("check the keyring with 'keyring diagnose' (or choose another backend with "
+            "PYTHON_KEYRING_BACKEND) and retry")
 
 
 def get_raw(service: str, username: str) -> str | None:
@@ -147,7 +158,8 @@ def set_raw(service: str, username: str, value: str) -> None:
     if back != value:
         raise SecretStoreError(
             f"the keyring did not keep the secret for {service}/{username} (read-back differs); "
-            "nothing further was changed"
+            "nothing further was changed. The backend alters what it stores: check it with "
+            "'keyring diagnose' or choose another one with PYTHON_KEYRING_BACKEND"
         )
 
 
@@ -174,6 +186,7 @@ class SecretStore:
         self.profile = profile
         self.service = f"{SERVICE}/{profile}"
         self.allow_insecure = insecure_allowed(allow_insecure)
+        self._writable = False
 
     def __repr__(self) -> str:
         return f"<SecretStore service={self.service!r}>"
@@ -181,6 +194,25 @@ class SecretStore:
     def check(self) -> None:
         """Raise SecretStoreError unless the backend is safe to trust with a new secret."""
         check_backend(self.allow_insecure)
+
+    def check_writable(self) -> None:
+        """Like :meth:`check`, and prove a write: store a random canary, read it back, remove it.
+
+        Called before a provider changes anything whose secret must then be kept (a create whose
+        password the provider returns once, a rotation), so a keyring that is locked, fails or
+        alters what it stores refuses the operation up front. Once per store (connection).
+        """
+        self.check()
+        if self._writable:
+            return
+        import secrets
+
+        try:
+            set_raw(self.service, WRITE_CHECK, secrets.token_urlsafe(16))
+        finally:
+            with suppress(SecretStoreError):
+                delete_raw(self.service, WRITE_CHECK)
+        self._writable = True
 
     @staticmethod
     def _user(ref: str, slot: Slot) -> str:

@@ -139,7 +139,7 @@ class Rotator:
                 f"run 'smtpcreds rotations resume {open_j.id}' or 'smtpcreds rotations abort {open_j.id}'",
                 rotation_id=open_j.id, step=open_j.step,
             )
-        self.store.check()
+        self.store.check_writable()  # refuse a keyring that cannot keep the new secret: no journal yet
         for name in push or []:
             self.consumer(name)  # fail on an unknown consumer profile before any change
         unretired = self.journals.unretired_for(conn.profile_name, ref)
