@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
 from smtpcreds.client import Connection
 from smtpcreds.emulator.lab import Lab
-from smtpcreds.rotation.bulk import Item, parse_age, rotate_many
+from smtpcreds.errors import RotationError
+from smtpcreds.rotation.bulk import BatchJournals, Item, parse_age, rotate_many
+from smtpcreds.rotation.journal import Journal
 
 Connect = Callable[[str], Connection]
 
@@ -50,6 +53,68 @@ def test_rate_limits_slow_the_batch_instead_of_failing_items(lab: Lab, connect: 
     outcomes = rotate_many(items, connect, concurrency=3)
     assert all(o.ok for o in outcomes), [o.to_dict() for o in outcomes if not o.ok]
     assert emulator.count("POST", r"/smtp-users$") == 6 + 6 + 6  # setup creates, 429s, real creates
+
+
+def test_a_replace_batch_lists_the_domain_once_not_once_per_rotation(lab: Lab, connect: Connect) -> None:
+    conn = connect("ms")
+    items = [Item("ms", conn.credentials.create(f"once-{i}").id) for i in range(5)]
+    emulator = lab.emulators["mailersend"]
+    emulator.requests.clear()
+    outcomes = rotate_many(items, connect, concurrency=2)
+    assert all(o.ok for o in outcomes)
+    assert emulator.count("GET", r"/smtp-users$") == 1
+    # per rotation: read the login, create its replacement, retire it
+    assert len(emulator.requests) == 1 + 5 * 3
+
+
+def test_an_in_place_rotation_reads_the_credential_once(lab: Lab, connect: Connect) -> None:
+    conn = connect("relay")
+    items = [Item("relay", conn.credentials.create(f"view-once-{i}").id) for i in range(3)]
+    emulator = lab.emulators["smtp2go"]
+    emulator.requests.clear()
+    assert all(o.ok for o in rotate_many(items, connect, concurrency=1))
+    assert emulator.count("POST", r"/users/smtp/view$") == 3
+    assert emulator.count("PATCH", r"/users/smtp/edit$") == 3
+
+
+def test_a_login_created_earlier_in_the_batch_is_not_taken_for_an_orphan(lab: Lab, connect: Connect) -> None:
+    """Two logins share a name; the second one's create is cut off after the provider made it.
+
+    Cleaning up after that create deletes what it made, and not what the first rotation made.
+    """
+    conn = connect("ms")
+    first, second = conn.credentials.create("shared-name"), conn.credentials.create("shared-name")
+    emulator = lab.emulators["mailersend"]
+    outcomes = rotate_many([Item("ms", first.id)], connect, concurrency=1)
+    assert outcomes[0].ok and outcomes[0].result is not None
+    made_by_first = outcomes[0].result.new_credential
+    def cut_off_the_next_create(_: object) -> None:
+        emulator.faults.inject(method="POST", path=r"/smtp-users$", drop_after=True)
+
+    outcomes = rotate_many([Item("ms", made_by_first), Item("ms", second.id)], connect, concurrency=1,
+                           on_done=cut_off_the_next_create)
+    assert outcomes[0].ok and outcomes[0].result is not None
+    assert isinstance(outcomes[1].error, RotationError)
+    names = {c.id: c.name for c in conn.credentials.list()}
+    assert outcomes[0].result.new_credential in names and second.id in names
+    assert list(names.values()).count("shared-name") == 2  # the orphan of the cut-off create is gone
+
+
+def test_batch_journals_see_rotations_opened_and_finished_after_the_first_read(tmp_path: Path) -> None:
+    journals = BatchJournals(tmp_path)
+    done = Journal(id="r1-done", profile="p", provider="x", ref="a", name="a", strategy="in-place",
+                   status="done", retired=True)
+    journals.save(done)
+    assert journals.open_for("p", "b") is None
+    running = Journal(id="r2-running", profile="p", provider="x", ref="b", name="b", strategy="replace")
+    journals.save(running)
+    found = journals.open_for("p", "b")
+    assert found is not None and found.id == "r2-running"
+    running.status = "done"
+    journals.save(running)
+    assert journals.open_for("p", "b") is None
+    assert journals.unretired_for("p", "b") is not None  # done, replace, old login kept
+    assert [j.id for j in journals.all()] == ["r1-done", "r2-running"]
 
 
 @pytest.mark.parametrize(("text", "seconds"), [("90d", 90 * 86400), ("12h", 43200), ("2w", 14 * 86400),
