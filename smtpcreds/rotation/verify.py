@@ -7,6 +7,7 @@ trusted with ``SMTPCREDS_SMTP_CA_FILE``.
 
 from __future__ import annotations
 
+import logging
 import os
 import smtplib
 import ssl
@@ -15,10 +16,13 @@ from smtpcreds.errors import AuthError, ConfigError, TransportError
 from smtpcreds.models import SmtpLogin
 from smtpcreds.profiles import is_loopback
 
+log = logging.getLogger("smtpcreds.verify")
 
-def _context(verify_tls: bool) -> ssl.SSLContext:
+
+def _context(verify_tls: bool, where: str) -> ssl.SSLContext:
     ctx = ssl.create_default_context(cafile=os.environ.get("SMTPCREDS_SMTP_CA_FILE") or None)
     if not verify_tls:
+        log.warning("SMTP %s: TLS certificate verification is OFF (verify_tls = false)", where)
         ctx.check_hostname = False
         ctx.verify_mode = ssl.CERT_NONE
     return ctx
@@ -32,12 +36,12 @@ def verify_login(login: SmtpLogin, *, verify_tls: bool = True, timeout: float = 
     try:
         client: smtplib.SMTP
         if login.security == "ssl":
-            client = smtplib.SMTP_SSL(login.host, login.port, timeout=timeout, context=_context(verify_tls))
+            client = smtplib.SMTP_SSL(login.host, login.port, timeout=timeout, context=_context(verify_tls, where))
         else:
             client = smtplib.SMTP(login.host, login.port, timeout=timeout)
         with client:
             if login.security == "starttls":
-                client.starttls(context=_context(verify_tls))
+                client.starttls(context=_context(verify_tls, where))
             client.login(login.username, login.password.get_secret_value())
     except smtplib.SMTPAuthenticationError as e:
         raise AuthError(f"SMTP server {where} rejected the login {login.username!r} ({e.smtp_code})") from None
