@@ -35,7 +35,7 @@ GROUP = "smtpcreds"
 _lock = threading.Lock()
 _pm: pluggy.PluginManager | None = None
 #: ``module[.sub][:attr[.sub]] [extras]``, as importlib.metadata.EntryPoint reads a value.
-_EP_VALUE = re.compile(r"(?P<module>[\w.]+)\s*(:\s*(?P<attr>[\w.]+)\s*)?((?P<extras>\[.*\])\s*)?$")
+_EP_VALUE = r"(?P<module>[\w.]+)\s*(:\s*(?P<attr>[\w.]+)\s*)?((?P<extras>\[.*\])\s*)?$"
 
 
 def disabled_plugins() -> set[str]:
@@ -84,7 +84,7 @@ def entry_points(group: str) -> list[tuple[str, str]] | None:
     for finder in sys.meta_path:
         if finder is not PathFinder and hasattr(finder, "find_distributions"):
             return None
-    header = f"[{group}]"
+    header = f"[{group}]".encode()
     out: list[tuple[str, str]] = []
     for entry in sys.path:
         root = entry or "."
@@ -101,13 +101,16 @@ def entry_points(group: str) -> list[tuple[str, str]] | None:
         for child in children:
             if not child.lower().endswith((".dist-info", ".egg-info")):
                 continue
+            path = os.path.join(root, child, "entry_points.txt")
+            if not os.access(path, os.R_OK):  # most distributions have none: no exception to raise
+                continue
             try:
-                with open(os.path.join(root, child, "entry_points.txt"), encoding="utf-8") as f:
-                    text = f.read()
+                with open(path, "rb") as f:
+                    raw = f.read()
             except OSError:
                 continue
-            if header in text:
-                out.extend(_section(text, group))
+            if header in raw:
+                out.extend(_section(raw.decode("utf-8"), group))
     return out
 
 
@@ -130,7 +133,7 @@ def _section(text: str, group: str) -> Iterator[tuple[str, str]]:
 def _load(value: str) -> Any:
     import importlib
 
-    match = _EP_VALUE.match(value)
+    match = re.match(_EP_VALUE, value)
     if match is None:
         raise ValueError(f"entry point {value!r} is not of the form module:attr")
     obj: Any = importlib.import_module(match.group("module"))
