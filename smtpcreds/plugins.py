@@ -82,7 +82,10 @@ def entry_points(group: str) -> list[tuple[str, str]] | None:
     from importlib.machinery import PathFinder
 
     for finder in sys.meta_path:
-        if finder is not PathFinder and hasattr(finder, "find_distributions"):
+        kind = type(finder)
+        same_as_path_finder = finder is PathFinder or (  # the backport reads sys.path the same way
+            kind.__module__ == "importlib_metadata" and kind.__name__ == "MetadataPathFinder")
+        if not same_as_path_finder and hasattr(finder, "find_distributions"):
             return None
     header = f"[{group}]".encode()
     out: list[tuple[str, str]] = []

@@ -123,3 +123,58 @@ def test_every_hook_is_documented_in_the_plugin_guide() -> None:
     assert hooks
     for name in hooks:
         assert f"`{name}" in guide, f"{name} is not documented in docs/plugins.md"
+
+
+def test_entry_points_are_read_as_importlib_metadata_reads_them() -> None:
+    import importlib.metadata
+
+    from smtpcreds.plugins import entry_points
+
+    found = entry_points("smtpcreds")
+    assert found is not None
+    expected = {(ep.name, ep.value) for ep in importlib.metadata.entry_points(group="smtpcreds")}
+    assert set(found) == expected
+
+
+def _fresh_python(code: str) -> str:
+    import os
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "SMTPCREDS_CONFIG": "/nonexistent"})
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.strip()
+
+
+def test_help_reads_entry_points_without_importlib_metadata() -> None:
+    out = _fresh_python(
+        "import sys, io, contextlib\nfrom smtpcreds.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    try:\n        main(['--help'])\n    except SystemExit:\n        pass\n"
+        "print('importlib.metadata' in sys.modules)"
+    )
+    assert out == "False"
+
+
+def test_looking_up_one_provider_imports_only_its_plugin() -> None:
+    out = _fresh_python(
+        "import sys\nfrom smtpcreds.plugins import plugins\n"
+        "cls = plugins().provider('mailersend')\n"
+        "print(cls.name, sorted(m for m in sys.modules if m.endswith('.provider')))"
+    )
+    assert out == "mailersend ['smtpcreds_mailersend.provider']"
+
+
+def test_a_provider_from_a_differently_named_plugin_is_found(fresh_pm: pluggy.PluginManager) -> None:
+    from smtpcreds.interfaces import Provider
+
+    class Dummy(Provider):
+        name = "dummy"
+        capabilities = frozenset()
+
+    plugin = ModuleType("dummy_plugin")
+    plugin.smtpcreds_register_providers = hookimpl(lambda register: register(Dummy))  # type: ignore[attr-defined]
+    fresh_pm.register(plugin, name="not-dummy")
+    assert Plugins(fresh_pm).provider("dummy") is Dummy
+    assert "dummy" in Plugins(fresh_pm).providers and "other" not in Plugins(fresh_pm).providers
