@@ -160,6 +160,14 @@ def no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
+def one_retry(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One retry without backoff: the retry path is exercised, and a broken server costs two timeouts."""
+    make = transport.make_retry
+    monkeypatch.setattr(transport, "make_retry", lambda total, backoff, wait_headers=(): make(1, 0.0,
+                                                                                             wait_headers))
+
+
+@pytest.fixture
 def world(lab: Lab, no_backoff: None) -> Iterator[dict[str, Any]]:
     cfg = lab.config()
     for prof in cfg.profiles.values():
@@ -206,7 +214,7 @@ def run_operation(world: dict[str, Any], name: str, fault: Fault) -> str:
 
 
 @pytest.mark.parametrize("name", list(OPERATIONS))
-@settings(max_examples=max(1, int(40 * SCALE)), deadline=None,
+@settings(max_examples=max(1, int(30 * SCALE)), deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                  HealthCheck.data_too_large])
 @given(fault=answers())
@@ -225,7 +233,7 @@ def test_unparseable_rate_limit_reset_header_is_a_clear_error(world: dict[str, A
 
 @pytest.mark.parametrize("name", ["mailersend-list", "mailersend-create", "smtp2go-add", "webitel-get",
                                   "webitel-set"])
-def test_an_answer_slower_than_the_timeout_is_a_bounded_transport_error(name: str,
+def test_an_answer_slower_than_the_timeout_is_a_bounded_transport_error(name: str, one_retry: None,
                                                                         world: dict[str, Any]) -> None:
     outcome = run_operation(world, name, Fault(status=200, body={}, latency=TIMEOUT * 2, times=None))
     assert outcome == "TransportError"
@@ -270,14 +278,6 @@ BROKEN_HTTP = {
     "http/0.9 answer": b"{\"data\": []}",
     "status 999": b"HTTP/1.1 999 Whatever\r\nContent-Length: 0\r\n\r\n",
 }
-
-
-@pytest.fixture
-def one_retry(monkeypatch: pytest.MonkeyPatch) -> None:
-    """One retry without backoff: the retry path is exercised, and a broken server costs two timeouts."""
-    make = transport.make_retry
-    monkeypatch.setattr(transport, "make_retry", lambda total, backoff, wait_headers=(): make(1, 0.0,
-                                                                                             wait_headers))
 
 
 @pytest.mark.parametrize("case", list(BROKEN_HTTP))
