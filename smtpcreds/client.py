@@ -95,7 +95,10 @@ class Credentials(_Facade):
 
         Where the provider takes a password we choose (SET_PASSWORD), it is generated and stored
         as pending before the request, so it is never only in a response. After an ambiguous
-        failure (timeout, dropped connection) the login is looked up instead of created again.
+        failure (timeout, dropped connection) the login is looked up instead of created again;
+        when the provider does not show it (yet), the pending password stays, because a request
+        the provider completes after our timeout creates the login with it. The next create of
+        the same login reuses that password instead of generating another.
         """
         self._require(Capability.CREATE, "create credentials")
         p = self.provider
@@ -105,15 +108,18 @@ class Credentials(_Facade):
         host, port, security = p.smtp_endpoint()
         ref = p.predict_id(name, scope) if Capability.SET_PASSWORD in p.capabilities else None
         if ref is not None:
-            pw = SecretStr(passwords.generate())
+            earlier = store.get(ref, "pending")  # left by a create that got no answer
+            pw = earlier.password if earlier is not None else SecretStr(passwords.generate())
             pending = SmtpLogin(host=host, port=port, security=security, username=ref, password=pw)
-            store.put(ref, pending, "pending")
+            if earlier is None:
+                store.put(ref, pending, "pending")
             try:
                 cred = p.create_credential(name, scope, enabled=enabled, password=pw, options=opts)
             except TransportError:
                 cred = self._reconcile_chosen(ref, scope)
             except SmtpCredsError:
-                store.delete(ref, "pending")
+                if earlier is None:  # an earlier, unanswered create may still have used it
+                    store.delete(ref, "pending")
                 raise
             login = pending.model_copy(update={"username": cred.username, "created_at": utcnow()})
             store.put(cred.id, login, "current")
@@ -167,10 +173,12 @@ class Credentials(_Facade):
         try:
             return self.provider.get_credential(ref, scope)
         except NotFound:
-            self._conn.store.delete(ref, "pending")
+            # Not deleted: the provider may still complete the request with this password.
             raise TransportError(
-                f"{self.provider.name}: the create of {ref!r} did not complete (nothing was created); retry",
-                provider=self.provider.name,
+                f"{self.provider.name}: the create of {ref!r} got no answer and the provider does not "
+                "show it (yet); its password stays in the keyring as pending: run the create again "
+                f"(it reuses it), or, if {ref!r} appears, 'smtpcreds creds rotate {ref}' to verify and "
+                "keep it", provider=self.provider.name,
             ) from None
 
     def _ids_named(self, name: str, scope: str | None) -> set[str]:
