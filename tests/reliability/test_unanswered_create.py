@@ -1,9 +1,9 @@
 """A create that gets no answer in time, where we choose the password (SMTP2GO).
 
 The provider may still complete the request after the client gave up: the login then exists
-with the password we sent. That password must not be thrown away (it was, until the soak's
-slow-create faults showed a login at the provider without any stored password), and the next
-create of the same login must reuse it rather than generate another.
+with the password we sent. That password must not be thrown away (it was: the login then existed
+at the provider without any stored password), and the next create of the same login must reuse
+it rather than generate another.
 """
 
 from __future__ import annotations
