@@ -117,6 +117,22 @@ def test_batch_journals_see_rotations_opened_and_finished_after_the_first_read(t
     assert [j.id for j in journals.all()] == ["r1-done", "r2-running"]
 
 
+def test_batch_journals_answer_as_the_plain_store_does(tmp_path: Path) -> None:
+    from smtpcreds.rotation.journal import JournalStore
+
+    states = [("running", "in-place", False), ("failed", "replace", False), ("done", "replace", False),
+              ("done", "replace", True), ("done", "in-place", True), ("aborted", "replace", False)]
+    batch, plain = BatchJournals(tmp_path), JournalStore(tmp_path)
+    for i, (status, strategy, retired) in enumerate(states):
+        batch.save(Journal(id=f"r{i}", profile="p", provider="x", ref=f"c{i % 3}", new_id=f"n{i}", name="n",
+                           strategy=strategy, status=status, retired=retired))  # type: ignore[arg-type]
+    for _ in range(2):  # the second time, finished journals come from the first reading
+        for ref in ["c0", "c1", "c2", "n0", "n1", "n2", "n3", "n5", "missing"]:
+            assert batch.open_for("p", ref) == plain.open_for("p", ref)
+            assert batch.unretired_for("p", ref) == plain.unretired_for("p", ref)
+        assert [j.id for j in batch.all()] == [j.id for j in plain.all()]
+
+
 @pytest.mark.parametrize(("text", "seconds"), [("90d", 90 * 86400), ("12h", 43200), ("2w", 14 * 86400),
                                                ("30m", 1800)])
 def test_parse_age(text: str, seconds: int) -> None:
