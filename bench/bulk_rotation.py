@@ -14,14 +14,17 @@ Reported per run: wall time; the ideal N x requests per rotation x latency / con
 the least requests a rotation can make, which is what smtpcreds sends) and the share of it
 reached; the speed-up over concurrency 1 as a share of the concurrency; requests per rotation
 counted by the emulator (and the least possible); keyring operations and journal writes per
-rotation; this process's CPU time per rotation.
+rotation; this process's CPU time per rotation; and where a rotation's time goes (HTTP, SMTP
+verification, journal writes, keyring calls), timed by wrapping those functions.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -56,6 +59,45 @@ def take_counts(lab: Any, provider: str) -> dict[str, int]:
         counts[r.method] = counts.get(r.method, 0) + 1
     emu.requests.clear()
     return counts
+
+
+class Spent:
+    """Calls to, and seconds spent in, a few functions (wrapped in place; ``restore`` unwraps)."""
+
+    def __init__(self) -> None:
+        self.calls: dict[str, int] = {}
+        self.seconds: dict[str, float] = {}
+        self._lock = threading.Lock()
+        self._wrapped: list[tuple[Any, str, Any]] = []
+
+    def reset(self) -> None:
+        with self._lock:
+            self.calls = dict.fromkeys(self.calls, 0)
+            self.seconds = dict.fromkeys(self.seconds, 0.0)
+
+    def watch(self, owner: Any, name: str, label: str) -> None:
+        original = getattr(owner, name)
+        self.calls.setdefault(label, 0)
+        self.seconds.setdefault(label, 0.0)
+
+        @functools.wraps(original)
+        def timed(*args: Any, **kw: Any) -> Any:
+            t0 = time.perf_counter()
+            try:
+                return original(*args, **kw)
+            finally:
+                took = time.perf_counter() - t0
+                with self._lock:
+                    self.calls[label] += 1
+                    self.seconds[label] += took
+
+        setattr(owner, name, timed)
+        self._wrapped.append((owner, name, original))
+
+    def restore(self) -> None:
+        for owner, name, original in reversed(self._wrapped):
+            setattr(owner, name, original)
+        self._wrapped.clear()
 
 
 class LabHandle:
@@ -95,24 +137,25 @@ def main() -> None:
     from smtpcreds.client import Connection
     from smtpcreds.config import Config
     from smtpcreds.plugins import plugins
-    from smtpcreds.rotation import journal
+    from smtpcreds.rotation import journal, verify
     from smtpcreds.rotation.bulk import Item, rotate_many
     from smtpcreds.testing.support import MemoryKeyring
+    from smtpcreds.transport import HttpTransport
 
     keyring.set_keyring(MemoryKeyring())
-    saves = [0]
-    original_save = journal.JournalStore.save
-
-    def counting_save(self: journal.JournalStore, j: journal.Journal) -> None:
-        saves[0] += 1
-        original_save(self, j)
-
-    journal.JournalStore.save = counting_save  # type: ignore[method-assign,assignment]
+    spent = Spent()
+    spent.watch(journal.JournalStore, "save", "journal")
+    for name in ("get_raw", "set_raw", "delete_raw"):
+        spent.watch(secretstore, name, "keyring")
+    spent.watch(verify, "verify_login", "smtp")
+    spent.watch(HttpTransport, "request", "http")
 
     tmp = tempfile.mkdtemp(prefix="smtpcreds-bench-")
     os.environ["SMTPCREDS_STATE_DIR"] = os.path.join(tmp, "setup")
     lab = LabHandle(args.lab_in_process)
-    rows, walls = [], {}
+    rows: list[list[str]] = []
+    where: list[list[str]] = []
+    walls: dict[tuple[str, int], float] = {}
     try:
         raw = lab.call(lab_profiles)
         registry = plugins().providers
@@ -138,7 +181,7 @@ def main() -> None:
                 os.environ["SMTPCREDS_STATE_DIR"] = os.path.join(tmp, f"{provider}-{c}")
                 for k in secretstore.op_count:
                     secretstore.op_count[k] = 0
-                saves[0] = 0
+                spent.reset()
                 items = [Item(profile, ref) for ref in refs[provider]]
                 t0, c0 = time.perf_counter(), time.process_time()
                 outcomes = rotate_many(items, connect, concurrency=c)
@@ -159,16 +202,24 @@ def main() -> None:
                     f"{per:.2f} (least {LEAST[provider]:g})",
                     " ".join(f"{m} {v / n:.2f}" for m, v in sorted(counts.items())),
                     f"{ops['read'] / n:.1f}r {ops['write'] / n:.1f}w {ops['delete'] / n:.1f}d",
-                    f"{saves[0] / n:.1f}", seconds(cpu / n),
+                    f"{spent.calls['journal'] / n:.1f}", seconds(cpu / n),
                 ])
+                where.append([f"{provider} ({STRATEGY[provider]})", str(c), seconds(wall / n),
+                              *(seconds(spent.seconds[k] / n) for k in ("http", "smtp", "journal", "keyring"))])
                 print(f"{provider} at concurrency {c}: {seconds(wall)}", file=sys.stderr, flush=True)
     finally:
         lab.close()
-        journal.JournalStore.save = original_save  # type: ignore[method-assign]
+        spent.restore()
 
     print()
     print(table(["issuer", "conc.", "wall", "ideal", "of ideal", "speed-up vs 1", "requests/rotation",
                  "by method", "keyring ops/rotation", "journal writes/rot.", "CPU/rotation"], rows))
+    print()
+    print("Where a rotation's time goes (summed over the threads, so above concurrency 1 the parts add up to")
+    print("more than the wall time per rotation; HTTP includes the injected latency):")
+    print()
+    print(table(["issuer", "conc.", "wall/rotation", "HTTP", "SMTP verify", "journal writes", "keyring calls"],
+                where))
     print()
     top = max(levels)
     for provider in ISSUERS:
