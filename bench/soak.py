@@ -493,14 +493,17 @@ class Soak:
         for emu in self.lab.emulators.values():
             for k in getattr(emu, "keys", {}).values():
                 self.secrets.update(s for s in (getattr(k, "key", None), getattr(k, "token", None)) if s)
-        open_js = self._open()
+        journals = self.journals()
+        open_js = [j for j in journals if j.open]
         rotating = {(j.profile, r) for j in open_js for r in (j.ref, j.new_id) if r}
+        has_current: dict[tuple[str, str], bool] = {}
         for profile in sorted(ISSUERS):
             conn = self.conn(profile)
             creds = list(conn.provider.list_credentials())
             self.live[profile] = [(c.id, c.name) for c in creds]
             for c in creds:
                 current, pending = conn.store.get(c.id), conn.store.get(c.id, "pending")
+                has_current[(profile, c.id)] = current is not None
                 slots = [s for s in (current, pending) if s is not None]
                 self.secrets.update(s.password.get_secret_value() for s in slots)
                 works = [s for s in slots if smtp.accepts(s.username, s.password.get_secret_value())]
@@ -521,6 +524,9 @@ class Soak:
                 self.violation(f"open rotation {j.id} at {j.step} has no pending secret for {j.target}")
             if j.step == "promote" and conn.store.get(j.target) is None:
                 self.violation(f"open rotation {j.id} past promote has no current slot for {j.target}")
+        for j in journals:
+            if j.status == "done" and has_current.get((j.profile, j.target)) is False:
+                self.violation(f"finished rotation {j.id}: its login {j.target} has no current slot")
 
     def lose(self, where: str, why: str) -> None:
         if where not in self.fig.lost:
