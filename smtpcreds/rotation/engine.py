@@ -165,8 +165,9 @@ class Rotator:
         with self._locked(j):
             if j.status in ("done", "aborted"):
                 return RotationResult.of(j)
-            j.status, j.error = "running", None
-            self.journals.save(j)
+            if j.status != "running":
+                j.status, j.error = "running", None
+                self.journals.save(j)
             current = "create_pending"
             try:
                 for step, fn in (("plan", self._create_pending), ("create_pending", self._set),
@@ -339,7 +340,7 @@ class Rotator:
             j.retired = True
             j.status = "done"
             self._done(j, "retire", "the old password stopped working when the new one was set",
-                       outcome="skipped")
+                       outcome="skipped", persist=True)
             return
         if j.keep_old and not j.retired and j.step == "promote":
             j.status = "done"
@@ -352,7 +353,7 @@ class Rotator:
             if j.ref != j.target:
                 self.store.delete(j.ref, slot)
         j.retired, j.status = True, "done"
-        self._done(j, "retire", f"deleted old login {j.ref}")
+        self._done(j, "retire", f"deleted old login {j.ref}", persist=True)
 
     def retire(self, j: Journal) -> RotationResult:
         """Retire the old login of a finished ``--keep-old`` rotation."""
@@ -379,7 +380,9 @@ class Rotator:
                     self.consumer(name).settings.push(old)
                     actions.append(f"pushed the previous login back to {name}")
             if j.strategy == "in-place":
-                if j.step in ("set", "verify", "push") and old is not None and not j.restored_old:
+                # The journal may lag a step behind the provider, so the old password is put back
+                # whenever it is known (setting an unchanged password again does no harm).
+                if old is not None and not j.restored_old:
                     self.conn.provider.set_password(j.ref, old.password, j.scope)
                     actions.append(f"restored the previous password of {j.ref} at {j.provider}")
                 if self.store.delete(j.ref, "pending"):
@@ -423,6 +426,12 @@ class Rotator:
         if login is None:
             login = self.store.get(j.target, "pending")
         if login is None:
+            # The journal may lag behind a finished promotion (pending is deleted only after it was
+            # copied to current): a current login made during this rotation is the pending one.
+            current = self.store.get(j.target)
+            if current is not None and current.created_at >= j.created_at:
+                login = current
+        if login is None:
             if not create:
                 raise RotationError(f"rotation {j.id}: the pending secret of {j.target} is missing "
                                     "from the keyring; abort this rotation", rotation_id=j.id, step=j.step)
@@ -446,10 +455,15 @@ class Rotator:
         except NotFound:
             return False
 
-    def _done(self, j: Journal, step: str, message: str = "", outcome: Outcome = "done") -> None:
+    def _done(self, j: Journal, step: str, message: str = "", outcome: Outcome = "done",
+              persist: bool = False) -> None:
+        """Record a finished step. Only what a resume cannot redo safely is written at once (the
+        plan, a create in flight, its new id, each consumer pushed, the end): every other step is
+        idempotent, so a journal that lags one step behind is rolled forward by redoing it."""
         j.step = step
         j.history.append(_entry(step, outcome, message))
-        self.journals.save(j)
+        if persist:
+            self.journals.save(j)
         self._event(j, step, outcome, message)
 
     def _event(self, j: Journal, step: str, outcome: Outcome, message: str) -> None:
