@@ -465,8 +465,9 @@ class Soak:
 
     # -- invariants -------------------------------------------------------------------------
     def violation(self, text: str) -> None:
-        self.fig.violations.append(text)
-        self.out(f"  INVARIANT FAILED: {text}")
+        if text not in self.fig.violations:  # reported once, not at every later check
+            self.fig.violations.append(text)
+            self.out(f"  INVARIANT FAILED: {text}")
 
     def journals(self) -> list[Journal]:
         from smtpcreds.rotation.journal import Journal, JournalStore
@@ -487,6 +488,8 @@ class Soak:
 
     def check(self, *, final: bool = False) -> None:
         """The invariants, against the providers, the keyring, the SMTP server and the journals."""
+        from smtpcreds.rotation.engine import promoted_login
+
         self.fig.checks += 1
         smtp = self.lab.smtp
         self.secrets.update(smtp.logins().values())
@@ -520,12 +523,15 @@ class Soak:
         for j in open_js:
             conn = self.conn(j.profile)
             past_plan = j.step in ("create_pending", "set", "verify", "push")
-            if past_plan and conn.store.get(j.target, "pending") is None:
+            # (the journal is not written at promotion: a promoted rotation has current, not pending)
+            if past_plan and conn.store.get(j.target, "pending") is None and promoted_login(conn.store, j) is None:
                 self.violation(f"open rotation {j.id} at {j.step} has no pending secret for {j.target}")
+                self.explain(f"{j.profile}/{j.target}")
             if j.step == "promote" and conn.store.get(j.target) is None:
                 self.violation(f"open rotation {j.id} past promote has no current slot for {j.target}")
-        for j in journals:
-            if j.status == "done" and has_current.get((j.profile, j.target)) is False:
+        for j in journals:  # (a replace rotation may create a login of a retired one's name again)
+            key = (j.profile, j.target)
+            if j.status == "done" and has_current.get(key) is False and key not in rotating | self.waiting:
                 self.violation(f"finished rotation {j.id}: its login {j.target} has no current slot")
 
     def lose(self, where: str, why: str) -> None:

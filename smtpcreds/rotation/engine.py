@@ -36,6 +36,7 @@ from smtpcreds.errors import (
 from smtpcreds.models import SmtpCredential, SmtpLogin, utcnow
 from smtpcreds.rotation.events import Outcome, RotationEvent
 from smtpcreds.rotation.journal import Journal, JournalStore, Strategy, new_id
+from smtpcreds.secretstore import SecretStore
 
 log = logging.getLogger("smtpcreds.rotation")
 
@@ -371,8 +372,11 @@ class Rotator:
             if not j.open:
                 raise RotationError(f"rotation {j.id} is {j.status}; nothing to abort",
                                     rotation_id=j.id, step=j.step)
-            if j.step in ("promote", "retire"):
-                raise RotationError(f"rotation {j.id} is past promotion; resume it instead",
+            # The journal may lag behind a promotion (and the retire that follows it): the keyring
+            # tells, and undoing then could delete the only working login.
+            if j.step in ("promote", "retire") or promoted_login(self.store, j) is not None:
+                raise RotationError(f"rotation {j.id} is past promotion (the keyring holds the new login "
+                                    f"as current); resume it instead: 'smtpcreds rotations resume {j.id}'",
                                     rotation_id=j.id, step=j.step)
             old = self.store.get(j.ref)
             if j.pushed and old is not None:
@@ -426,11 +430,7 @@ class Rotator:
         if login is None:
             login = self.store.get(j.target, "pending")
         if login is None:
-            # The journal may lag behind a finished promotion (pending is deleted only after it was
-            # copied to current): a current login made during this rotation is the pending one.
-            current = self.store.get(j.target)
-            if current is not None and current.created_at >= j.created_at:
-                login = current
+            login = promoted_login(self.store, j)
         if login is None:
             if not create:
                 raise RotationError(f"rotation {j.id}: the pending secret of {j.target} is missing "
@@ -489,6 +489,19 @@ class Rotator:
             yield
         finally:
             lock.release()
+
+
+def promoted_login(store: SecretStore, j: Journal) -> SmtpLogin | None:
+    """The new login if the keyring shows ``j`` promoted, else None.
+
+    The journal is not written at promotion (every step is idempotent, see :meth:`Rotator._done`),
+    so it may lag behind one: pending is deleted only after it was copied to current, and a
+    current login made during this rotation is then the pending one.
+    """
+    if store.get(j.target, "pending") is not None:
+        return None
+    current = store.get(j.target)
+    return current if current is not None and current.created_at >= j.created_at else None
 
 
 def _next(step: str) -> str:

@@ -252,3 +252,51 @@ def test_rotation_steps_are_reported_to_hooks_in_order(lab: Lab, connect: Connec
 def test_consumers_cannot_be_rotated(connect: Connect) -> None:
     with pytest.raises(UnsupportedOperation):
         rotate(connect("pbx"), "x")
+
+
+class _Interrupted(BaseException):
+    """Stands in for a crash: nothing in the engine catches it."""
+
+
+@pytest.mark.parametrize("where", ["after-promote", "after-retire-request"])
+def test_abort_refuses_a_rotation_promoted_after_its_journal_was_written(
+        lab: Lab, connect: Connect, monkeypatch: pytest.MonkeyPatch, where: str) -> None:
+    """The journal is not written at promotion, so it can say 'verify' while the keyring holds the
+    new login as current and the old login is gone: abort must not delete the new one too."""
+    from smtpcreds.hookspecs import hookimpl
+    from smtpcreds.plugins import get_plugin_manager
+    from smtpcreds.rotation.events import RotationEvent
+
+    ms = connect("ms")
+    cred = ms.credentials.create("billing-app")
+    real_delete = ms.provider.delete_credential
+
+    class Crash:
+        @hookimpl
+        def smtpcreds_rotation_step(self, event: RotationEvent) -> None:
+            if where == "after-promote" and event.step == "promote":
+                raise _Interrupted
+
+    if where == "after-retire-request":
+        def delete_then_crash(ref: str, scope: str | None = None) -> None:
+            real_delete(ref, scope)
+            raise _Interrupted
+
+        monkeypatch.setattr(ms.provider, "delete_credential", delete_then_crash)
+    crash = Crash()
+    get_plugin_manager().register(crash)
+    try:
+        with pytest.raises(_Interrupted):
+            Rotator(ms, consumer=connect).rotate(cred.id, push=["pbx"])
+    finally:
+        get_plugin_manager().unregister(crash)
+        monkeypatch.setattr(ms.provider, "delete_credential", real_delete)
+    (j,) = JournalStore().all()
+    assert j.step in ("verify", "push") and j.open, "the journal lags behind the promotion"
+    with pytest.raises(RotationError, match="past promotion"):
+        Rotator(ms, consumer=connect).abort(JournalStore().load(j.id))
+    assert accepted(lab, ms, j.target), "the new login still works after the refused abort"
+    result = Rotator(ms, consumer=connect).run(JournalStore().load(j.id))
+    assert result.status == "done" and result.retired
+    assert [c.id for c in ms.credentials.list()] == [j.target]
+    assert accepted(lab, ms, j.target)
