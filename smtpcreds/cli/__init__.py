@@ -19,7 +19,7 @@ from typing import Any
 import click
 
 from smtpcreds._version import __version__
-from smtpcreds.cli.common import App
+from smtpcreds.cli.common import App, accept_trailing_json
 
 #: Built-in commands: name -> "module:attribute", imported on use.
 BUILTIN = {
@@ -61,11 +61,11 @@ class RootGroup(click.Group):
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name in BUILTIN:
             module, attr = BUILTIN[cmd_name].split(":")
-            cmd: click.Command = getattr(importlib.import_module(module), attr)
-            return cmd
+            return accept_trailing_json(getattr(importlib.import_module(module), attr))
         if cmd_name not in self.commands:
             self._load_plugins()
-        return self.commands.get(cmd_name)
+        found = self.commands.get(cmd_name)
+        return accept_trailing_json(found) if found is not None else None
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         self._load_plugins()

@@ -132,6 +132,23 @@ profile_option = click.option("--profile", metavar="NAME", expose_value=False, i
                               callback=_set_profile, help="Profile to use (same as the global --profile).")
 
 
+def _set_json(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value:
+        ctx.ensure_object(App).json = True
+
+
+def accept_trailing_json(cmd: click.Command) -> click.Command:
+    """Give ``cmd`` and every command under it a ``--json`` flag equal to the global one, so
+    ``smtpcreds providers --json`` works as ``smtpcreds --json providers`` does. Idempotent."""
+    if not any(p.name == "trailing_json" for p in cmd.params):
+        cmd.params.append(click.Option(["--json", "trailing_json"], is_flag=True, expose_value=False,
+                                       callback=_set_json, help="Same as the global --json."))
+    if isinstance(cmd, click.Group):
+        for sub in cmd.commands.values():
+            accept_trailing_json(sub)
+    return cmd
+
+
 def write_json(data: Any) -> None:
     import json
 

@@ -136,3 +136,11 @@ def test_profile_is_accepted_after_the_command_too(run_cli: Any, monkeypatch: py
     r = run_cli("--json", "settings", "show", "--profile", "app")
     assert r.code == 0, r
     assert r.json()["host"] == "mail.example.com"
+
+
+@pytest.mark.parametrize("args", [["providers", "--json"], ["rotations", "list", "--json"],
+                                  ["mailersend", "roles", "--json"]])
+def test_json_is_accepted_after_the_command_too(run_cli: Any, args: list[str]) -> None:
+    r = run_cli(*args)
+    assert r.code == 0, r
+    assert isinstance(r.json(), list)
