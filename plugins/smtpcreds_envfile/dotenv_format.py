@@ -3,7 +3,9 @@
 Parsing is python-dotenv's own (:func:`dotenv.parser.parse_stream`), so a file reads here
 exactly as the application reads it. A rewrite replaces only the value of each owned key
 (every occurrence; the last one wins for readers) and keeps every other byte: other lines,
-comments, blank lines, ``export`` prefixes, trailing comments, line endings and order.
+comments, blank lines, ``export`` prefixes, trailing comments, line endings and order. An
+owned key whose value already reads as the new one keeps its line as it is, quoting included,
+so setting unchanged values changes no byte.
 
 Quoting, chosen so that python-dotenv reads back exactly the value written:
 
@@ -132,7 +134,8 @@ def rewrite(text: str, updates: Mapping[str, str], remove: Set[str] = frozenset(
     for b in _bindings(text):
         original = b.original.string
         if b.key is not None and b.key in updates:
-            out.append(_replace(original, updates[b.key]))
+            # A value that already reads right keeps its bytes (its quoting style included).
+            out.append(original if b.value == updates[b.key] else _replace(original, updates[b.key]))
             seen.add(b.key)
         elif b.key is not None and b.key in remove:
             out.append(_leading_lines(original))

@@ -108,6 +108,36 @@ def test_unchanged_settings_write_nothing(app_env: Path, make_provider: MakeProv
     assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
 
 
+def test_values_already_in_the_file_keep_their_quoting_and_nothing_is_written(
+    env_path: Path, make_provider: MakeProvider
+) -> None:
+    text = "SMTP_HOST=\"smtp.example.test\"\nSMTP_PORT='587'\nSMTP_USER = app@example.test # me\n"
+    env_path.write_text(text)
+    os.chmod(env_path, 0o600)
+    before = os.stat(env_path)
+
+    result = make_provider(password_key="").set_settings(new_login())
+
+    after = os.stat(env_path)
+    assert result.changed is False
+    assert env_path.read_text() == text
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+
+
+def test_a_push_rewrites_only_the_lines_whose_values_change(
+    env_path: Path, make_provider: MakeProvider
+) -> None:
+    env_path.write_text(
+        "SMTP_HOST=\"smtp.example.test\"\nSMTP_PORT='587'\nSMTP_USER=app@example.test\nSMTP_PASSWORD=old\n"
+    )
+
+    make_provider().set_settings(new_login())
+
+    assert env_path.read_text() == (
+        "SMTP_HOST=\"smtp.example.test\"\nSMTP_PORT='587'\nSMTP_USER=app@example.test\nSMTP_PASSWORD=Fake-Pw-0001\n"
+    )
+
+
 def test_a_change_reports_changed_and_the_settings_read_back(
     app_env: Path, make_provider: MakeProvider
 ) -> None:
