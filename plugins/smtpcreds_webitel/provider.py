@@ -9,6 +9,7 @@ while POST upserts.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import re
@@ -68,7 +69,7 @@ class WebitelProvider(Provider):
         self.auth.logout()
 
     # -- domain rules ---------------------------------------------------------------------
-    def _domain(self, scope: str | None) -> str | None:
+    def _domain(self, scope: str | None) -> str:
         """The domain to send as ``?domain=``, refusing one the engine would silently ignore.
 
         reference: webitel-email-settings.md §3 "Domain resolution": the caller's own domain
@@ -85,34 +86,49 @@ class WebitelProvider(Provider):
                     fields={"scope": [f"must be {session.domain!r} for this user"]}, provider=self.name,
                 )
             return session.domain
-        if wanted is None and session.knows_domain:
+        if wanted is None:
+            # Always send ?domain= (reference: webitel-email-settings.md §6 "Client checklist").
+            who = (f"{session.username!r} has no domain of its own (root)" if session.knows_domain
+                   else "a configured key and token do not tell whose domain they are")
             raise ValidationError(
-                f"{self.name}: {session.username!r} has no domain of its own (root): name the domain "
-                "with --scope or the profile's domain field",
-                fields={"scope": ["required for root"]}, provider=self.name,
+                f"{self.name}: {who}: name the domain with --scope or the profile's domain field",
+                fields={"scope": ["required" if session.knows_domain else "required with key and token"]},
+                provider=self.name,
             )
         return wanted
 
-    @staticmethod
-    def _params(domain: str | None) -> dict[str, str]:
-        return {"domain": domain} if domain is not None else {}
+    def _probe(self, domain: str) -> None:
+        """For a configured key/token pair, check that the engine acts on ``domain``.
 
-    def _check_domain(self, doc: Mapping[str, Any], domain: str | None) -> None:
+        The pair may belong to a domain admin, whose own domain silently wins over ``?domain=``
+        (reference: webitel-email-settings.md §3 "Domain resolution"); a stored document tells
+        which domain the engine uses. Nothing stored there means a delete or test finds nothing.
+        """
+        if self.auth.session().knows_domain:
+            return
+        with contextlib.suppress(NotFound):
+            self._get_doc(domain)
+
+    @staticmethod
+    def _params(domain: str) -> dict[str, str]:
+        return {"domain": domain}
+
+    def _check_domain(self, doc: Mapping[str, Any], domain: str) -> None:
         got = doc.get("domain")
-        if domain is not None and isinstance(got, str) and got and got != domain:
+        if isinstance(got, str) and got and got != domain:
             raise ProviderError(
                 f"{self.name}: asked for domain {domain!r} but the engine answered for {got!r} "
-                "(a domain user's own domain overrides ?domain=); nothing was written",
+                "(a domain user's own domain overrides ?domain=); nothing was changed",
                 provider=self.name,
             )
 
     # -- consumer -------------------------------------------------------------------------
-    def _get_doc(self, domain: str | None) -> dict[str, Any]:
+    def _get_doc(self, domain: str) -> dict[str, Any]:
         try:
             resp = self.auth.request("GET", SETTINGS, params=self._params(domain), ok=(200,))
         except NotFound as e:
             raise NotFound(
-                f"{self.name}: no email settings stored for domain {domain or '(own)'!r}",
+                f"{self.name}: no email settings stored for domain {domain!r}",
                 status=e.status, provider=self.name,
             ) from None
         doc = parse_json(resp, self.name)
@@ -154,11 +170,31 @@ class WebitelProvider(Provider):
                                  idempotent=True, ok=(200,))
         doc = parse_json(resp, self.name)
         expect(isinstance(doc, dict), self.name, "saved settings are not a JSON object")
+        if current is None:
+            self._undo_foreign_create(doc, domain)
         return SetResult(changed=True, settings=mapping.to_settings(doc, domain),
                          detail="created" if current is None else "updated")
 
+    def _undo_foreign_create(self, doc: Mapping[str, Any], domain: str) -> None:
+        """Remove settings a configured pair's engine created in its own domain instead of ``domain``.
+
+        Only a create can land there unseen (the GET before it found nothing to check); nothing
+        was stored in that domain before, so deleting restores it. reference:
+        webitel-email-settings.md §3 "The server always sets the body's domain field".
+        """
+        try:
+            self._check_domain(doc, domain)
+        except ProviderError:
+            self.auth.request("DELETE", SETTINGS, params=self._params(domain), ok=(200,))
+            raise ProviderError(
+                f"{self.name}: asked for domain {domain!r} but the engine stored the settings under "
+                f"{doc.get('domain')!r} (a domain user's own domain overrides ?domain=); they were "
+                "removed again", provider=self.name,
+            ) from None
+
     def delete_settings(self, scope: str | None = None) -> int:
         domain = self._domain(scope)
+        self._probe(domain)
         resp = self.auth.request("DELETE", SETTINGS, params=self._params(domain), ok=(200,))
         body = parse_json(resp, self.name)
         # Capital I. reference: webitel-email-settings.md §3 "DELETE ... Note capital Info"
@@ -175,6 +211,7 @@ class WebitelProvider(Provider):
                 fields={"to": ["must be an email address"]}, provider=self.name,
             )
         domain = self._domain(scope)
+        self._probe(domain)
         # reference: webitel-email-settings.md §3 "POST /api/v2/email/settings/test/:to?"
         resp = self.auth.request("POST", f"{SETTINGS}/test/{quote(to, safe='@')}",
                                  params=self._params(domain), idempotent=False, ok=(200,))

@@ -49,12 +49,13 @@ def test_a_login_401_with_status_and_message_is_read(make_provider: Callable[...
         make_provider().get_settings()
 
 
-def test_a_root_missing_domain_answer_is_a_validation_error(
-        make_provider: Callable[..., WebitelProvider], emulator: WebitelEmulator) -> None:
-    headers = emulator.issue_session("root")
-    provider = make_provider(key=headers["X-Key"], token=headers["X-Access-Token"])
+def test_the_engines_domain_required_answer_is_a_validation_error(
+        pbx: WebitelProvider, emulator: WebitelEmulator) -> None:
+    pbx.auth.session()
+    emulator.faults.inject(method="GET", path="/api/", status=400,
+                           body={"status": "error", "info": "Bad request (domain required)."})
     with pytest.raises(ValidationError, match=r"Bad request \(domain required\)"):
-        provider.get_settings()
+        pbx.get_settings()
 
 
 def test_a_settings_answer_of_the_wrong_shape_is_a_provider_error(

@@ -226,3 +226,52 @@ def test_a_set_is_resent_after_a_dropped_connection(pbx: WebitelProvider, emulat
     assert pbx.set_settings(EmailSettings(port=587)).changed
     assert emulator.settings["example.com"]["options"]["port"] == 587
     assert emulator.count("POST", SETTINGS + "$") == 2
+
+
+def test_a_configured_pair_without_a_domain_sends_nothing(make_provider: MakeProvider,
+                                                          emulator: WebitelEmulator) -> None:
+    # ?domain= is always sent, and a key/token pair does not say whose domain it is.
+    headers = emulator.issue_session("admin@example.com")
+    pair = make_provider(key=headers["X-Key"], token=headers["X-Access-Token"])
+    for call in (pair.get_settings, pair.delete_settings, lambda: pair.test_settings(to="ops@example.net"),
+                 lambda: pair.set_settings(EmailSettings(port=587))):
+        with pytest.raises(ValidationError, match="do not tell whose domain"):
+            call()
+    assert emulator.count() == 0
+
+
+def test_a_configured_pair_cannot_delete_another_domains_settings(
+        make_provider: MakeProvider, emulator: WebitelEmulator, stored_doc: Doc) -> None:
+    emulator.seed_settings("example.com", stored_doc())
+    headers = emulator.issue_session("admin@example.com")
+    admin = make_provider(key=headers["X-Key"], token=headers["X-Access-Token"], domain="other.example")
+    with pytest.raises(ProviderError, match=r"answered for 'example\.com'"):
+        admin.delete_settings()
+    assert "example.com" in emulator.settings and emulator.count("DELETE") == 0
+
+
+def test_a_configured_pair_deletes_in_the_domain_it_names(
+        make_provider: MakeProvider, emulator: WebitelEmulator, stored_doc: Doc) -> None:
+    emulator.seed_settings("other.example", stored_doc())
+    headers = emulator.issue_session("root")
+    root = make_provider(key=headers["X-Key"], token=headers["X-Access-Token"], domain="other.example")
+    assert root.delete_settings() == 1 and root.delete_settings() == 0
+
+
+def test_a_create_landing_in_the_pairs_own_domain_is_removed_again(
+        make_provider: MakeProvider, emulator: WebitelEmulator) -> None:
+    headers = emulator.issue_session("admin@example.com")
+    admin = make_provider(key=headers["X-Key"], token=headers["X-Access-Token"], domain="other.example")
+    with pytest.raises(ProviderError, match=r"stored the settings under 'example\.com'.*removed again"):
+        admin.set_settings(EmailSettings(host="smtp.example.com"))
+    assert emulator.settings == {} and emulator.count("DELETE") == 1
+
+
+def test_a_configured_pair_cannot_test_another_domains_settings(
+        make_provider: MakeProvider, emulator: WebitelEmulator, stored_doc: Doc) -> None:
+    emulator.seed_settings("example.com", stored_doc())
+    headers = emulator.issue_session("admin@example.com")
+    admin = make_provider(key=headers["X-Key"], token=headers["X-Access-Token"], domain="other.example")
+    with pytest.raises(ProviderError, match=r"answered for 'example\.com'"):
+        admin.test_settings(to="ops@example.net")
+    assert emulator.count(path="/test/") == 0
