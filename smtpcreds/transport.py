@@ -5,7 +5,9 @@ connect and read timeouts always set, retries by urllib3 :class:`~urllib3.util.R
 
 * idempotent requests (GET/PUT/DELETE/PATCH, or any request marked ``idempotent=True``, such
   as SMTP2GO's read-only POST ``/users/smtp/view``) are retried on connection errors and on
-  429/502/503/504 with exponential backoff, honouring ``Retry-After`` (capped);
+  429/502/503/504 with exponential backoff, honouring ``Retry-After`` (capped) — except that a
+  PUT or PATCH is not re-sent after a read timeout, when the server may still carry it out
+  (a late original would undo what a re-sent copy and later requests set);
 * a non-idempotent request (a create) is sent exactly once: after an ambiguous failure the
   caller reconciles (lists and matches) instead of re-sending, so no duplicate appears.
 
@@ -29,7 +31,7 @@ from requests.adapters import HTTPAdapter
 from requests.utils import resolve_proxies
 from typing_extensions import Self
 from urllib3.connectionpool import ConnectionPool
-from urllib3.exceptions import MaxRetryError, ResponseError
+from urllib3.exceptions import MaxRetryError, ReadTimeoutError, ResponseError
 from urllib3.response import BaseHTTPResponse
 from urllib3.util.retry import Retry
 
@@ -49,6 +51,8 @@ log = logging.getLogger("smtpcreds.http")
 
 USER_AGENT = f"smtpcreds/{__version__}"
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "PATCH"})
+#: Writes that are not re-sent after a read timeout (see :meth:`_Retry.increment`).
+LATE_WRITES = frozenset({"PUT", "PATCH"})
 CONNECT_TIMEOUT = 5.0
 #: A server asking us to wait longer than this gets a RateLimited error instead of a sleep.
 MAX_RETRY_AFTER = 30.0
@@ -101,6 +105,11 @@ class _Retry(Retry):
         _pool: ConnectionPool | None = None,
         _stacktrace: TracebackType | None = None,
     ) -> Self:
+        if isinstance(error, ReadTimeoutError) and (method or "").upper() in LATE_WRITES:
+            # The server may still carry the change out: a re-sent PUT/PATCH could land before it,
+            # and the late original would then undo whatever a later request set (a rotation's
+            # password). Surface the ambiguity instead; the caller resumes with the same values.
+            raise MaxRetryError(_pool, url or "", error)  # type: ignore[arg-type]
         if response is not None:
             wait = self.get_retry_after(response)
             if wait is not None and wait > MAX_RETRY_AFTER:
@@ -221,14 +230,13 @@ class HttpTransport:
             raise TransportError(f"{self.provider}: TLS error talking to {self.base_url}: {_why(e)}",
                                  provider=self.provider) from None
         except requests.exceptions.Timeout:
-            raise TransportError(
-                f"{self.provider}: no answer from {self.base_url} within {self.timeout[1]:g}s (timeout)",
-                provider=self.provider,
-            ) from None
+            raise self._timeout_error() from None
         except requests.exceptions.RetryError as e:
             raise TransportError(f"{self.provider}: gave up after retries: {_why(e)}",
                                  provider=self.provider) from None
         except requests.exceptions.ConnectionError as e:
+            if _timed_out(e):  # a PUT/PATCH not re-sent after a read timeout
+                raise self._timeout_error() from None
             raise TransportError(
                 f"{self.provider}: cannot reach {self.base_url}: {_why(e)}", provider=self.provider
             ) from None
@@ -241,6 +249,10 @@ class HttpTransport:
         if resp.status_code in set(ok):
             return resp
         raise self.error_for(resp)
+
+    def _timeout_error(self) -> TransportError:
+        return TransportError(f"{self.provider}: no answer from {self.base_url} within {self.timeout[1]:g}s "
+                              "(timeout)", provider=self.provider)
 
     def _proxies_for(self, prep: requests.PreparedRequest) -> dict[str, str]:
         """The proxies for ``prep``'s origin, as requests resolves them (env, NO_PROXY), cached."""
@@ -326,6 +338,14 @@ def parse_json(resp: requests.Response, provider: str) -> Any:
             status=resp.status_code,
             provider=provider,
         ) from None
+
+
+def _timed_out(e: BaseException) -> bool:
+    """Whether a requests error wraps a read timeout (a write not re-sent after one)."""
+    inner: BaseException = e
+    while inner.args and isinstance(inner.args[0], BaseException):
+        inner = inner.args[0]
+    return isinstance(getattr(inner, "reason", inner), ReadTimeoutError)
 
 
 def _why(e: BaseException) -> str:

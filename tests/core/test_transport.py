@@ -31,6 +31,10 @@ class Echo(EmulatorServer):
     def list_things(self, req: Request) -> Response:
         return Response.json({"data": [1, 2]})
 
+    @route("PATCH", r"/things")
+    def edit_things(self, req: Request) -> Response:
+        return Response.json({"data": [1, 2]})
+
     @route("POST", r"/things")
     def create_thing(self, req: Request) -> Response:
         self.created += 1
@@ -138,6 +142,29 @@ def test_read_timeout_is_a_transport_error_with_exit_7(server: Echo) -> None:
     with pytest.raises(TransportError) as e:
         client(server, timeout=0.2, retries=0).json("GET", "/things")
     assert e.value.exit_code == 7 and "timeout" in str(e.value)
+
+
+def test_a_read_timeout_is_retried_for_get(server: Echo) -> None:
+    server.faults.inject(latency=0.6, method="GET", times=1)
+    assert client(server, timeout=0.2).json("GET", "/things") == {"data": [1, 2]}
+    assert server.count("GET", "/things") == 2
+
+
+def test_a_patch_is_not_resent_after_a_read_timeout(server: Echo) -> None:
+    """The server may still apply it: a re-sent copy could land first and the late one undo a
+    later change (a rotation's password)."""
+    server.faults.inject(latency=0.6, method="PATCH", times=1)
+    with pytest.raises(TransportError, match="timeout"):
+        client(server, timeout=0.2).json("PATCH", "/things", json_body={"x": 1})
+    assert server.count("PATCH", "/things") == 1
+
+
+@pytest.mark.parametrize("fault", [{"status": 503}, {"drop": True}])
+def test_a_patch_is_still_retried_when_the_server_did_not_act(server: Echo, slept: list[float],
+                                                              fault: dict[str, object]) -> None:
+    server.faults.inject(method="PATCH", times=1, **fault)  # type: ignore[arg-type]
+    assert client(server).json("PATCH", "/things", json_body={"x": 1}) == {"data": [1, 2]}
+    assert server.count("PATCH", "/things") == 2
 
 
 def test_connection_refused_is_a_transport_error(slept: list[float]) -> None:

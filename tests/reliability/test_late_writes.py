@@ -1,9 +1,9 @@
 """Requests a provider carries out after the client stopped waiting: what is left (known gaps).
 
-Both cases are strict xfails: they reproduce a way to end with a login whose stored current
-password does not work (found by the soak, seed 31337, and while designing its slow-create
-faults). They are listed in docs/reliability.md, "What is left"; a fix makes them pass and then
-fail here as XPASS, so the note is removed with it.
+A PUT/PATCH answered after the timeout is not re-sent: the rotation stops (resumable) instead
+of letting a late original undo a later rotation (found by the soak, seed 31337). The
+MailerSend case is a strict xfail, listed in docs/reliability.md, "What is left"; a fix makes
+it pass and then fail here as XPASS, so the note is removed with it.
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ import pytest
 from smtpcreds.client import Connection
 from smtpcreds.emulator.http import Fault
 from smtpcreds.emulator.lab import Lab
-from smtpcreds.errors import TransportError
+from smtpcreds.errors import RotationError, TransportError
 from smtpcreds.rotation.engine import Rotator
+from smtpcreds.rotation.journal import JournalStore
 
 TIMEOUT = 0.3
 
@@ -32,18 +33,20 @@ def conns(lab: Lab, fast_verify: None) -> Iterator[dict[str, Connection]]:
         c.close()
 
 
-@pytest.mark.xfail(strict=True, reason="a set-password request applied after the client's timeout can "
-                                       "overwrite the password of a later rotation")
 def test_a_late_password_change_does_not_undo_a_later_rotation(lab: Lab, conns: dict[str, Connection]) -> None:
     relay = conns["relay"]
     ref = relay.credentials.create("late-set-app").id
-    # The first PATCH is answered only after the timeout: urllib3 retries it (PATCH is idempotent),
-    # the rotation finishes, and the original request is applied late, after the next rotation.
-    lab.emulators["smtp2go"].faults.inject(Fault(method="PATCH", path=r"^/users/smtp/edit$",
-                                                 latency=TIMEOUT * 1.6))
-    Rotator(relay).rotate(ref)
-    Rotator(relay).rotate(ref)
+    # The PATCH is answered only after the timeout. It is not re-sent (a re-sent one could land
+    # first and the late original undo a later rotation): the rotation stops, resumable.
+    emulator = lab.emulators["smtp2go"]
+    emulator.faults.inject(Fault(method="PATCH", path=r"^/users/smtp/edit$", latency=TIMEOUT * 1.6))
+    with pytest.raises(RotationError) as stopped:
+        Rotator(relay).rotate(ref)
+    assert stopped.value.step == "set" and "timeout" in stopped.value.message
+    assert emulator.count("PATCH", r"^/users/smtp/edit$") == 1, "the PATCH was re-sent"
     time.sleep(TIMEOUT)  # the late request has landed by now
+    assert Rotator(relay).run(JournalStore().load(stopped.value.rotation_id)).status == "done"
+    Rotator(relay).rotate(ref)
     current = relay.store.get(ref)
     assert current is not None
     works = lab.smtp.accepts(current.username, current.password.get_secret_value())
