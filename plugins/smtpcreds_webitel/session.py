@@ -172,13 +172,9 @@ class Authenticator:
             return None
         if raw is None:
             return None
-        try:
-            data = json.loads(raw)
-            session = Session(**data)
-        except (ValueError, TypeError):
+        session = _parse_cached(raw)
+        if session is None:
             log.warning("%s: the cached session is unreadable; logging in again", PROVIDER)
-            return None
-        if not isinstance(session.key, str) or not isinstance(session.token, str):
             return None
         register(session.key, session.token)
         if session.base_url != self.profile.base_url or session.username != self.profile.username:
@@ -219,6 +215,30 @@ class Authenticator:
                 "check that the user may use this engine and that its clock is right",
                 status=second.status, provider=PROVIDER,
             ) from None
+
+
+#: The type of every field of a cached session (another keyring user may have changed it).
+_CACHED_TYPES: dict[str, tuple[type, ...]] = {
+    "key": (str,), "token": (str,), "expires": (int, type(None)), "username": (str, type(None)),
+    "domain": (str, type(None)), "knows_domain": (bool,), "base_url": (str, type(None)),
+}
+
+
+def _parse_cached(raw: str) -> Session | None:
+    """The session in a keyring blob, or None when it is not exactly what :meth:`_save` wrote."""
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or set(data) != set(_CACHED_TYPES):
+        return None
+    for name, types in _CACHED_TYPES.items():
+        value = data[name]
+        if not isinstance(value, types) or (name == "expires" and isinstance(value, bool)):
+            return None
+    if not data["key"] or not data["token"]:
+        return None
+    return Session(**data)
 
 
 def _json(resp: requests.Response) -> Any:

@@ -9,7 +9,7 @@ import pytest
 from smtpcreds_webitel.emulator import ROOT_PASSWORD, WebitelEmulator
 from smtpcreds_webitel.provider import WebitelProvider
 
-from smtpcreds.errors import AuthError
+from smtpcreds.errors import AuthError, ValidationError
 from smtpcreds.redact import redact
 from smtpcreds.testing.support import MemoryKeyring
 
@@ -191,3 +191,39 @@ def test_an_engine_behind_a_proxy_prefix_works(make_provider: MakeProvider) -> N
         assert proxied.base_url.endswith("/engine")
         assert provider.delete_settings() == 0
         assert proxied.login_count == 1
+
+
+@pytest.mark.parametrize("blob", ["not json", "[1, 2]", '{"key": "k"}'])
+def test_an_unreadable_cached_session_means_a_new_login(
+        make_provider: MakeProvider, emulator: WebitelEmulator, memory_keyring: MemoryKeyring,
+        blob: str) -> None:
+    memory_keyring.set_password("smtpcreds/pbx", "~session", blob)
+    assert make_provider().delete_settings() == 0
+    assert emulator.login_count == 1
+    cached = cached_session(memory_keyring)
+    assert cached is not None and isinstance(cached["expires"], int)
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("expires", "soon"), ("expires", True), ("key", 1), ("token", None), ("domain", 5),
+    ("knows_domain", "yes"), ("spare", 1),
+])
+def test_a_cached_session_with_a_mistyped_field_means_a_new_login(
+        make_provider: MakeProvider, emulator: WebitelEmulator, memory_keyring: MemoryKeyring,
+        field: str, value: object) -> None:
+    make_provider().delete_settings()
+    cached = cached_session(memory_keyring)
+    assert cached is not None
+    memory_keyring.set_password("smtpcreds/pbx", "~session", json.dumps({**cached, field: value}))
+    assert make_provider().delete_settings() == 0
+    assert emulator.login_count == 2
+
+
+def test_a_bad_request_other_than_token_expired_does_not_log_in_again(
+        pbx: WebitelProvider, emulator: WebitelEmulator) -> None:
+    pbx.auth.session()
+    emulator.faults.inject(method="DELETE", path="/api/", status=400,
+                           body={"status": "error", "info": "Bad parameters."})
+    with pytest.raises(ValidationError, match="Bad parameters"):
+        pbx.delete_settings()
+    assert emulator.login_count == 1 and emulator.count("DELETE") == 1
