@@ -1,11 +1,18 @@
-"""The HTTP transport configured for MailerSend: bearer token, JSON, error parsing."""
+"""The HTTP transport configured for MailerSend: bearer token, JSON, error parsing, retries."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import TracebackType
 from urllib.parse import quote
 
+from typing_extensions import Self
+from urllib3.connectionpool import ConnectionPool
+from urllib3.exceptions import MaxRetryError, ResponseError
+from urllib3.response import BaseHTTPResponse
+
 from smtpcreds.errors import ValidationError
-from smtpcreds.transport import HttpTransport
+from smtpcreds.transport import HttpTransport, _Retry
 from smtpcreds_mailersend.errors import parse_error
 from smtpcreds_mailersend.profile import MailerSendProfile
 
@@ -14,7 +21,7 @@ PROVIDER = "mailersend"
 
 def transport(profile: MailerSendProfile, token: str) -> HttpTransport:
     """A transport on ``profile.api_root``; paths are joined onto it, as the SDKs do."""
-    return HttpTransport(
+    http = HttpTransport(
         profile.api_root,
         provider=PROVIDER,
         # reference: mailersend.md §1 "Bearer", "Content-Type/Accept: application/json"
@@ -30,6 +37,47 @@ def transport(profile: MailerSendProfile, token: str) -> HttpTransport:
         wait_headers=("x-ratelimit-reset",),
         secrets=[token],
     )
+    for adapter in http.session.adapters.values():
+        retry = getattr(adapter, "max_retries", None)
+        if isinstance(retry, _Retry):
+            retry.__class__ = DailyQuotaRetry
+    return http
+
+
+def daily_quota_used_up(headers: Mapping[str, str]) -> bool:
+    """``x-apiquota-remaining: 0``: the daily quota is spent (``-1`` means unlimited).
+
+    reference: mailersend.md §1 and §7 "Headers: x-apiquota-remaining, x-apiquota-reset".
+    """
+    raw = headers.get("x-apiquota-remaining")
+    try:
+        return raw is not None and int(raw.strip()) == 0
+    except ValueError:
+        return False
+
+
+class DailyQuotaRetry(_Retry):
+    """The core's retry policy, except that a 429 of the spent daily quota is never retried.
+
+    Retrying cannot succeed before 00:00 UTC and every attempt counts against the quota
+    (reference: mailersend.md §7), so the 429 goes straight back to the caller, which reports it
+    as the daily quota (#MS42901). urllib3 decides before the body is read, so the quota is
+    recognised by its header, not by the #MS42901 in the body.
+    """
+
+    def increment(
+        self,
+        method: str | None = None,
+        url: str | None = None,
+        response: BaseHTTPResponse | None = None,
+        error: Exception | None = None,
+        _pool: ConnectionPool | None = None,
+        _stacktrace: TracebackType | None = None,
+    ) -> Self:
+        if response is not None and response.status == 429 and daily_quota_used_up(response.headers):
+            # With raise_on_status off, urllib3 hands this 429 back instead of raising.
+            raise MaxRetryError(_pool, url or "", ResponseError("daily API quota used up"))  # type: ignore[arg-type]
+        return super().increment(method, url, response, error, _pool, _stacktrace)
 
 
 def segment(value: str, field: str) -> str:
@@ -38,3 +86,4 @@ def segment(value: str, field: str) -> str:
         raise ValidationError(f"{PROVIDER}: {field} is required (got an empty value)",
                               fields={field: ["is required"]}, provider=PROVIDER)
     return quote(value.strip(), safe="")
+

@@ -254,13 +254,13 @@ class MailerSendEmulator(EmulatorServer):
             return
         now = self.clock()
         reset = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
-        # reference: mailersend.md §6 and §7: "#MS42901", resets 00:00 UTC, x-apiquota-* headers.
+        # reference: mailersend.md §6 and §7: "#MS42901", resets 00:00 UTC, x-apiquota-* headers;
+        # no Retry-After ("absent from every recorded 429").
         raise HttpError(
             429,
             {"message": "Your account reached its API daily quota limit. "
                         "Please wait until the quota resets at midnight UTC. #MS42901"},
-            {"Retry-After": str(int((reset - now).total_seconds())), "x-apiquota-remaining": "0",
-             "x-apiquota-reset": stamp(reset)},
+            {"x-apiquota-remaining": "0", "x-apiquota-reset": stamp(reset)},
         )
 
     def _paging(self, req: Request) -> tuple[int, int]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from smtpcreds_mailersend.emulator import READ_ONLY_TOKEN, MailerSendEmulator
@@ -161,15 +161,49 @@ def test_emulator_rate_limit_answers_429_with_ms42903(
 def test_daily_quota_is_reported_as_such_and_not_retried(
     emulator: MailerSendEmulator, make_provider: MakeProvider
 ) -> None:
-    emulator.clock = lambda: datetime(2025, 6, 1, 18, 0, tzinfo=timezone.utc)
+    """reference: mailersend.md §7: the quota resets at 00:00 UTC; a retry could only add to the count."""
+    start = datetime.now(timezone.utc)
+    emulator.clock = lambda: start
     emulator.daily_quota = 1
     p = make_provider(emulator)
     assert list(p.list_credentials()) == []
     with pytest.raises(RateLimited, match="daily API quota is used up; it resets at 00:00 UTC") as info:
         list(p.list_credentials())
     assert info.value.code == "MS42901"
-    assert info.value.retry_after == 6 * 3600
     assert emulator.count() == 2, "the quota 429 must not be retried"
+    midnight = (start + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    until_reset = (midnight - start).total_seconds()
+    assert info.value.retry_after is not None
+    assert until_reset - 60 < info.value.retry_after <= until_reset, "the wait comes from x-apiquota-reset"
+
+
+def test_daily_quota_is_not_retried_even_with_a_short_retry_after(
+    provider: MailerSendProvider, emulator: MailerSendEmulator
+) -> None:
+    emulator.faults.inject(
+        method="GET",
+        status=429,
+        times=None,
+        headers={"Retry-After": "0", "x-apiquota-remaining": "0"},
+        body={"message": "Your account reached its API daily quota limit. #MS42901"},
+    )
+    with pytest.raises(RateLimited, match="daily API quota is used up") as info:
+        provider.users.list()
+    assert info.value.code == "MS42901"
+    assert emulator.count() == 1
+
+
+def test_per_minute_429_with_quota_left_is_still_retried(
+    provider: MailerSendProvider, emulator: MailerSendEmulator
+) -> None:
+    emulator.faults.inject(
+        method="GET",
+        status=429,
+        headers={"Retry-After": "0", "x-apiquota-remaining": "99"},
+        body={"message": "Your account reached its rate limit of 60 requests/min. #MS42903"},
+    )
+    assert provider.users.list().items
+    assert emulator.count("GET") == 2
 
 
 def test_html_502_is_a_provider_error_with_the_status(
