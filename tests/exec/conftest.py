@@ -25,6 +25,15 @@ def hook(name: str, *args: str) -> list[str]:
     return [sys.executable, str(HOOKS / f"{name}.py"), *args]
 
 
+def is_gone(pid: int) -> bool:
+    """True when ``pid`` no longer runs (exited, or a zombie waiting for its reaper)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+    except FileNotFoundError:
+        return True
+
+
 def recorded(path: Path) -> dict[str, Any]:
     """What the record hook wrote."""
     data: dict[str, Any] = json.loads(path.read_text())

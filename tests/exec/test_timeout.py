@@ -12,16 +12,7 @@ from smtpcreds.errors import ProviderError
 from smtpcreds.models import SmtpLogin
 from smtpcreds.testing.support import provider_for
 
-from .conftest import FAKE_PASSWORD, hook
-
-
-def is_gone(pid: int) -> bool:
-    """True when ``pid`` no longer runs (exited, or a zombie waiting for its reaper)."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
-    except FileNotFoundError:
-        return True
+from .conftest import FAKE_PASSWORD, hook, is_gone
 
 
 def wait_until_gone(pid: int, limit: float = 10.0) -> bool:
