@@ -31,6 +31,9 @@ log = logging.getLogger("smtpcreds.webitel")
 
 PROVIDER = "webitel"
 BLOB = "session"
+#: Statuses of a refused login: the engine's code answers 401, its docs 400 and 404, and
+#: deployed builds may differ. reference: webitel-email-settings.md §2 "Login errors", §7.
+REFUSED = (400, 401, 404)
 #: A cached session this close to its expiry is replaced before use (milliseconds).
 EXPIRY_MARGIN_MS = 60_000
 
@@ -109,7 +112,7 @@ class Authenticator:
         # always sends it). reference: webitel-email-settings.md §2 "Login errors"
         resp = self.http.request("POST", "/login", params=params,
                                  json_body={"username": username, "password": password},
-                                 ok=(200, 301, 401))
+                                 ok=(200, 301, *REFUSED))
         body = _json(resp)
         if resp.status_code == 301:
             # reference: webitel-email-settings.md §2 "root with TOTP on but no code → 301"
@@ -118,12 +121,8 @@ class Authenticator:
                 f"({error_text(body) or SECURITY_CODE}); pass the current code with --code NNNNNN",
                 status=301, provider=PROVIDER,
             )
-        if resp.status_code == 401:
-            reason = error_text(body) or "refused"
-            hint = "the security code was wrong or expired" if "code" in reason.lower() else (
-                "check username and password")
-            raise AuthError(f"{PROVIDER}: login as {username!r} refused: {reason} (HTTP 401); {hint}",
-                            status=401, provider=PROVIDER)
+        if resp.status_code in REFUSED:
+            raise _refused(resp, error_text(body), username, self.http)
         expect(isinstance(body, dict), PROVIDER, "login answer is not a JSON object")
         key, token, expires = body.get("key"), body.get("token"), body.get("expires")
         expect(isinstance(key, str) and bool(key), PROVIDER, "login answer has no key")
@@ -215,6 +214,22 @@ class Authenticator:
                 "check that the user may use this engine and that its clock is right",
                 status=second.status, provider=PROVIDER,
             ) from None
+
+
+def _refused(resp: requests.Response, reason: str | None, username: str,
+             http: HttpTransport) -> SmtpCredsError:
+    """The error for a refused login; a 400/404 without the engine's envelope is not one."""
+    status = resp.status_code
+    if reason is None and status != 401:
+        return http.error_for(resp)  # a proxy's page, say: not the engine's answer
+    if "code" in (reason or "").lower():
+        hint = "the security code was wrong or expired"
+    elif status == 404:
+        hint = "unknown user, or base_url is not the engine root (check the /engine prefix)"
+    else:
+        hint = "check username and password"
+    return AuthError(f"{PROVIDER}: login as {username!r} refused: {reason or 'refused'} (HTTP {status}); "
+                     f"{hint}", status=status, provider=PROVIDER)
 
 
 #: The type of every field of a cached session (another keyring user may have changed it).

@@ -9,7 +9,7 @@ import pytest
 from smtpcreds_webitel.emulator import ROOT_PASSWORD, WebitelEmulator
 from smtpcreds_webitel.provider import WebitelProvider
 
-from smtpcreds.errors import AuthError, ValidationError
+from smtpcreds.errors import AuthError, NotFound, ValidationError
 from smtpcreds.redact import redact
 from smtpcreds.testing.support import MemoryKeyring
 
@@ -227,3 +227,29 @@ def test_a_bad_request_other_than_token_expired_does_not_log_in_again(
     with pytest.raises(ValidationError, match="Bad parameters"):
         pbx.delete_settings()
     assert emulator.login_count == 1 and emulator.count("DELETE") == 1
+
+
+@pytest.mark.parametrize(("status", "hint"), [(400, "check username and password"),
+                                              (404, "base_url is not the engine root")])
+def test_a_login_refused_with_the_documented_400_or_404_is_an_auth_error(
+        make_provider: MakeProvider, emulator: WebitelEmulator, status: int, hint: str) -> None:
+    # The published docs give 400/404 for login errors where the code has 401 (reference §7).
+    emulator.faults.inject(path="^/login$", status=status, body={"status": "error", "info": "User not found"})
+    with pytest.raises(AuthError, match=f"login as 'root' refused: User not found .*{hint}") as info:
+        make_provider().get_settings()
+    assert info.value.status == status and emulator.count(path="^/api/") == 0
+
+
+def test_a_login_404_from_a_proxy_page_stays_a_not_found(make_provider: MakeProvider,
+                                                          emulator: WebitelEmulator) -> None:
+    emulator.faults.inject(path="^/login$", status=404, body="<html>Not Found</html>")
+    with pytest.raises(NotFound, match="unexpected HTML response"):
+        make_provider().get_settings()
+
+
+def test_a_key_the_engine_forgot_makes_one_new_login(make_provider: MakeProvider,
+                                                     emulator: WebitelEmulator) -> None:
+    make_provider().delete_settings()
+    emulator.keys.clear()  # e.g. another client logged out: the engine drops the key (§2 "Logout")
+    assert make_provider().delete_settings() == 0
+    assert emulator.login_count == 2 and emulator.count("DELETE") == 3
