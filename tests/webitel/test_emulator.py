@@ -101,9 +101,10 @@ def test_credentials_are_also_read_from_the_query(emulator: WebitelEmulator) -> 
     assert resp.status_code == 200
 
 
-def test_malformed_json_is_400_before_auth(emulator: WebitelEmulator) -> None:
-    resp = call(emulator, "POST", SETTINGS, data="{", headers={"Content-Type": "application/json"})
-    assert resp.status_code == 400
+@pytest.mark.parametrize("path", [SETTINGS, "/login"])
+def test_malformed_json_is_400_in_the_envelope_before_auth(emulator: WebitelEmulator, path: str) -> None:
+    resp = call(emulator, "POST", path, data="{", headers={"Content-Type": "application/json"})
+    assert resp.status_code == 400 and resp.json()["status"] == "error" and resp.json()["info"]
 
 
 def test_unknown_api_paths_are_401_unauthenticated_and_404_otherwise(emulator: WebitelEmulator) -> None:
@@ -151,11 +152,15 @@ def test_post_without_provider_or_options_is_bad_parameters(emulator: WebitelEmu
     assert resp.status_code == 400 and resp.json() == {"status": "error", "info": "Bad parameters."}
 
 
-def test_post_without_json_content_type_is_bad_parameters(emulator: WebitelEmulator) -> None:
-    resp = call(emulator, "POST", SETTINGS + "?domain=example.com",
-                headers={**root(emulator), "Content-Type": "text/plain"},
+@pytest.mark.parametrize("content_type", ["text/plain", None])
+def test_post_without_json_content_type_ignores_the_body(emulator: WebitelEmulator,
+                                                         content_type: str | None) -> None:
+    headers = root(emulator) if content_type is None else {**root(emulator), "Content-Type": content_type}
+    resp = call(emulator, "POST", SETTINGS + "?domain=example.com", headers=headers,
                 data='{"provider": "smtp", "options": {"host": "h"}}')
-    assert resp.status_code == 400
+    assert "content-type" not in emulator.requests[-1].headers or content_type is not None
+    assert resp.status_code == 400 and resp.json() == {"status": "error", "info": "Bad parameters."}
+    assert emulator.settings == {}
 
 
 def test_a_foreign_id_in_the_body_is_a_mongo_500(emulator: WebitelEmulator, stored_doc: Doc) -> None:
