@@ -6,6 +6,7 @@ smtpcreds cannot read settings back from a command, so exec declares only ``sett
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any, cast
 
@@ -20,6 +21,16 @@ from smtpcreds_exec.runner import run
 _REQUIRED = ("host", "port", "username", "password")
 #: EmailSettings fields a hook does not receive.
 _NOT_PASSED = ("verify_tls", "description")
+
+
+def register_secret(secret: str) -> None:
+    """Mask ``secret`` in messages, also as a hook may echo it: JSON-escaped (how it got it) or repr'd."""
+    redact.register(
+        secret,
+        json.dumps(secret)[1:-1],
+        json.dumps(secret, ensure_ascii=False)[1:-1],
+        repr(secret)[1:-1],
+    )
 
 
 class ExecProvider(Provider):
@@ -41,7 +52,7 @@ class ExecProvider(Provider):
     def push_login(self, login: SmtpLogin, scope: str | None = None) -> SetResult:
         """Run ``command`` with the login on stdin; exit 0 means the application took it."""
         password = login.password.get_secret_value()
-        redact.register(password)
+        register_secret(password)
         payload: dict[str, Any] = {
             "host": login.host,
             "port": login.port,
@@ -75,7 +86,7 @@ class ExecProvider(Provider):
         if changes.port is not None and not 1 <= changes.port <= 65535:
             errors["port"] = ["must be between 1 and 65535"]
         if changes.password is not None:
-            redact.register(changes.password.get_secret_value())
+            register_secret(changes.password.get_secret_value())
         host, port, username, password = changes.host, changes.port, changes.username, changes.password
         if errors or host is None or port is None or username is None or password is None:
             summary = "; ".join(f"{f}: {', '.join(r)}" for f, r in errors.items())

@@ -135,6 +135,20 @@ def test_a_failing_hook_is_a_provider_error_with_its_last_stderr_line_redacted(
     assert FAKE_PASSWORD not in str(caught.value)
 
 
+@pytest.mark.parametrize("shown", ["json", "repr"])
+def test_a_password_the_hook_echoes_in_escaped_form_is_redacted(make_provider: MakeProvider, shown: str) -> None:
+    password = 'Fake "quoted" back\\slash it\'s pässwort'
+    escaped = {json.dumps(password)[1:-1], json.dumps(password, ensure_ascii=False)[1:-1], repr(password)[1:-1]}
+    awkward = login().model_copy(update={"password": SecretStr(password)})
+
+    with pytest.raises(ProviderError) as caught:
+        make_provider(command=hook("echo", shown)).push_login(awkward)
+
+    message = caught.value.message
+    assert "invalid login: " in message and "***" in message
+    assert [form for form in {password, *escaped} if form in message] == []
+
+
 def test_a_failing_hook_without_stderr_says_so(make_provider: MakeProvider) -> None:
     with pytest.raises(ProviderError, match=r"exited with status 1 \(no stderr\)$"):
         make_provider(command=["false"]).push_login(login())
