@@ -33,6 +33,13 @@ class ExecProfile(ProfileBase):
         "used by settings test.",
     )
 
+    timeout: float = Field(
+        30.0,
+        gt=0,
+        le=600,
+        description="Seconds each command may run; then it is killed with its process group.",
+    )
+
     @field_validator("command", "test_command", mode="before")
     @classmethod
     def _not_a_string(cls, v: Any, info: ValidationInfo) -> Any:
