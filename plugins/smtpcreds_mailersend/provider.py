@@ -137,15 +137,25 @@ class MailerSendProvider(Provider):
 
     def _pages(self, base: str, scope: str | None, body: Any, number: int, size: int | None,
                one_page: bool) -> Iterator[SmtpCredential]:
+        from smtpcreds.transport import expect
         from smtpcreds_mailersend.envelopes import data_list, paging
 
+        previous_first: Any = None
         while True:
             items = data_list(body, "SMTP user list")
+            info = paging(body)
+            first = items[0].get("id") if items else None
+            # reference: mailersend.md §2 and §12: `page` on smtp-users is not documented; a server
+            # ignoring it would answer page 1 with links.next forever, so a repeat stops the listing.
+            got = info["page"] if info["page"] is not None else number
+            expect(got == number and (first is None or first != previous_first), self.name,
+                   f"SMTP user list: asked for page {number} but got "
+                   f"{f'page {got}' if got != number else 'the previous page again'} (the server ignored page=)")
             for raw in items:
                 yield self._credential(raw, scope)
-            if one_page or not items or not paging(body)["has_next"]:
+            if one_page or not items or not info["has_next"]:
                 return
-            number += 1
+            number, previous_first = number + 1, first
             body = self._page(base, number, size)
 
     def get_credential(self, ref: str, scope: str | None = None) -> SmtpCredential:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import smtplib
 from collections.abc import Callable
 from datetime import datetime, timezone
@@ -13,7 +14,7 @@ from smtpcreds_mailersend.provider import MailerSendProvider
 
 from smtpcreds.capabilities import METHODS, Capability
 from smtpcreds.emulator.smtp import SmtpServer
-from smtpcreds.errors import ConfigError, NotFound, UnsupportedOperation
+from smtpcreds.errors import ConfigError, NotFound, ProviderError, UnsupportedOperation
 from smtpcreds.interfaces import implemented
 from smtpcreds.redact import redact
 
@@ -235,3 +236,33 @@ def test_created_login_works_on_the_smtp_server_until_disabled_or_deleted(
     assert _can_login(smtp_server, cred.username, password)
     p.delete_credential(cred.id)
     assert not _can_login(smtp_server, cred.username, password)
+
+
+def _ignored_page(emulator: MailerSendEmulator, meta: dict[str, int] | None) -> None:
+    """Every answer is "page 1, more follow": a server that ignores page= (reference §12)."""
+    body: dict[str, object] = {
+        "data": [{"id": "0wkg2zj19ovx5py7", "name": "a", "username": "MS_a@example.com"}],
+        "links": {"next": f"{emulator.base_url}/domains/{DOMAIN}/smtp-users?page=2"},
+    }
+    if meta is not None:
+        body["meta"] = meta
+    emulator.faults.inject(method="GET", status=200, body=body, times=None)
+
+
+@pytest.mark.parametrize("meta", [{"current_page": 1}, None], ids=["with-meta", "without-meta"])
+def test_a_server_ignoring_page_stops_the_listing_with_an_error(
+    provider: MailerSendProvider, emulator: MailerSendEmulator, meta: dict[str, int] | None
+) -> None:
+    _ignored_page(emulator, meta)
+    stream = provider.list_credentials()
+    with pytest.raises(ProviderError, match=r"asked for page 2 but got (page 1|the previous page again)"):
+        list(itertools.islice(stream, 500))
+    assert emulator.count() == 2
+
+
+def test_an_explicit_page_answered_with_another_is_an_error(
+    provider: MailerSendProvider, emulator: MailerSendEmulator
+) -> None:
+    _ignored_page(emulator, {"current_page": 1})
+    with pytest.raises(ProviderError, match="asked for page 3 but got page 1"):
+        list(provider.list_credentials(page=3, limit=10))
