@@ -60,6 +60,24 @@ def check_period(value: str) -> str:
     return value
 
 
+_LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
+
+
+def check_feedback_domain(value: str) -> str:
+    """Return ``value`` when it is ``default`` or a domain name (with at least one dot)."""
+    # reference: "Settings fields" feedback_domain: "default", or the domain of the feedback links
+    if value == "default":
+        return value
+    try:
+        ascii_name = value.encode("idna").decode("ascii").lower()
+    except UnicodeError:
+        ascii_name = ""
+    labels = ascii_name.split(".")
+    if len(labels) < 2 or len(ascii_name) > 253 or not all(_LABEL.fullmatch(label) for label in labels):
+        raise ValueError(f"must be 'default' or a domain name such as 'feedback.example.com', got {value!r}")
+    return value
+
+
 def check_email(value: str) -> str:
     """Return ``value`` unchanged when it is a syntactically valid email address."""
     try:
@@ -115,9 +133,8 @@ class Smtp2goOptions(BaseModel):
     )
     feedback_domain: str | None = Field(
         None,
-        min_length=1,
-        description="Deprecated: domain of the feedback links ('default' keeps SMTP2GO's handling). "
-        "Accepted on create and full edit (replace_all) only.",
+        description="Deprecated: 'default' (keeps SMTP2GO's feedback handling) or the domain of the "
+        "feedback links. Accepted on create and full edit (replace_all) only.",
     )
     open_tracking_enabled: bool | None = Field(None, description="Track opens of this user's mail.")
     click_tracking_enabled: bool | None = Field(None, description="Track clicks in this user's mail.")
@@ -149,6 +166,11 @@ class Smtp2goOptions(BaseModel):
     @classmethod
     def _period(cls, v: str | None) -> str | None:
         return None if v is None else check_period(v)
+
+    @field_validator("feedback_domain")
+    @classmethod
+    def _feedback_domain(cls, v: str | None) -> str | None:
+        return None if v is None else check_feedback_domain(v)
 
     @field_validator("audit_email")
     @classmethod

@@ -24,6 +24,9 @@ VALID: list[tuple[str, dict[str, Any]]] = [
     ("custom_ratelimit_value", {"custom_ratelimit": True, "custom_ratelimit_value": 500}),
     ("custom_ratelimit_value max", {"custom_ratelimit": True, "custom_ratelimit_value": 2147483647}),
     ("custom_ratelimit_period", {"custom_ratelimit": True, "custom_ratelimit_period": "2 days"}),
+    ("period add/PATCH syntax", {"custom_ratelimit": True, "custom_ratelimit_period": "4 months 5:00:00"}),
+    ("period POST-edit syntax", {"custom_ratelimit": True, "custom_ratelimit_period": "1 week,12:00:00"}),
+    ("period bare time", {"custom_ratelimit": True, "custom_ratelimit_period": "0:30:00"}),
     ("ip_pool", {"ip_pool": 1234}),
     ("feedback_enabled", {"feedback_enabled": True}),
     ("feedback_html", {"feedback_html": HTML}),
@@ -53,7 +56,17 @@ def test_valid_setting_reaches_the_patch_exactly(provider: Smtp2goProvider, seed
 def test_valid_setting_reaches_the_add_exactly(provider: Smtp2goProvider, emulator: Smtp2goEmulator,
                                                case: str, options: dict[str, Any]) -> None:
     provider.create_credential(USER, options=options)
-    assert sent(emulator, "POST", "/users/smtp/add") == [{"username": USER, **options}]
+    [body] = sent(emulator, "POST", "/users/smtp/add")
+    generated = {} if "email_password" in options else {"email_password": body.get("email_password")}
+    assert body == {"username": USER, **options, **generated}
+
+
+@pytest.mark.parametrize(("case", "options"), VALID, ids=[c for c, _ in VALID])
+def test_valid_setting_reaches_the_full_post_edit_exactly(provider: Smtp2goProvider, seeded: Smtp2goEmulator,
+                                                          case: str, options: dict[str, Any]) -> None:
+    provider.update_credential(USER, options={"replace_all": True, **options})
+    assert sent(seeded, "POST", "/users/smtp/edit") == [{"username": USER, **options}]
+    assert seeded.count("PATCH") == 0
 
 
 def test_subaccount_id_reaches_the_wire(emulator: Smtp2goEmulator) -> None:
@@ -103,6 +116,14 @@ INVALID: list[tuple[str, dict[str, Any], str, str]] = [
     ("status", {"status": "disabled"}, "status", "'allowed', 'blocked' or 'sandbox'"),
     ("email_password", {"email_password": "password1"}, "email_password", "entropy"),
     ("subaccount_id empty", {"subaccount_id": ""}, "subaccount_id", "at least 1 character"),
+    ("feedback_domain not a domain", {"feedback_domain": "not a domain"}, "feedback_domain",
+     "must be 'default' or a domain name"),
+    ("feedback_domain empty", {"feedback_domain": ""}, "feedback_domain", "must be 'default' or a domain name"),
+    ("feedback_domain not text", {"feedback_domain": 7}, "feedback_domain", "string"),
+    ("period time only minutes", {"custom_ratelimit": True, "custom_ratelimit_period": "30 minutes"},
+     "custom_ratelimit_period", "'4 months 5:00:00'"),
+    ("audit_email two addresses", {"audit_email": "a@example.com,b@example.com"}, "audit_email",
+     "must be an email address"),
     ("unknown option", {"colour": "blue"}, "colour", "unknown option"),
     ("ratelimit value alone", {"custom_ratelimit_value": 5}, "custom_ratelimit_value",
      "needs custom_ratelimit=true"),
@@ -166,14 +187,23 @@ def test_other_periods_are_rejected_with_an_example_of_each_syntax(period: str) 
 def test_feedback_domain_is_sent_on_add_with_a_deprecation_warning(
         provider: Smtp2goProvider, emulator: Smtp2goEmulator, caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.WARNING, logger="smtpcreds.smtp2go"):
-        provider.create_credential(USER, options={"feedback_domain": "default"})
-    assert sent(emulator, "POST", "/users/smtp/add") == [{"username": USER, "feedback_domain": "default"}]
+        provider.create_credential(USER, password=SecretStr(STRONG), options={"feedback_domain": "default"})
+    assert sent(emulator, "POST", "/users/smtp/add") == [
+        {"username": USER, "feedback_domain": "default", "email_password": STRONG}]
     assert "deprecated" in caplog.text
 
 
-def test_feedback_domain_is_sent_on_a_full_edit(provider: Smtp2goProvider, seeded: Smtp2goEmulator) -> None:
-    provider.update_credential(USER, options={"replace_all": True, "feedback_domain": "default"})
+def test_feedback_domain_may_name_a_domain(provider: Smtp2goProvider, seeded: Smtp2goEmulator) -> None:
+    provider.update_credential(USER, options={"replace_all": True, "feedback_domain": "fb.example.com"})
+    assert sent(seeded, "POST", "/users/smtp/edit") == [{"username": USER, "feedback_domain": "fb.example.com"}]
+
+
+def test_feedback_domain_is_sent_on_a_full_edit_with_a_deprecation_warning(
+        provider: Smtp2goProvider, seeded: Smtp2goEmulator, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="smtpcreds.smtp2go"):
+        provider.update_credential(USER, options={"replace_all": True, "feedback_domain": "default"})
     assert sent(seeded, "POST", "/users/smtp/edit") == [{"username": USER, "feedback_domain": "default"}]
+    assert "feedback_domain is deprecated" in caplog.text
 
 
 def test_feedback_domain_is_refused_for_a_patch(provider: Smtp2goProvider, seeded: Smtp2goEmulator) -> None:
@@ -191,6 +221,7 @@ def test_replace_all_is_refused_on_create(provider: Smtp2goProvider, emulator: S
 
 def test_password_given_twice_on_create_is_refused(provider: Smtp2goProvider,
                                                    emulator: Smtp2goEmulator) -> None:
-    with pytest.raises(ValidationError, match="once"):
+    with pytest.raises(ValidationError, match="given twice") as exc:
         provider.create_credential(USER, password=SecretStr(STRONG), options={"email_password": STRONG})
+    assert "--password-stdin" in exc.value.fields["email_password"][0]
     assert emulator.count() == 0

@@ -93,14 +93,13 @@ def test_create_sends_name_as_username_and_the_core_password(provider: Smtp2goPr
     assert emulator.user(USER)["email_password"] == STRONG
 
 
-def test_create_without_password_takes_the_generated_one(provider: Smtp2goProvider,
-                                                         emulator: Smtp2goEmulator) -> None:
+def test_create_never_leaves_the_password_to_smtp2go(provider: Smtp2goProvider,
+                                                     emulator: Smtp2goEmulator) -> None:
     cred = provider.create_credential(USER)
-    assert sent(emulator, "POST", "/users/smtp/add") == [{"username": USER}]
-    assert cred.password is not None
-    generated = emulator.user(USER)["email_password"]
-    assert cred.password.get_secret_value() == generated
-    assert redact.redact(generated) == "***"
+    [body] = sent(emulator, "POST", "/users/smtp/add")
+    assert set(body) == {"username", "email_password"}
+    assert cred.password is not None and cred.password.get_secret_value() == body["email_password"]
+    assert redact.redact(body["email_password"]) == "***"
 
 
 def test_create_disabled_sends_status_blocked(provider: Smtp2goProvider, emulator: Smtp2goEmulator) -> None:
