@@ -36,6 +36,10 @@ PROVIDER = "webitel"
 SMTP = "smtp"
 #: Set by the server; never sent. reference: webitel-email-settings.md §3 "Never send _id"
 SERVER_FIELDS = ("_id", "domain")
+#: Credentials the engine reads from a body before the headers, so a copy stored in the document
+#: by some other client would replace ours; secrets, never shown and never sent back.
+#: reference: webitel-email-settings.md §2 "validateRequestV2", §3 "Keep access_token/x_key out"
+BODY_CREDENTIALS = ("access_token", "x_key")
 MASK = "**********"
 
 #: Raw option paths with a type every reader relies on (ACR's Go reader drops other types:
@@ -111,7 +115,8 @@ def to_settings(doc: Mapping[str, Any], scope: str | None) -> EmailSettings:
         log.warning("%s: stored provider is %r; the engine sends only with %r", PROVIDER, provider, SMTP)
     from_address, description = rest.pop("from", None), rest.pop("description", None)
     domain = rest.pop("domain", None)
-    extra = {"provider": provider, **{k: v for k, v in rest.items()}, **extra}
+    top = {k: MASK if k in BODY_CREDENTIALS else v for k, v in rest.items()}
+    extra = {"provider": provider, **top, **extra}
     return EmailSettings(
         host=host,
         port=port,
@@ -191,9 +196,9 @@ def _from_text(text: str) -> Any:
 
 
 def writable(doc: Mapping[str, Any] | None) -> dict[str, Any]:
-    """A deep copy of a stored document without the fields the server owns."""
+    """A deep copy of a stored document without the fields the server owns or reads as credentials."""
     out = copy.deepcopy(dict(doc or {}))
-    for name in SERVER_FIELDS:
+    for name in SERVER_FIELDS + BODY_CREDENTIALS:
         out.pop(name, None)
     return out
 

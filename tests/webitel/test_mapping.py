@@ -112,3 +112,11 @@ def test_badly_typed_options_are_refused_by_name(options: dict[str, Any], field:
 def test_an_option_path_through_a_scalar_is_refused() -> None:
     with pytest.raises(ValidationError, match=r"options\.tls holds a bool"):
         merge(doc(tls=False), EmailSettings(), coerce_options({"tls.rejectUnauthorized": "false"}))
+
+
+def test_credentials_stored_in_the_document_are_masked_and_never_sent_back() -> None:
+    stored = {**doc(host="h"), "access_token": "stale-fake-token", "x_key": "stale-fake-key"}
+    extra = to_settings(stored, None).extra
+    assert extra["access_token"] == extra["x_key"] == "**********"
+    new = merge(stored, EmailSettings(port=587), {})
+    assert "access_token" not in new and "x_key" not in new

@@ -275,3 +275,16 @@ def test_a_configured_pair_cannot_test_another_domains_settings(
     with pytest.raises(ProviderError, match=r"answered for 'example\.com'"):
         admin.test_settings(to="ops@example.net")
     assert emulator.count(path="/test/") == 0
+
+
+def test_a_token_some_client_stored_in_the_document_does_not_replace_ours(
+        pbx: WebitelProvider, emulator: WebitelEmulator, stored_doc: Doc) -> None:
+    # The engine reads access_token/x_key from the body before the headers (reference §2).
+    stale = emulator.issue_session("root")
+    emulator.seed_settings("example.com", {**stored_doc(), "x_key": stale["X-Key"],
+                                           "access_token": stale["X-Access-Token"]})
+    emulator.expire_tokens()
+    pbx.set_settings(EmailSettings(port=587))
+    sent = last_write(emulator)
+    assert "x_key" not in sent and "access_token" not in sent
+    assert emulator.settings["example.com"]["options"]["port"] == 587
