@@ -380,7 +380,7 @@ class WebitelEmulator(EmulatorServer):
         if doc is None:
             raise HttpError(404, self.error_body(404, f"Not settings EMail provider from domain {domain}"))
         if doc.get("provider") != "smtp":
-            raise HttpError(500, self.error_body(500, "Bad provider name."))
+            raise HttpError(500, self.error_body(500, "Bad provider name."))  # §4 "provider"
         return Response.json({"status": "OK", "info": self._send(doc, str(to or ""))})
 
     def _send(self, doc: dict[str, Any], to: str) -> dict[str, Any]:
@@ -409,6 +409,7 @@ class WebitelEmulator(EmulatorServer):
                 client = smtplib.SMTP(host, port, timeout=10)
             with client:
                 client.ehlo()
+                # secure:false is plain, upgraded when offered (§4 "secure"; nodemailer's default)
                 if client.has_extn("starttls") and not opts.get("ignoreTLS"):
                     client.starttls(context=context)
                     client.ehlo()

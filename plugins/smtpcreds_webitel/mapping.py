@@ -71,7 +71,7 @@ def to_settings(doc: Mapping[str, Any], scope: str | None) -> EmailSettings:
     secure = opts.pop("secure", None)
     if host is not None and not isinstance(host, str):
         extra["options.host"], host = host, None
-    if isinstance(port, str) and port.isdigit():
+    if isinstance(port, str) and port.isdigit():  # reference: §4 "ACR ... options.port (int)"
         log.warning("%s: options.port is stored as a string; ACR sendEmail ignores it "
                     "(setting the port again stores a number)", PROVIDER)
         extra["options.port"], port = port, int(port)
@@ -80,6 +80,7 @@ def to_settings(doc: Mapping[str, Any], scope: str | None) -> EmailSettings:
     security: Security | None = None
     if isinstance(secure, bool):
         # secure:false means "plain, STARTTLS if offered": starttls and none look the same.
+        # reference: webitel-email-settings.md §4 "secure:true: implicit TLS ... false: plain"
         security = "ssl" if secure else "starttls"
     elif secure is not None:
         log.warning("%s: options.secure is not a boolean (%r); ACR sendEmail ignores it", PROVIDER, secure)
