@@ -12,6 +12,7 @@ from smtpcreds_mailersend.emulator import DEFAULT_DOMAIN_ID as DOMAIN
 
 from smtpcreds.cli import cli, main
 from smtpcreds.errors import ConfigError, ValidationError
+from smtpcreds.testing.support import MemoryKeyring
 
 
 @pytest.fixture
@@ -197,3 +198,33 @@ def test_no_smtp_password_reaches_the_output_of_creds_commands(
     for result in outputs:
         assert result.exit_code == 0, result.output
         assert rec.password not in result.stdout + result.stderr
+
+
+def test_json_creds_create_returns_the_credential_and_keeps_the_password_in_the_keyring(
+    env: dict[str, str], emulator: MailerSendEmulator, memory_keyring: MemoryKeyring
+) -> None:
+    cred = run_json(env, "creds", "create", "App")
+    rec = emulator.smtp_user(cred["id"])
+    assert rec is not None
+    assert "password" not in cred
+    assert (cred["name"], cred["username"], cred["scope"]) == ("App", rec.username, DOMAIN)
+    stored = json.loads(memory_keyring.store[("smtpcreds/ms", cred["id"])])
+    assert (stored["username"], stored["password"]) == (rec.username, rec.password)
+
+
+def test_json_creds_create_shows_the_password_only_with_reveal(
+    env: dict[str, str], emulator: MailerSendEmulator
+) -> None:
+    cred = run_json(env, "creds", "create", "App", "--reveal")
+    rec = emulator.smtp_user(cred["id"])
+    assert rec is not None and cred["password"] == rec.password
+
+
+def test_json_creds_list_of_250_smtp_users_takes_3_requests(
+    env: dict[str, str], emulator: MailerSendEmulator
+) -> None:
+    emulator.seed_smtp_users(250)
+    creds = run_json(env, "creds", "list")
+    assert len(creds) == 250 and len({c["id"] for c in creds}) == 250
+    assert all("password" not in c for c in creds)
+    assert emulator.count("GET", r"/smtp-users$") == emulator.count() == 3
