@@ -12,12 +12,14 @@ from typing import Any
 import requests
 
 from smtpcreds import redact
-from smtpcreds.errors import AuthError, ProviderError
+from smtpcreds.errors import AuthError, ProviderError, RateLimited
 from smtpcreds.transport import ErrorDetail, HttpTransport, expect
 
 PROVIDER = "smtp2go"
 API_KEY_HEADER = "X-Smtp2go-Api-Key"  # reference: "Authentication" (the spec's only scheme)
 PERMISSION_DENIED = "E_ApiResponseCodes.ENDPOINT_PERMISSION_DENIED"
+DENIED = "the API key lacks the permission for"
+GRANT_HINT = "grant it in SMTP2GO under Sending > API Keys > Permissions"
 #: reference: "Rate limiting": a 429 bans the source IP for "at least 1 minute", no headers.
 RATE_LIMIT_BAN_SECONDS = 60.0
 
@@ -70,7 +72,21 @@ class Smtp2goApi:
 
     # -- envelope -------------------------------------------------------------------------
     def _call(self, method: str, path: str, body: dict[str, Any], *, idempotent: bool) -> Any:
-        reply = self.http.json(method, path, json_body=body, idempotent=idempotent, ok=(200,))
+        try:
+            reply = self.http.json(method, path, json_body=body, idempotent=idempotent, ok=(200,))
+        except AuthError as e:
+            if e.status != 403 or DENIED in e.message:
+                raise
+            # reference: "Errors" (403 = key lacks permission): name it even without a JSON body
+            raise AuthError(f"{PROVIDER}: {DENIED} {method} {path} (HTTP 403); {GRANT_HINT}",
+                            status=403, provider=PROVIDER, code=e.code) from None
+        except RateLimited as e:
+            if e.retry_after is not None:
+                raise
+            # reference: "Rate limiting": no 429 body or headers are specified; the ban is >= 1 min
+            raise RateLimited(f"{e.message}; retry after {RATE_LIMIT_BAN_SECONDS:.0f}s",
+                              retry_after=RATE_LIMIT_BAN_SECONDS, status=429, provider=PROVIDER,
+                              code=e.code) from None
         expect(isinstance(reply, dict) and "data" in reply, PROVIDER,
                f"{method} {path} answered without the request_id/data envelope")
         data = reply["data"]
@@ -117,12 +133,8 @@ class Smtp2goApi:
         if code == PERMISSION_DENIED or resp.status_code == 403:
             # reference: "Authentication": a key lacking an endpoint permission gets 400 with
             # ENDPOINT_PERMISSION_DENIED (spec) or 403 (docs table); both are AuthErrors.
-            return ErrorDetail(
-                f"the API key lacks the permission for {endpoint} ({message}); grant it in "
-                "SMTP2GO under Sending > API Keys > Permissions", fields, code, kind=AuthError,
-            )
-        retry_after = RATE_LIMIT_BAN_SECONDS if resp.status_code == 429 else None
-        return ErrorDetail(f"{endpoint}: {message}", fields, code, retry_after=retry_after)
+            return ErrorDetail(f"{DENIED} {endpoint} ({message}); {GRANT_HINT}", fields, code, kind=AuthError)
+        return ErrorDetail(f"{endpoint}: {message}", fields, code)
 
     def _endpoint(self, resp: requests.Response) -> str:
         url = resp.url or ""

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from pydantic import SecretStr
 from smtpcreds_smtp2go.emulator import Smtp2goEmulator
 from smtpcreds_smtp2go.provider import Smtp2goProvider
 
 from smtpcreds.errors import AuthError, NotFound, ProviderError, RateLimited, ValidationError
+from smtpcreds.models import SmtpCredential
 from smtpcreds.testing.support import provider_for
 
 from .conftest import STRONG, USER
@@ -142,3 +145,79 @@ def test_an_error_inside_a_200_envelope_is_a_provider_error(provider: Smtp2goPro
     emulator.faults.inject(status=200, body={"request_id": "r", "data": {"error": "Something broke"}})
     with pytest.raises(ProviderError, match="Something broke"):
         list(provider.list_credentials())
+
+
+@pytest.mark.parametrize("body", ["", "<html><body>Forbidden</body></html>", {}])
+def test_403_without_an_error_body_still_names_the_endpoint_permission(
+        provider: Smtp2goProvider, seeded: Smtp2goEmulator, body: object) -> None:
+    seeded.faults.inject(status=403, body=body, path="/users/smtp/edit")
+    with pytest.raises(AuthError, match="lacks the permission for PATCH /users/smtp/edit") as exc:
+        provider.update_credential(USER, options={"status": "sandbox"})
+    assert exc.value.status == 403
+
+
+@pytest.mark.parametrize("body", ["", "Too Many Requests", {}])
+def test_429_without_an_error_body_still_waits_the_documented_minute(
+        provider: Smtp2goProvider, emulator: Smtp2goEmulator, body: object) -> None:
+    emulator.faults.inject(status=429, body=body)
+    with pytest.raises(RateLimited) as exc:
+        provider.create_credential(USER, password=SecretStr(STRONG))
+    assert exc.value.retry_after == 60
+    assert "retry after 60s" in exc.value.message
+
+
+@pytest.mark.parametrize(("call", "path"), [
+    (lambda p: p.update_credential(USER, options={"replace_all": True, "description": "x"}), "/users/smtp/edit"),
+    (lambda p: p.delete_credential(USER), "/users/smtp/remove"),
+])
+def test_429_on_a_full_edit_or_a_remove_is_not_retried(provider: Smtp2goProvider, seeded: Smtp2goEmulator,
+                                                       call: Callable[[Smtp2goProvider], object],
+                                                       path: str) -> None:
+    seeded.faults.inject(status=429, times=None)
+    with pytest.raises(RateLimited):
+        call(provider)
+    assert [(r.method, r.path) for r in seeded.requests] == [("POST", path)]
+
+
+def test_an_error_at_the_top_level_is_understood(provider: Smtp2goProvider, emulator: Smtp2goEmulator) -> None:
+    # reference: smtp2go-smtp-users.md "Errors": docs/response-codes puts error/error_code on top
+    emulator.faults.inject(status=400, body={"error": "Something about the payload",
+                                             "error_code": "E_ApiResponseCodes.API_EXCEPTION"})
+    with pytest.raises(ValidationError, match="POST /users/smtp/add: Something about the payload") as exc:
+        provider.create_credential(USER, password=SecretStr(STRONG))
+    assert exc.value.code == "E_ApiResponseCodes.API_EXCEPTION"
+
+
+def test_an_error_in_data_is_understood(provider: Smtp2goProvider, emulator: Smtp2goEmulator) -> None:
+    emulator.faults.inject(status=402, body={"request_id": "r", "data": {
+        "error": "The request failed", "error_code": "E_ApiResponseCodes.API_EXCEPTION"}})
+    with pytest.raises(ProviderError, match="POST /users/smtp/view: The request failed") as exc:
+        list(provider.list_credentials())
+    assert (exc.value.status, exc.value.code) == (402, "E_ApiResponseCodes.API_EXCEPTION")
+
+
+ITEM = {"username": USER, "status": "sandbox", "ippool": 7}
+
+
+@pytest.mark.parametrize("data", [{"results": [ITEM]}, [ITEM]], ids=["results", "bare list"])
+@pytest.mark.parametrize("call", [
+    lambda p: p.get_credential(USER),
+    lambda p: p.create_credential(USER, password=SecretStr(STRONG)),
+    lambda p: p.update_credential(USER, options={"status": "sandbox"}),
+    lambda p: p.update_credential(USER, options={"replace_all": True, "status": "sandbox"}),
+], ids=["view", "add", "patch", "post edit"])
+def test_both_envelope_shapes_are_read_for_every_call(provider: Smtp2goProvider, emulator: Smtp2goEmulator,
+                                                      data: object,
+                                                      call: Callable[[Smtp2goProvider], SmtpCredential]) -> None:
+    # reference: smtp2go-smtp-users.md "PATCH edit returns a bare list"
+    emulator.faults.inject(status=200, body={"request_id": "r", "data": data})
+    cred = call(provider)
+    assert (cred.id, cred.extra["status"], cred.extra["ippool"]) == (USER, "sandbox", 7)
+
+
+@pytest.mark.parametrize("data", [{"results": [ITEM]}, [ITEM]], ids=["results", "bare list"])
+def test_both_envelope_shapes_are_read_for_remove(provider: Smtp2goProvider, emulator: Smtp2goEmulator,
+                                                  data: object) -> None:
+    emulator.faults.inject(status=200, body={"request_id": "r", "data": data})
+    provider.delete_credential(USER)
+    assert emulator.count("POST", "/users/smtp/remove") == 1

@@ -6,6 +6,9 @@ import pytest
 from pydantic import ValidationError as PydanticValidationError
 from smtpcreds_smtp2go.emulator import Smtp2goEmulator
 from smtpcreds_smtp2go.profile import Smtp2goProfile
+from smtpcreds_smtp2go.provider import Smtp2goProvider
+
+from smtpcreds.testing.support import provider_for
 
 from .conftest import USER, make_provider, sent
 
@@ -18,6 +21,19 @@ from .conftest import USER, make_provider, sent
 ])
 def test_region_chooses_the_api_root(region: str, url: str) -> None:
     assert Smtp2goProfile(region=region).api_root == url
+
+
+@pytest.mark.parametrize(("region", "url"), [
+    ("global", "https://api.smtp2go.com/v3"),
+    ("us", "https://us-api.smtp2go.com/v3"),
+    ("eu", "https://eu-api.smtp2go.com/v3"),
+    ("au", "https://au-api.smtp2go.com/v3"),
+])
+def test_the_provider_sends_to_its_regions_api_root(region: str, url: str) -> None:
+    p = provider_for({"provider": "smtp2go", "region": region, "api_key": "api-FAKE0000000000000000000000000"})
+    assert isinstance(p, Smtp2goProvider)
+    assert p.api.http.url("/users/smtp/view") == f"{url}/users/smtp/view"  # built, nothing sent
+    p.close()
 
 
 def test_region_defaults_to_global() -> None:
