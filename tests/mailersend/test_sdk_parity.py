@@ -14,6 +14,8 @@
      pass it, we read the SMTP user first and resend its current name (an extra GET).
    * user update with fields omitted: we read the user and resend its current values; the SDK
      sends ``[]`` for omitted lists, which may clear them (reference: mailersend.md §12).
+   * creating an SMTP user without saying ``enabled``: we send ``"enabled": true`` (our
+     default), the SDK leaves the key out; the result no longer rests on the server's default.
    * validation before sending: we refuse an unknown role, a Custom User without permissions
      and ``limit`` outside 10..100 for users/invites; the SDK sends those (recorded: "accepted").
 
@@ -436,6 +438,56 @@ def test_difference_we_validate_what_the_sdk_sends(
 
     assert sent(emulator, ours) == []
     assert [shape(r)[2] for r in sent(emulator, theirs)] == [{"page": "1", "limit": "5"}]
+
+
+def test_difference_we_refuse_a_bad_role_or_a_custom_user_without_permissions(
+    provider: MailerSendProvider, sdk: MailerSendClient, emulator: MailerSendEmulator
+) -> None:
+    from mailersend.exceptions import BadRequestError
+
+    from smtpcreds.errors import ValidationError
+
+    for role in ("Wizard", "Custom User"):
+
+        def ours(role: str = role) -> None:
+            with pytest.raises(ValidationError):
+                provider.users.invite("new@example.com", role)
+
+        def theirs(role: str = role) -> None:
+            with pytest.raises(BadRequestError):
+                sdk.users.invite_user(UsersBuilder().email("new@example.com").role(role).build_user_invite())
+
+        assert sent(emulator, ours) == []
+        assert [r.json()["role"] for r in sent(emulator, theirs)] == [role]
+
+
+def test_difference_create_without_enabled_sends_enabled_true(
+    provider: MailerSendProvider, sdk: MailerSendClient, emulator: MailerSendEmulator
+) -> None:
+    mine = sent(emulator, lambda: provider.create_credential("Name Only"))
+    theirs = sent(
+        emulator,
+        lambda: sdk.smtp_users.create_smtp_user(
+            SmtpUsersBuilder().domain_id(DOMAIN).name("Name Only").build_smtp_user_create()
+        ),
+    )
+    assert mine[0].json() == {"name": "Name Only", "enabled": True}
+    assert theirs[0].json() == {"name": "Name Only"}
+    assert (mine[0].method, mine[0].path) == (theirs[0].method, theirs[0].path)
+
+
+def test_difference_partial_user_update_resends_current_values(
+    provider: MailerSendProvider, sdk: MailerSendClient, emulator: MailerSendEmulator
+) -> None:
+    """The SDK's omitted lists go out as ``[]`` and may clear them (reference §8, §12)."""
+    uid = emulator.add_user("u@example.com", "Manager", domains=[DOMAIN])
+    mine = sent(emulator, lambda: provider.users.update(uid, role="Admin"))
+    theirs = sent(emulator, lambda: sdk.users.update_user(UsersBuilder().user_id(uid).admin_role().build_user_update()))
+    assert [r.method for r in mine] == ["GET", "PUT"]
+    assert mine[1].json() == {"role": "Admin", "permissions": [], "templates": [], "domains": [DOMAIN]}
+    assert [(r.method, r.json()) for r in theirs] == [
+        ("PUT", {"role": "Admin", "permissions": [], "templates": [], "domains": []})
+    ]
 
 
 def test_headers_match_the_sdk_but_the_user_agent(
