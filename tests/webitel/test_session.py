@@ -70,7 +70,7 @@ def test_an_expired_token_triggers_exactly_one_new_login(
     make_provider().delete_settings()
     emulator.expire_tokens()
     assert make_provider().delete_settings() == 0
-    assert emulator.login_count == 2
+    assert emulator.login_count == 2 and emulator.count("DELETE") == 3  # refused once, retried once
 
 
 def test_an_old_engines_400_token_expired_also_renews_the_session(
@@ -253,3 +253,14 @@ def test_a_key_the_engine_forgot_makes_one_new_login(make_provider: MakeProvider
     emulator.keys.clear()  # e.g. another client logged out: the engine drops the key (§2 "Logout")
     assert make_provider().delete_settings() == 0
     assert emulator.login_count == 2 and emulator.count("DELETE") == 3
+
+
+def test_the_python_api_passes_the_two_factor_code_through_extra(emulator: WebitelEmulator) -> None:
+    import smtpcreds
+
+    emulator.enable_totp("123456")
+    with smtpcreds.connect("pbx", provider="webitel", base_url=emulator.base_url, username="root",
+                           password=ROOT_PASSWORD, domain="example.com",
+                           extra={"totp_code": "123456"}) as conn:
+        assert conn.settings.delete() == 0
+    assert emulator.requests[0].query == {"code": ["123456"]}
