@@ -8,7 +8,10 @@ from typing import Any
 import pytest
 from smtpcreds_mailersend.emulator import MailerSendEmulator
 
+from smtpcreds.client import Connection
 from smtpcreds.emulator.smtp import SmtpServer
+from smtpcreds.errors import NotFound
+from smtpcreds.rotation.engine import rotate
 from smtpcreds.testing.contract import IssuerContract
 
 
@@ -26,3 +29,18 @@ class TestMailerSendContract(IssuerContract):
             "smtp_port": smtp_server.port,
             "smtp_security": "none",
         }
+
+    def test_set_password_changes_the_accepted_login(self, conn: Connection, emulator: Any) -> None:
+        """MailerSend cannot set a password (the contract's version would skip); its counterpart
+        is the replace rotation: a new SMTP user is accepted, the old one no longer is."""
+        created = conn.credentials.create(self.new_name())
+        assert created.password is not None
+        old_password = created.password.get_secret_value()
+        result = rotate(conn, created.id)
+        assert (result.strategy, result.status, result.verified, result.retired) == ("replace", "done", True, True)
+        new = conn.store.get(result.new_credential)
+        assert new is not None and result.new_credential != created.id
+        assert emulator.smtp.accepts(new.username, new.password.get_secret_value())
+        assert not emulator.smtp.accepts(created.username, old_password)
+        with pytest.raises(NotFound):
+            conn.credentials.get(created.id)
