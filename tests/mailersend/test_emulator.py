@@ -124,8 +124,19 @@ def test_create_is_201_and_delete_is_204(http: requests.Session, emulator: Maile
     assert (deleted.status_code, deleted.content) == (204, b"")
 
 
-def test_rate_limit_is_60_per_minute_by_default() -> None:
-    assert MailerSendEmulator().rate_limit_per_minute == 60
+def test_the_61st_request_in_a_minute_is_a_429_by_default() -> None:
+    """reference: mailersend.md §6 and §7: 60 requests/min per account, then #MS42903."""
+    with MailerSendEmulator() as emu, requests.Session() as s:
+        s.headers["Authorization"] = f"Bearer {API_TOKEN}"
+        statuses = [s.get(emu.base_url + "/users").status_code for _ in range(60)]
+        limited = s.get(emu.base_url + "/users")
+    assert statuses == [200] * 60
+    assert limited.status_code == 429
+    assert limited.json()["message"] == (
+        "Your account reached its rate limit of 60 requests/min. Please wait before trying again. #MS42903"
+    )
+    assert (limited.headers["x-ratelimit-limit"], limited.headers["x-ratelimit-remaining"]) == ("60", "0")
+    assert 1 <= int(limited.headers["Retry-After"]) <= 60
 
 
 def test_api_quota_is_not_counted(http: requests.Session, emulator: MailerSendEmulator) -> None:
