@@ -69,3 +69,44 @@ def test_an_unsafe_file_exits_2_with_one_line(configured: Path) -> None:
     assert run.returncode == 2
     assert run.stderr.count("\n") == 1
     assert "group- or world-writable" in run.stderr
+
+
+def test_settings_show_reveals_the_password_only_when_asked(configured: Path) -> None:
+    configured.write_text("SMTP_HOST=smtp.example.test\nSMTP_PASSWORD='fake secret pw'\n")
+
+    shown = smtpcreds("--json", "settings", "show", "--reveal")
+
+    assert shown.returncode == 0, shown.stderr
+    assert json.loads(shown.stdout)["password"] == "fake secret pw"
+
+
+def test_an_unchanged_set_says_so_and_writes_nothing(configured: Path) -> None:
+    configured.write_text("SMTP_HOST=smtp.example.test\n")
+    os.chmod(configured, 0o600)
+    before = os.stat(configured)
+
+    run = smtpcreds("settings", "set", "--host", "smtp.example.test")
+
+    after = os.stat(configured)
+    assert (run.returncode, run.stdout) == (0, "unchanged (nothing was written)\n")
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+
+
+def test_a_symlinked_file_exits_2_and_its_target_is_untouched(configured: Path) -> None:
+    target = configured.parent / "real.env"
+    target.write_text("SMTP_HOST=old.example.test\n")
+    os.chmod(target, 0o600)
+    configured.symlink_to(target)
+
+    run = smtpcreds("settings", "set", "--host", "smtp.example.test")
+
+    assert run.returncode == 2
+    assert "is a symlink; refusing to write through it" in run.stderr
+    assert target.read_text() == "SMTP_HOST=old.example.test\n"
+
+
+def test_settings_test_is_unsupported(configured: Path) -> None:
+    run = smtpcreds("settings", "test")
+
+    assert run.returncode == 2
+    assert "envfile cannot test email settings" in run.stderr
