@@ -122,7 +122,8 @@ class Invites:
         self._http = http
 
     def list(self, page: int | None = None, limit: int | None = None) -> Page[Invite]:
-        """One page of invites (length-aware paginator: ``total`` and ``last_page`` are known)."""
+        """One page of invites (length-aware paginator, reference: mailersend.md §6: ``total``
+        and ``last_page`` are known)."""
         body = self._http.json("GET", "invites", params=_query(page, limit))
         return _page(Invite, body, "invite list")
 
@@ -131,9 +132,10 @@ class Invites:
         return parse(Invite, data_object(body, "invite"), "invite")
 
     def resend(self, invite_id: str) -> Invite:
-        """Send the invitation email again (POST with an empty body)."""
+        """Send the invitation email again (reference: mailersend.md §2, §8: POST, empty body)."""
         body = self._http.json("POST", f"invites/{segment(invite_id, 'invite_id')}/resend")
         return parse(Invite, data_object(body, "invite"), "invite")
 
     def cancel(self, invite_id: str) -> None:
+        # reference: mailersend.md §2 "cancel invite ... 204 (JAVA)"; 200 accepted too.
         self._http.request("DELETE", f"invites/{segment(invite_id, 'invite_id')}", ok=(200, 204))

@@ -31,7 +31,7 @@ from smtpcreds_mailersend.roles import CUSTOM_USER, PERMISSION_SLUGS, ROLE_NAMES
 
 #: The only token with every scope. Obviously fake.
 API_TOKEN = "mlsn.emulator-token"
-#: A token with read scopes only (smtp_users_read, users_read): writes get 403.
+#: A token with read scopes only (smtp_users_read, users_read; reference: mailersend.md §1): writes get 403.
 READ_ONLY_TOKEN = "mlsn.emulator-read-only"
 ALL_SCOPES = frozenset({"smtp_users_full", "users_full"})
 #: The domain and template the official SDK's recordings use (mailersend-sdk-requests.txt).
@@ -117,7 +117,8 @@ class MailerSendEmulator(EmulatorServer):
         self.invite_status = invite_status
         #: 200 or 204 (reference: mailersend.md §5 "Delete user: 200 vs 204").
         self.delete_user_status = delete_user_status
-        #: Answer GET /users with a length-aware paginator instead of bare ``data``.
+        #: Answer GET /users with a length-aware paginator instead of bare ``data`` (the docs'
+        #: shape; live was bare, reference: mailersend.md §6, §12).
         self.users_paginated = users_paginated
         #: Requests per day before #MS42901 (None: no quota). Counts failed requests too.
         self.daily_quota: int | None = None
@@ -330,7 +331,7 @@ class MailerSendEmulator(EmulatorServer):
         return rec
 
     def _smtp_json(self, rec: SmtpUserRecord) -> dict[str, Any]:
-        # The docs show the password in every SMTP user object (seed 000).
+        # The docs show the password in every SMTP user object (reference: mailersend.md §3, seed 000).
         return {"id": rec.id, "name": rec.name, "username": rec.username, "password": rec.password,
                 "enabled": rec.enabled, "accessed_at": rec.accessed_at,
                 "server": self.smtp.host if self.smtp else "smtp.mailersend.net",

@@ -109,7 +109,8 @@ def _header_wait(resp: requests.Response) -> float | None:
 
 
 def _until_quota_reset(resp: requests.Response) -> float:
-    """Seconds until ``x-apiquota-reset`` (ISO time), else until the next 00:00 UTC."""
+    """Seconds until ``x-apiquota-reset`` (ISO time), else until the next 00:00 UTC
+    (reference: mailersend.md §7 "resets 00:00 UTC", "x-apiquota-reset (ISO, next midnight)")."""
     now = datetime.now(timezone.utc)
     raw = resp.headers.get("x-apiquota-reset")
     if raw:

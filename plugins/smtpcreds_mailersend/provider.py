@@ -89,8 +89,8 @@ class MailerSendProvider(Provider):
     def _credential(self, raw: dict[str, Any], scope: str | None) -> SmtpCredential:
         """Map an SMTP user object (reference: mailersend.md §3) to the neutral model.
 
-        Any ``password`` in list/get responses (the docs show one) is dropped: a credential
-        carries its password only right after create.
+        Any ``password`` in list/get responses (the docs show one: reference mailersend.md §3,
+        seed 000) is dropped: a credential carries its password only right after create.
         """
         from smtpcreds.transport import expect
 

@@ -44,7 +44,8 @@ def paging(page: int | None, limit: int | None) -> None:
 
 
 def smtp_user_name(name: str) -> str:
-    """The name to send (whitespace stripped, as the Python SDK does): 1..50 characters."""
+    """The name to send, 1..50 characters, whitespace stripped as the Python SDK does
+    (reference: mailersend.md §4 "PY pydantic max_length=50, strips whitespace")."""
     clean = name.strip()
     if not clean:
         raise fail({"name": ["is required (1 to 50 characters)"]})
