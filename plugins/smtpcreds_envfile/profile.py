@@ -67,6 +67,8 @@ class EnvFileProfile(ProfileBase):
                 if key in seen:
                     raise ValueError(f"{attr} and {seen[key]} both name the key {key!r}")
                 seen[key] = attr
+        if not seen:  # a push would "succeed" while the application never gets the login
+            raise ValueError("every key is left out; name at least one (e.g. password_key)")
         return self
 
     def keys(self) -> dict[str, str]:

@@ -58,3 +58,10 @@ def test_two_fields_naming_the_same_key_are_refused() -> None:
 def test_an_empty_path_is_refused(path: str) -> None:
     with pytest.raises(pydantic.ValidationError, match="path must name a file"):
         EnvFileProfile.model_validate({"path": path})
+
+
+def test_a_profile_that_leaves_every_key_out_is_refused() -> None:
+    with pytest.raises(pydantic.ValidationError, match="every key is left out"):
+        EnvFileProfile.model_validate(
+            {"path": ".env", "host_key": "", "port_key": "", "username_key": "", "password_key": ""}
+        )
