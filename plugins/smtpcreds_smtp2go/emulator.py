@@ -5,7 +5,9 @@ the ``request_id``/``data`` envelope, ``data.results`` lists for POST calls and 
 for PATCH, errors as ``data.error``/``data.error_code``, 401 for a bad key,
 ``ENDPOINT_PERMISSION_DENIED`` for a key without the endpoint's permission, the 64-bit
 password rule and a generated password when it is blank on add, and a 429 without any
-rate-limit headers. Issued logins are wired to an attached :class:`SmtpServer`.
+rate-limit headers that times the client out (``timeout_seconds``) after too many requests
+(``rate_limit_per_minute``) or error answers (``error_limit_per_minute``). Issued logins are
+wired to an attached :class:`SmtpServer`.
 
 Choices the reference leaves open, marked *unconfirmed* in docs/providers/smtp2go.md: the
 error codes and statuses for a duplicate username (400 ``USERNAME_ALREADY_EXISTS``), an
@@ -17,6 +19,7 @@ it is not given but keeps the password and the status; unknown request fields ar
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -103,6 +106,13 @@ class Smtp2goEmulator(EmulatorServer):
         self.users: dict[str, dict[str, Any]] = {}
         self.subaccounts: set[str] = set()
         self.exchanges: deque[Exchange] = deque(maxlen=10_000)
+        #: reference: "Rate limiting": too many requests (``rate_limit_per_minute``) or too many
+        #: error answers (this, per minute; None: no limit) time the client out for at least
+        #: a minute (``timeout_seconds``), answering every request 429 meanwhile.
+        self.error_limit_per_minute: int | None = None
+        self.timeout_seconds = 60.0
+        self._timed_out_until = 0.0
+        self._errors: deque[float] = deque()
 
     def start(self) -> Smtp2goEmulator:
         super().start()
@@ -136,6 +146,12 @@ class Smtp2goEmulator(EmulatorServer):
             self._sync_login(user)
             return str(user["email_password"])
 
+    def lift_timeout(self) -> None:
+        """End a rate-limit time-out now (tests and demos need not wait a minute)."""
+        with self.lock:
+            self._timed_out_until = 0.0
+            self._errors.clear()
+
     def user(self, username: str) -> dict[str, Any]:
         """A copy of the stored user (KeyError when absent)."""
         with self.lock:
@@ -146,7 +162,9 @@ class Smtp2goEmulator(EmulatorServer):
         return envelope({"error": message, "error_code": CODE + _STATUS_CODES.get(status, "API_EXCEPTION")})
 
     def rate_limited(self, retry_after: float) -> Response:
-        # reference: "Rate limiting": 429 with no rate-limit or Retry-After headers
+        # reference: "Rate limiting": 429 with no rate-limit or Retry-After headers, and a time-out
+        with self.lock:
+            self._timed_out_until = time.monotonic() + self.timeout_seconds
         return Response.json(self.error_body(429, "Too Many Requests"), 429)
 
     def authorize(self, req: Request) -> None:
@@ -164,10 +182,29 @@ class Smtp2goEmulator(EmulatorServer):
             raise HttpError(400, envelope(dict(PERMISSION_DENIED_BODY)))
 
     def dispatch(self, req: Request) -> Response:
-        resp = super().dispatch(req)
+        resp = self._timed_out() or super().dispatch(req)
+        self._count_error(resp.status)
         self.exchanges.append(Exchange(req.method, req.path, req.body, resp.status, dict(resp.headers),
                                        resp.body))
         return resp
+
+    def _timed_out(self) -> Response | None:
+        with self.lock:
+            timed_out = time.monotonic() < self._timed_out_until
+        return Response.json(self.error_body(429, "Too Many Requests"), 429) if timed_out else None
+
+    def _count_error(self, status: int) -> None:
+        limit = self.error_limit_per_minute
+        if not limit or status < 400 or status == 429:
+            return
+        now = time.monotonic()
+        with self.lock:
+            self._errors.append(now)
+            while self._errors and now - self._errors[0] >= 60:
+                self._errors.popleft()
+            if len(self._errors) >= limit:
+                self._timed_out_until = now + self.timeout_seconds
+                self._errors.clear()
 
     # -- endpoints ------------------------------------------------------------------------
     @route("POST", r"/users/smtp/add")

@@ -158,3 +158,34 @@ def test_logins_follow_add_password_status_and_remove(emulator_smtp: Smtp2goEmul
     assert smtp_server.accepts(USER, new)
     call(emu, "POST", "/users/smtp/remove", {"username": USER})
     assert USER not in smtp_server.logins()
+
+
+def test_a_rate_limited_client_stays_timed_out_until_lifted(emulator: Smtp2goEmulator) -> None:
+    emulator.rate_limit_per_minute = 1
+    assert call(emulator, "POST", "/users/smtp/view").status_code == 200
+    assert call(emulator, "POST", "/users/smtp/view").status_code == 429
+    emulator.rate_limit_per_minute = None  # the request budget is back, the time-out is not
+    resp = call(emulator, "POST", "/users/smtp/view")
+    assert resp.status_code == 429 and resp.json()["data"]["error_code"] == "E_ApiResponseCodes.TOO_MANY_REQUESTS"
+    emulator.lift_timeout()
+    assert call(emulator, "POST", "/users/smtp/view").status_code == 200
+
+
+def test_too_many_error_answers_time_the_client_out(emulator: Smtp2goEmulator) -> None:
+    emulator.error_limit_per_minute = 2
+    for _ in range(2):
+        assert call(emulator, "POST", "/users/smtp/remove", {"username": "no-such-user"}).status_code == 404
+    assert call(emulator, "POST", "/users/smtp/view").status_code == 429
+
+
+def test_error_answers_below_the_limit_do_not_time_out(emulator: Smtp2goEmulator) -> None:
+    emulator.error_limit_per_minute = 3
+    for _ in range(2):
+        call(emulator, "POST", "/users/smtp/remove", {"username": "no-such-user"})
+    assert call(emulator, "POST", "/users/smtp/view").status_code == 200
+
+
+def test_an_injected_429_does_not_start_a_time_out(emulator: Smtp2goEmulator) -> None:
+    emulator.faults.inject(status=429)
+    assert call(emulator, "POST", "/users/smtp/view").status_code == 429
+    assert call(emulator, "POST", "/users/smtp/view").status_code == 200
