@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +37,8 @@ BLOB = "session"
 #: Statuses of a refused login: the engine's code answers 401, its docs 400 and 404, and
 #: deployed builds may differ. reference: webitel-email-settings.md §2 "Login errors", §7.
 REFUSED = (400, 401, 404)
+#: Seconds to wait for another thread's or process's login before logging in anyway.
+LOGIN_LOCK_TIMEOUT = 60.0
 #: A cached session this close to its expiry is replaced before use (milliseconds).
 EXPIRY_MARGIN_MS = 60_000
 
@@ -90,9 +95,41 @@ class Authenticator:
         if not self.profile.logs_in:
             self._session = self._configured()
             return self._session
-        cached = self._load()
-        self._session = cached if cached is not None else self.login()
+        self._session = self._cached_or_login()
         return self._session
+
+    def _cached_or_login(self, refused: Session | None = None) -> Session:
+        """The cached session (unless it is the one just ``refused``), else a new login.
+
+        One thread or process at a time per profile, so connections that start together, or
+        that are refused together, log in once between them and share the session.
+        """
+        with self._login_lock():
+            cached = self._load()
+            if cached is not None and (refused is None or cached.key != refused.key):
+                return cached
+            if cached is not None:
+                self.forget()  # the refused one: not to be tried again if this login fails
+            return self.login()
+
+    @contextmanager
+    def _login_lock(self) -> Iterator[None]:
+        from filelock import FileLock, Timeout
+
+        from smtpcreds.secretstore import state_dir
+
+        name = re.sub(r"[^A-Za-z0-9_.-]", "_", self.ctx.profile_name)
+        lock = FileLock(str(state_dir() / f"webitel-login-{name}.lock"), timeout=LOGIN_LOCK_TIMEOUT)
+        try:
+            lock.acquire()
+        except Timeout:
+            log.warning("%s: another login is taking long; logging in without waiting", PROVIDER)
+            yield
+            return
+        try:
+            yield
+        finally:
+            lock.release()
 
     def _configured(self) -> Session:
         key = self.ctx.resolve_secret("key")
@@ -203,8 +240,8 @@ class Authenticator:
                     status=first.status, provider=PROVIDER,
                 ) from None
             log.info("%s: session refused (%s); logging in again", PROVIDER, _reason(first))
-            self.forget()
-            self._session = self.login()
+            self._session = None
+            self._session = self._cached_or_login(refused=session)
         try:
             return self.http.request(method, path, headers=self._session.headers(), **kw)
         except AuthError as second:

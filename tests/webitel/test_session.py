@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from smtpcreds_webitel.emulator import ROOT_PASSWORD, WebitelEmulator
@@ -264,3 +266,45 @@ def test_the_python_api_passes_the_two_factor_code_through_extra(emulator: Webit
                            extra={"totp_code": "123456"}) as conn:
         assert conn.settings.delete() == 0
     assert emulator.requests[0].query == {"code": ["123456"]}
+
+
+def test_connections_starting_together_log_in_once_between_them(
+        make_provider: MakeProvider, emulator: WebitelEmulator) -> None:
+    # As in a bulk rotation pushing to the PBX from several threads, or cron jobs started together.
+    providers = [make_provider() for _ in range(4)]
+    start = threading.Barrier(len(providers))
+
+    def run(provider: WebitelProvider) -> int:
+        start.wait()
+        return provider.delete_settings()
+
+    with ThreadPoolExecutor(len(providers)) as pool:
+        assert list(pool.map(run, providers)) == [0, 0, 0, 0]
+    assert emulator.login_count == 1
+
+
+def test_connections_refused_together_log_in_again_once_between_them(
+        make_provider: MakeProvider, emulator: WebitelEmulator) -> None:
+    providers = [make_provider() for _ in range(4)]
+    for provider in providers:
+        provider.auth.session()  # all hold the first session
+    emulator.expire_tokens()
+    start = threading.Barrier(len(providers))
+
+    def run(provider: WebitelProvider) -> int:
+        start.wait()
+        return provider.delete_settings()
+
+    with ThreadPoolExecutor(len(providers)) as pool:
+        assert list(pool.map(run, providers)) == [0, 0, 0, 0]
+    assert emulator.login_count == 2
+
+
+def test_a_refused_session_is_dropped_from_the_keyring_even_when_the_new_login_fails(
+        make_provider: MakeProvider, emulator: WebitelEmulator, memory_keyring: MemoryKeyring) -> None:
+    make_provider().delete_settings()
+    emulator.expire_tokens()
+    emulator.users["root"].password = "changed-fake-root-password"
+    with pytest.raises(AuthError, match="secret incorrect"):
+        make_provider().delete_settings()
+    assert cached_session(memory_keyring) is None
