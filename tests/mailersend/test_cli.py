@@ -228,3 +228,41 @@ def test_json_creds_list_of_250_smtp_users_takes_3_requests(
     assert len(creds) == 250 and len({c["id"] for c in creds}) == 250
     assert all("password" not in c for c in creds)
     assert emulator.count("GET", r"/smtp-users$") == emulator.count() == 3
+
+
+def test_creds_new_password_is_unsupported_and_sends_nothing(
+    env: dict[str, str],
+    emulator: MailerSendEmulator,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    (sid,) = emulator.seed_smtp_users(1)
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    with pytest.raises(SystemExit) as info:
+        main(["--profile", "ms", "creds", "update", sid, "--new-password"])
+    assert info.value.code == 2
+    assert capsys.readouterr().err.strip() == "error: mailersend cannot set passwords"
+    assert emulator.count() == 0
+
+
+def test_json_error_of_a_mailersend_command_is_one_document(
+    env: dict[str, str],
+    emulator: MailerSendEmulator,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    with pytest.raises(SystemExit) as info:
+        main(["--profile", "ms", "--json", "mailersend", "invites", "show", "nosuchinvite0000"])
+    assert info.value.code == 3
+    out = capsys.readouterr()
+    assert out.out == ""
+    assert json.loads(out.err)["error"] == {
+        "type": "NotFound",
+        "message": "mailersend: Resource not found. (HTTP 404)",
+        "status": 404,
+        "provider": "mailersend",
+        "fields": {},
+    }
