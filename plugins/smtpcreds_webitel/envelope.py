@@ -19,6 +19,7 @@ from smtpcreds.transport import ErrorDetail
 
 TOKEN_EXPIRED = "Token Expired"
 SECURITY_CODE = "Set security code"
+MAX_TEXT = 300
 
 
 def error_text(body: Any) -> str | None:
@@ -28,10 +29,16 @@ def error_text(body: Any) -> str | None:
     for name in ("info", "message"):
         value = body.get(name)
         if isinstance(value, str) and value:
-            return value
+            return _short(value)
         if value is not None and not isinstance(value, str):
-            return json.dumps(value, separators=(",", ":"))[:300]
+            return _short(json.dumps(value, separators=(",", ":")))
     return None
+
+
+def _short(text: str) -> str:
+    """One line of at most :data:`MAX_TEXT` characters (the engine passes SMTP and Mongo text on)."""
+    line = " ".join(text.split())
+    return line if len(line) <= MAX_TEXT else line[: MAX_TEXT - 1] + "…"
 
 
 def parse_error(resp: requests.Response, body: Any) -> ErrorDetail | None:

@@ -82,3 +82,14 @@ def test_a_stored_password_never_reaches_an_error_message(
     with pytest.raises(ProviderError) as info:
         pbx.delete_settings()
     assert "stored-fake-password" not in str(info.value)
+
+
+def test_a_long_or_multi_line_engine_message_becomes_one_short_line(
+        pbx: WebitelProvider, emulator: WebitelEmulator) -> None:
+    pbx.auth.session()
+    emulator.faults.inject(method="DELETE", path="/api/", status=500,
+                           body={"status": "error", "info": "SMTP said:\n" + "x" * 5000})
+    with pytest.raises(ProviderError) as info:
+        pbx.delete_settings()
+    assert "\n" not in info.value.message and len(info.value.message) < 400
+    assert info.value.message.startswith("webitel: SMTP said: xxx")
