@@ -119,16 +119,16 @@ class _Exchange:
         self._waiter.start()
         deadline = time.monotonic() + timeout
         while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return False
-            for key, _ in self.sel.select(remaining):
+            ready = self.sel.select(max(0.0, deadline - time.monotonic()))
+            for key, _ in ready:
                 if key.fileobj == self._exited_r:
                     return True
                 if key.fileobj is self.proc.stdin:
                     self._feed()
                 else:
                     self._read(key.fd)
+            if time.monotonic() >= deadline:  # even if it keeps writing
+                return False
 
     def _feed(self) -> None:
         assert self.proc.stdin is not None

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
@@ -57,3 +61,21 @@ def test_a_timed_out_hook_is_gone(hung: tuple[ProviderError, int, int]) -> None:
 @pytest.mark.skipif(not os.path.isdir("/proc"), reason="needs /proc to inspect processes")
 def test_processes_the_hook_started_are_killed_with_it(hung: tuple[ProviderError, int, int]) -> None:
     assert wait_until_gone(hung[2])
+
+
+def test_a_hook_that_never_stops_writing_is_still_killed_at_its_limit(tmp_path: Path) -> None:
+    config = tmp_path / "flood.toml"
+    config.write_text(f'[profiles.flood]\nprovider = "exec"\ncommand = {json.dumps(hook("flood"))}\ntimeout = 1\n')
+    args = ["--config", str(config), "--profile", "flood", "settings", "set", "--host", "h.example.test"]
+    args += ["--port", "587", "--username", "u", "--password-stdin"]
+
+    run = subprocess.run(
+        [sys.executable, "-m", "smtpcreds", *args],
+        input=FAKE_PASSWORD + "\n",
+        capture_output=True,
+        text=True,
+        timeout=120,  # a runner that never times out would hang here instead of failing
+    )
+
+    assert run.returncode == 7
+    assert "timed out after 1s and was killed" in run.stderr
