@@ -22,6 +22,7 @@ VALID: list[tuple[str, dict[str, Any]]] = [
     ("description", {"description": "billing app"}),
     ("custom_ratelimit", {"custom_ratelimit": True}),
     ("custom_ratelimit_value", {"custom_ratelimit": True, "custom_ratelimit_value": 500}),
+    ("custom_ratelimit_value min", {"custom_ratelimit": True, "custom_ratelimit_value": 1}),
     ("custom_ratelimit_value max", {"custom_ratelimit": True, "custom_ratelimit_value": 2147483647}),
     ("custom_ratelimit_period", {"custom_ratelimit": True, "custom_ratelimit_period": "2 days"}),
     ("period add/PATCH syntax", {"custom_ratelimit": True, "custom_ratelimit_period": "4 months 5:00:00"}),
