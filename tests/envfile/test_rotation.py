@@ -123,3 +123,43 @@ def test_no_password_of_the_rotations_is_in_their_output_or_any_state_file(
     for password in passwords:
         assert [o for o in outputs if password in o] == []
         assert [f for f in files if password in f] == []
+
+
+def test_audit_lists_consumers_of_every_kind(lab: Lab, configured: Path, run_cli: Any) -> None:
+    ref = run_cli("--json", "creds", "create", "billing-app").json()["id"]
+    assert run_cli("creds", "rotate", ref, "--push", "pbx", "--push", "app-env", "--push", "hook").code == 0
+
+    rows = run_cli("--json", "creds", "audit", "--profile", "relay").json()
+
+    assert [row["consumers"] for row in rows if row["id"] == ref] == [["app-env", "hook", "pbx"]]
+
+
+def test_a_world_writable_env_stops_a_replace_rotation_before_retire_and_resume_pushes_only_to_it(
+    lab: Lab, configured: Path, received: Path, run_cli: Any
+) -> None:
+    ref = run_cli("--json", "creds", "create", "billing-app").json()["id"]
+    old = run_cli("--json", "creds", "login", ref, "--reveal").json()
+    os.chmod(configured, 0o646)
+
+    stopped = run_cli(
+        "--json", "creds", "rotate", ref, "--strategy", "replace", "--push", "hook", "--push", "app-env"
+    )
+
+    assert stopped.code == 8
+    message = stopped.json()["results"][0]["error"]["message"]
+    assert "group- or world-writable" in message and "still holding the old login: app-env" in message
+    assert lab.smtp.accepts(old["username"], old["password"])
+    assert configured.read_text() == APP_ENV
+    rotation_id = stopped.json()["incomplete_rotations"][0]
+    received.unlink()
+    os.chmod(configured, 0o640)
+
+    resumed = run_cli("--json", "rotations", "resume", rotation_id)
+
+    assert resumed.code == 0, resumed
+    assert resumed.json()["retired"] is True
+    assert not received.exists()  # the hook already had the new login
+    new = run_cli("--json", "creds", "login", resumed.json()["new_credential"], "--reveal").json()
+    assert dotenv_values(configured)["SMTP_PASSWORD"] == new["password"]
+    assert lab.smtp.accepts(new["username"], new["password"])
+    assert not lab.smtp.accepts(old["username"], old["password"])
