@@ -85,7 +85,8 @@ def set_(app: App, scope: str | None, code: str | None, host: str | None, port: 
     if app.json:
         app.emit(data)
     else:
-        app.say("updated" if result.changed else "unchanged (nothing was written)")
+        # the consumer's own word: "created", "updated", "wrote SMTP_PASSWORD to ..."
+        app.say(result.detail or "updated" if result.changed else "unchanged (nothing was written)")
 
 
 @settings.command("delete")

@@ -164,3 +164,10 @@ def test_a_second_process_reuses_the_session_the_first_cached(pbx_env: WebitelEm
         assert done.returncode == 0, done.stderr
         assert ROOT_PASSWORD not in done.stdout + done.stderr
     assert pbx_env.login_count == 1 and pbx_env.count("DELETE") == 2
+
+
+def test_set_says_whether_it_created_or_updated_the_settings(run_cli: Run, pbx_env: WebitelEmulator) -> None:
+    first = pbx(run_cli, "settings", "set", "--host", "smtp.example.com", "--port", "587")
+    assert (first.code, first.out) == (0, "created\n")
+    second = pbx(run_cli, "settings", "set", "--port", "465")
+    assert (second.code, second.out) == (0, "updated\n")
