@@ -77,6 +77,8 @@ class _Retry(Retry):
     """urllib3 Retry that also reads extra wait headers and refuses waits beyond a cap."""
 
     extra_wait_headers: tuple[str, ...] = ()
+    #: A provider's "this answer will not change on retry" test (e.g. a spent daily quota).
+    give_up: Callable[[BaseHTTPResponse], bool] | None = None
 
     def get_retry_after(self, response: Any) -> float | None:
         value = super().get_retry_after(response)
@@ -110,13 +112,16 @@ class _Retry(Retry):
             # and the late original would then undo whatever a later request set (a rotation's
             # password). Surface the ambiguity instead; the caller resumes with the same values.
             raise MaxRetryError(_pool, url or "", error)  # type: ignore[arg-type]
+        if response is not None and self.give_up is not None and self.give_up(response):
+            # With raise_on_status off, urllib3 hands this answer back to the caller.
+            raise MaxRetryError(_pool, url or "", ResponseError("the provider says retrying cannot help"))  # type: ignore[arg-type]
         if response is not None:
             wait = self.get_retry_after(response)
             if wait is not None and wait > MAX_RETRY_AFTER:
                 # Too long to sleep inside a command: hand the 429 back to the caller.
                 raise MaxRetryError(_pool, url or "", ResponseError("asked to wait too long"))  # type: ignore[arg-type]
         new = super().increment(method, url, response, error, _pool, _stacktrace)
-        new.extra_wait_headers = self.extra_wait_headers
+        new.extra_wait_headers, new.give_up = self.extra_wait_headers, self.give_up
         return new
 
 
@@ -132,7 +137,8 @@ def _seconds(raw: str) -> float | None:
     return max(v, 0.0)
 
 
-def make_retry(total: int, backoff: float, wait_headers: Iterable[str] = ()) -> Retry:
+def make_retry(total: int, backoff: float, wait_headers: Iterable[str] = (),
+               give_up: Callable[[BaseHTTPResponse], bool] | None = None) -> Retry:
     r = _Retry(
         total=total,
         connect=total,
@@ -145,7 +151,7 @@ def make_retry(total: int, backoff: float, wait_headers: Iterable[str] = ()) -> 
         respect_retry_after_header=True,
         raise_on_status=False,
     )
-    r.extra_wait_headers = tuple(wait_headers)
+    r.extra_wait_headers, r.give_up = tuple(wait_headers), give_up
     return r
 
 
@@ -164,8 +170,11 @@ class HttpTransport:
         backoff: float = 0.3,
         error_parser: ErrorParser | None = None,
         wait_headers: Iterable[str] = (),
+        give_up: Callable[[BaseHTTPResponse], bool] | None = None,
         secrets: Iterable[str] = (),
     ) -> None:
+        """``wait_headers``: headers besides ``Retry-After`` that say how long to wait;
+        ``give_up``: true for an answer that retrying cannot change (it is returned at once)."""
         self.base_url = base_url.rstrip("/")
         self.provider = provider
         self.timeout = (min(CONNECT_TIMEOUT, timeout), timeout)
@@ -177,7 +186,7 @@ class HttpTransport:
         self.session.headers.update(
             {"User-Agent": USER_AGENT, "Accept": "application/json", **(headers or {})}
         )
-        self._retrying = HTTPAdapter(max_retries=make_retry(retries, backoff, wait_headers))
+        self._retrying = HTTPAdapter(max_retries=make_retry(retries, backoff, wait_headers, give_up))
         self._once = HTTPAdapter(max_retries=Retry(total=0, raise_on_status=False, read=False))
         self.session.mount("http://", self._retrying)
         self.session.mount("https://", self._retrying)

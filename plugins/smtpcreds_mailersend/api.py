@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from types import TracebackType
 from urllib.parse import quote
 
-from typing_extensions import Self
-from urllib3.connectionpool import ConnectionPool
-from urllib3.exceptions import MaxRetryError, ResponseError
 from urllib3.response import BaseHTTPResponse
 
 from smtpcreds.errors import ValidationError
-from smtpcreds.transport import HttpTransport, _Retry
+from smtpcreds.transport import HttpTransport
 from smtpcreds_mailersend.errors import parse_error
 from smtpcreds_mailersend.profile import MailerSendProfile
 
@@ -35,12 +31,9 @@ def transport(profile: MailerSendProfile, token: str) -> HttpTransport:
         error_parser=parse_error,
         # reference: mailersend.md §7 "x-ratelimit-reset, retry-after documented for 429"
         wait_headers=("x-ratelimit-reset",),
+        give_up=daily_quota_answer,
         secrets=[token],
     )
-    for adapter in http.session.adapters.values():
-        retry = getattr(adapter, "max_retries", None)
-        if isinstance(retry, _Retry):
-            retry.__class__ = DailyQuotaRetry
     return http
 
 
@@ -56,28 +49,15 @@ def daily_quota_used_up(headers: Mapping[str, str]) -> bool:
         return False
 
 
-class DailyQuotaRetry(_Retry):
-    """The core's retry policy, except that a 429 of the spent daily quota is never retried.
+def daily_quota_answer(response: BaseHTTPResponse) -> bool:
+    """A 429 of the spent daily quota: never retried.
 
     Retrying cannot succeed before 00:00 UTC and every attempt counts against the quota
     (reference: mailersend.md §7), so the 429 goes straight back to the caller, which reports it
     as the daily quota (#MS42901). urllib3 decides before the body is read, so the quota is
     recognised by its header, not by the #MS42901 in the body.
     """
-
-    def increment(
-        self,
-        method: str | None = None,
-        url: str | None = None,
-        response: BaseHTTPResponse | None = None,
-        error: Exception | None = None,
-        _pool: ConnectionPool | None = None,
-        _stacktrace: TracebackType | None = None,
-    ) -> Self:
-        if response is not None and response.status == 429 and daily_quota_used_up(response.headers):
-            # With raise_on_status off, urllib3 hands this 429 back instead of raising.
-            raise MaxRetryError(_pool, url or "", ResponseError("daily API quota used up"))  # type: ignore[arg-type]
-        return super().increment(method, url, response, error, _pool, _stacktrace)
+    return response.status == 429 and daily_quota_used_up(response.headers)
 
 
 def segment(value: str, field: str) -> str:

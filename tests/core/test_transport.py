@@ -167,6 +167,14 @@ def test_a_patch_is_still_retried_when_the_server_did_not_act(server: Echo, slep
     assert server.count("PATCH", "/things") == 2
 
 
+def test_an_answer_the_provider_calls_final_is_not_retried(server: Echo, slept: list[float]) -> None:
+    server.faults.inject(status=429, headers={"x-quota-left": "0"}, times=10)
+    http = client(server, give_up=lambda r: r.headers.get("x-quota-left") == "0")
+    with pytest.raises(RateLimited):
+        http.json("GET", "/things")
+    assert server.count("GET", "/things") == 1 and slept == []
+
+
 def test_connection_refused_is_a_transport_error(slept: list[float]) -> None:
     from smtpcreds.emulator.smtp import free_port
 
