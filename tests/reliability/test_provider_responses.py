@@ -155,16 +155,16 @@ def answers(draw: st.DrawFn) -> Fault:
 def no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
     """Retries without backoff sleeps, so hundreds of cases stay fast (Retry-After still counts)."""
     make = transport.make_retry
-    monkeypatch.setattr(transport, "make_retry", lambda total, backoff, wait_headers=(): make(total, 0.0,
-                                                                                             wait_headers))
+    monkeypatch.setattr(transport, "make_retry",
+                        lambda total, backoff, *args: make(total, 0.0, *args))
 
 
 @pytest.fixture
 def one_retry(monkeypatch: pytest.MonkeyPatch) -> None:
     """One retry without backoff: the retry path is exercised, and a broken server costs two timeouts."""
     make = transport.make_retry
-    monkeypatch.setattr(transport, "make_retry", lambda total, backoff, wait_headers=(): make(1, 0.0,
-                                                                                             wait_headers))
+    monkeypatch.setattr(transport, "make_retry",
+                        lambda total, backoff, *args: make(1, 0.0, *args))
 
 
 @pytest.fixture
