@@ -29,6 +29,15 @@ def run(env: dict[str, str], *args: str) -> Result:
     return CliRunner().invoke(cli, ["--profile", "ms", *args], env=env)
 
 
+def exit_code_of_main(env: dict[str, str], monkeypatch: pytest.MonkeyPatch, *args: str) -> int | str | None:
+    """Run the console-script entry point (exit codes, one-line errors) in ``env``."""
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    with pytest.raises(SystemExit) as info:
+        main(list(args))
+    return info.value.code
+
+
 def run_json(env: dict[str, str], *args: str) -> Any:
     result = CliRunner().invoke(cli, ["--profile", "ms", "--json", *args], env=env)
     assert result.exit_code == 0, result.output
@@ -115,11 +124,7 @@ def test_validation_failure_exits_5_with_one_line(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    for k, v in env.items():
-        monkeypatch.setenv(k, v)
-    with pytest.raises(SystemExit) as info:
-        main(["--profile", "ms", "mailersend", "users", "list", "--limit", "5"])
-    assert info.value.code == 5
+    assert exit_code_of_main(env, monkeypatch, "--profile", "ms", "mailersend", "users", "list", "--limit", "5") == 5
     out = capsys.readouterr()
     assert out.out == ""
     assert out.err.strip() == "error: mailersend: invalid input: limit: must be between 10 and 100 (got 5)"
@@ -237,11 +242,7 @@ def test_creds_new_password_is_unsupported_and_sends_nothing(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     (sid,) = emulator.seed_smtp_users(1)
-    for k, v in env.items():
-        monkeypatch.setenv(k, v)
-    with pytest.raises(SystemExit) as info:
-        main(["--profile", "ms", "creds", "update", sid, "--new-password"])
-    assert info.value.code == 2
+    assert exit_code_of_main(env, monkeypatch, "--profile", "ms", "creds", "update", sid, "--new-password") == 2
     assert capsys.readouterr().err.strip() == "error: mailersend cannot set passwords"
     assert emulator.count() == 0
 
@@ -252,11 +253,8 @@ def test_json_error_of_a_mailersend_command_is_one_document(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    for k, v in env.items():
-        monkeypatch.setenv(k, v)
-    with pytest.raises(SystemExit) as info:
-        main(["--profile", "ms", "--json", "mailersend", "invites", "show", "nosuchinvite0000"])
-    assert info.value.code == 3
+    args = ("--profile", "ms", "--json", "mailersend", "invites", "show", "nosuchinvite0000")
+    assert exit_code_of_main(env, monkeypatch, *args) == 3
     out = capsys.readouterr()
     assert out.out == ""
     assert json.loads(out.err)["error"] == {
