@@ -429,8 +429,8 @@ class Rotator:
         login = self._pending.get(j.id)
         if login is None:
             login = self.store.get(j.target, "pending")
-        if login is None:
-            login = promoted_login(self.store, j)
+        if login is None and j.id not in self._planned:  # (planned in this process: not promoted yet)
+            login = promoted_login(self.store, j, pending_read=True)
         if login is None:
             if not create:
                 raise RotationError(f"rotation {j.id}: the pending secret of {j.target} is missing "
@@ -491,14 +491,15 @@ class Rotator:
             lock.release()
 
 
-def promoted_login(store: SecretStore, j: Journal) -> SmtpLogin | None:
+def promoted_login(store: SecretStore, j: Journal, *, pending_read: bool = False) -> SmtpLogin | None:
     """The new login if the keyring shows ``j`` promoted, else None.
 
     The journal is not written at promotion (every step is idempotent, see :meth:`Rotator._done`),
     so it may lag behind one: pending is deleted only after it was copied to current, and a
-    current login made during this rotation is then the pending one.
+    current login made during this rotation is then the pending one. ``pending_read``: the
+    caller has just found the pending slot empty (saves a keyring read).
     """
-    if store.get(j.target, "pending") is not None:
+    if not pending_read and store.get(j.target, "pending") is not None:
         return None
     current = store.get(j.target)
     return current if current is not None and current.created_at >= j.created_at else None

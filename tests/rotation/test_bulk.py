@@ -77,6 +77,29 @@ def test_an_in_place_rotation_reads_the_credential_once(lab: Lab, connect: Conne
     assert emulator.count("PATCH", r"/users/smtp/edit$") == 3
 
 
+@pytest.mark.parametrize(("issuer", "expected"), [
+    # in place: pending read, pending write + read-back, current read, previous and current
+    # written + read back, pending removed
+    ("relay", {"read": 5, "write": 3, "delete": 1}),
+    # replace: the returned password written + read back as pending, current read (kept as the
+    # new login's previous), previous and current written + read back, pending removed, and the
+    # old login's three slots removed
+    ("ms", {"read": 4, "write": 3, "delete": 4}),
+])
+def test_a_rotation_makes_only_the_keyring_calls_safety_needs(lab: Lab, connect: Connect, issuer: str,
+                                                              expected: dict[str, int]) -> None:
+    """Each Secret Service call costs tens of milliseconds (shared reference keyring-backends.md)."""
+    from smtpcreds import secretstore
+    from smtpcreds.rotation.engine import Rotator
+
+    conn = connect(issuer)
+    ref = conn.credentials.create("keyring-calls").id
+    conn.store.check_writable()  # the once-per-connection canary, not part of a rotation
+    before = dict(secretstore.op_count)
+    assert Rotator(conn).rotate(ref).status == "done"
+    assert {k: secretstore.op_count[k] - before[k] for k in before} == expected
+
+
 def test_a_login_created_earlier_in_the_batch_is_not_taken_for_an_orphan(lab: Lab, connect: Connect) -> None:
     """Two logins share a name; the second one's create is cut off after the provider made it.
 
