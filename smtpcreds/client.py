@@ -9,6 +9,7 @@ checked before any request: an operation the provider lacks raises UnsupportedOp
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -32,6 +33,10 @@ from smtpcreds.profiles import ProfileBase, is_loopback
 from smtpcreds.secretstore import SecretStore
 
 log = logging.getLogger("smtpcreds")
+#: After a create with no answer, where the provider chooses the password: watch for the login the
+#: request may still make for this many times the profile's timeout, listing this many times more.
+ORPHAN_GRACE = 2.0
+ORPHAN_CHECKS = 6
 
 
 def parse_options(model: type[BaseModel] | None, raw: Mapping[str, Any], provider: str) -> dict[str, Any]:
@@ -145,8 +150,11 @@ class Credentials(_Facade):
         before = known_ids if known_ids is not None else self._ids_named(name, scope)
         try:
             cred = p.create_credential(name, scope, enabled=enabled, options=options)
-        except TransportError:
-            self._discard_orphans(name, scope, before)
+        except TransportError as e:
+            # Unanswered: the provider may still create the login, later. Watch for it a while
+            # (the bound of how late we can catch it: docs/reliability.md, "What is left").
+            grace = ORPHAN_GRACE * self._conn.profile.timeout if e.timed_out else 0.0
+            self._discard_orphans(name, scope, before, grace)
             raise
         if cred.password is None:
             self._discard(cred, scope)
@@ -189,14 +197,36 @@ class Credentials(_Facade):
         except SmtpCredsError:
             return set()
 
-    def _discard_orphans(self, name: str, scope: str | None, before: set[str]) -> None:
-        """After an ambiguous create whose password we never saw, delete what it may have made."""
+    def _discard_orphans(self, name: str, scope: str | None, before: set[str], grace: float = 0.0) -> None:
+        """After an ambiguous create whose password we never saw, delete what it may have made:
+        now, and for ``grace`` more seconds while the provider may still be carrying it out."""
         if Capability.LIST not in self.provider.capabilities:
             return
-        for cred in list(self.provider.list_credentials(scope)):
-            if cred.name == name and cred.id not in before:
-                log.warning("deleting %s: created by an interrupted request, its password was lost", cred.id)
-                self.provider.delete_credential(cred.id, scope)
+        deadline = time.monotonic() + grace
+        if grace:
+            log.warning("%s: the create of %r got no answer; watching for %.0fs for a login it may still "
+                        "make (its password would be unknown)", self.provider.name, name, grace)
+        first = True
+        while True:
+            try:
+                for cred in list(self.provider.list_credentials(scope)):
+                    if cred.name == name and cred.id not in before:
+                        log.warning("deleting %s: created by an interrupted request, its password was lost",
+                                    cred.id)
+                        self.provider.delete_credential(cred.id, scope)
+                        before = before | {cred.id}  # (a listing may still show it once)
+            except SmtpCredsError as e:
+                if first:
+                    raise
+                log.warning("%s: stopped watching for a login the unanswered create of %r may make: %s; "
+                            "'smtpcreds creds audit' shows any login without a stored password",
+                            self.provider.name, name, e.message)
+                return
+            first = False
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            time.sleep(min(grace / ORPHAN_CHECKS, left))
 
     def update(self, ref: str, scope: str | None = None, *, name: str | None = None,
                enabled: bool | None = None, **options: Any) -> SmtpCredential:

@@ -114,9 +114,16 @@ class ProviderError(SmtpCredsError):
 
 
 class TransportError(SmtpCredsError):
-    """The request did not complete: connection refused or dropped, timeout, TLS failure."""
+    """The request did not complete: connection refused or dropped, timeout, TLS failure.
+
+    ``timed_out``: no answer came in time, so the provider may still be carrying the request out.
+    """
 
     exit_code = 7
+
+    def __init__(self, message: str, *, timed_out: bool = False, **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.timed_out = timed_out
 
 
 class UnsupportedOperation(SmtpCredsError):

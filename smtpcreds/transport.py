@@ -261,7 +261,7 @@ class HttpTransport:
 
     def _timeout_error(self) -> TransportError:
         return TransportError(f"{self.provider}: no answer from {self.base_url} within {self.timeout[1]:g}s "
-                              "(timeout)", provider=self.provider)
+                              "(timeout)", provider=self.provider, timed_out=True)
 
     def _proxies_for(self, prep: requests.PreparedRequest) -> dict[str, str]:
         """The proxies for ``prep``'s origin, as requests resolves them (env, NO_PROXY), cached."""
