@@ -473,9 +473,9 @@ class Soak:
     def journals(self) -> list[Journal]:
         from smtpcreds.rotation.journal import Journal, JournalStore
 
-        root = JournalStore().root
+        store = JournalStore()
         out = []
-        for path in sorted(root.glob("r*.json")):
+        for path in sorted([*store.root.glob("r*.json"), *store.done.glob("r*.json")]):
             stamp = path.stat().st_mtime_ns
             cached = self._journal_cache.get(path)
             if cached is None or cached[0] != stamp:

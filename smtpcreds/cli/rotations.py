@@ -26,7 +26,8 @@ def list_(app: App, only_open: bool) -> None:
     from smtpcreds.rotation.journal import JournalStore
 
     rows = []
-    for j in JournalStore().all():
+    store = JournalStore()
+    for j in store.live() if only_open else store.all():
         if only_open and not j.open:
             continue
         d = j.model_dump(mode="json", exclude={"history", "known_ids"})

@@ -11,13 +11,12 @@ What a batch does once instead of once per item (docs/performance.md has the fig
   interrupted create's orphan from a login that existed before); the batch lists each profile
   and scope once, instead of every rotation listing every page, and adds the logins its own
   rotations create as it goes;
-* every plan looks for an unfinished rotation of its credential among all journals; journals
-  of finished rotations never change again, so the batch reads each of them once.
+* (every plan looks for an unfinished rotation of its credential among the journals; finished
+  ones are archived by the journal store, so that look-up reads only the live few.)
 """
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -29,7 +28,7 @@ from smtpcreds.client import Connection
 from smtpcreds.errors import RateLimited, RotationError, SmtpCredsError
 from smtpcreds.models import utcnow
 from smtpcreds.rotation.engine import Gate, RotationResult, Rotator, choose_strategy
-from smtpcreds.rotation.journal import Journal, JournalStore
+from smtpcreds.rotation.journal import JournalStore
 
 #: How often one item is resumed after rate limiting before it is reported incomplete.
 RATE_LIMIT_RESUMES = 6
@@ -81,7 +80,7 @@ def rotate_many(
     (as ``creds rotate --all`` has them from its own listing); computed here when not given.
     """
     gate = Gate()
-    journals = BatchJournals()
+    journals = JournalStore()
     local = threading.local()
     made: list[Rotator] = []
     made_lock = threading.Lock()
@@ -185,65 +184,6 @@ def _created_login(outcome: Outcome, journals: JournalStore) -> str | None:
         except SmtpCredsError:
             return None
     return None
-
-
-class BatchJournals(JournalStore):
-    """The journal store of a batch: a journal of a finished rotation is read once, then skipped.
-
-    Every plan looks through the journals for an unfinished rotation of its credential (and for
-    a kept old login to retire), and a batch adds one journal per item: reading, parsing and
-    sorting them all each time made a batch of 1,000 spend more on that than on its requests.
-    A journal that is aborted, or done and retired (or in place), never changes again and can
-    match neither lookup, so after its first reading it is skipped; every other journal is read
-    afresh for each lookup, as JournalStore reads them.
-    """
-
-    def __init__(self, root: os.PathLike[str] | None = None) -> None:
-        from pathlib import Path
-
-        super().__init__(Path(root) if root is not None else None)
-        self._final: dict[str, Journal] = {}
-
-    @staticmethod
-    def _finished(j: Journal) -> bool:
-        return j.status == "aborted" or (j.status == "done" and (j.retired or j.strategy == "in-place"))
-
-    def _read(self, unfinished_only: bool) -> list[Journal]:
-        names = set(os.listdir(self.root))
-        if unfinished_only:
-            names.difference_update(self._final)  # at C speed: a batch holds thousands
-        out: list[Journal] = []
-        for name in names:
-            if not (name.startswith("r") and name.endswith(".json")):
-                continue
-            j = self._final.get(name)
-            if j is None:
-                try:
-                    j = Journal.model_validate_json((self.root / name).read_bytes())
-                except (ValueError, FileNotFoundError):
-                    continue
-                if self._finished(j):
-                    self._final[name] = j
-                    if unfinished_only:
-                        continue
-            out.append(j)
-        return sorted(out, key=lambda j: j.created_at)
-
-    def all(self) -> list[Journal]:
-        return self._read(unfinished_only=False)
-
-    def open_for(self, profile: str, ref: str) -> Journal | None:
-        for j in self._read(unfinished_only=True):
-            if j.open and j.profile == profile and ref in (j.ref, j.new_id):
-                return j
-        return None
-
-    def unretired_for(self, profile: str, ref: str) -> Journal | None:
-        for j in self._read(unfinished_only=True):
-            if j.status == "done" and j.profile == profile and j.target == ref and \
-                    j.strategy == "replace" and not j.retired:
-                return j
-        return None
 
 
 def _resume_after_rate_limit(r: Rotator, error: RotationError, gate: Gate) -> RotationResult:

@@ -1,8 +1,11 @@
 """The write-ahead journal of a rotation: one JSON file per rotation, never a secret.
 
-Files live in ``<state dir>/rotations/<id>.json`` (directory 0700, files 0600) and are
-written atomically (temporary file, fsync, rename, fsync of the directory), so a crash leaves
-either the previous or the next state of the journal, never a torn one.
+Files live in ``<state dir>/rotations/<id>.json`` while the rotation can still change (open,
+or done with its old login kept by ``--keep-old``) and move to ``rotations/done/`` when it is
+finished for good, so the look-ups every new rotation makes read only the few live journals
+however many rotations cron has run. Directories are 0700, files 0600; each write is atomic
+(temporary file, fsync, rename, fsync of the directory), so a crash leaves either the previous
+or the next state of a journal, never a torn one.
 """
 
 from __future__ import annotations
@@ -76,6 +79,11 @@ def new_id() -> str:
     return f"r{_now():%Y%m%d%H%M%S}-{secrets.token_hex(3)}"
 
 
+def finished(j: Journal) -> bool:
+    """Finished for good: no step, resume, abort or retire can change it any more."""
+    return j.status == "aborted" or (j.status == "done" and (j.retired or j.strategy == "in-place"))
+
+
 class JournalStore:
     """The journals of this user's rotations."""
 
@@ -85,30 +93,30 @@ class JournalStore:
 
             root = state_dir() / "rotations"
         self.root = root
-        self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
-        os.chmod(self.root, 0o700)
+        self.done = root / "done"
+        for folder in (self.root, self.done):
+            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            os.chmod(folder, 0o700)
 
-    def path(self, rotation_id: str) -> Path:
+    def _name(self, rotation_id: str) -> str:
         if not rotation_id or "/" in rotation_id or rotation_id.startswith("."):
             raise ConfigError(f"invalid rotation id {rotation_id!r}")
-        return self.root / f"{rotation_id}.json"
+        return f"{rotation_id}.json"
+
+    def path(self, rotation_id: str) -> Path:
+        """Where the journal of ``rotation_id`` is (live, else finished; live if neither)."""
+        name = self._name(rotation_id)
+        archived = self.done / name
+        return archived if archived.exists() else self.root / name
 
     def save(self, journal: Journal) -> None:
         journal.updated_at = _now()
-        data = journal.model_dump_json(indent=2).encode()
-        fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".tmp-", suffix=".json")
-        try:
-            os.fchmod(fd, 0o600)
-            os.write(fd, data)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, self.path(journal.id))
-        dfd = os.open(self.root, os.O_RDONLY)
-        try:
-            os.fsync(dfd)
-        finally:
-            os.close(dfd)
+        name = self._name(journal.id)
+        folder = self.done if finished(journal) else self.root
+        _write_atomic(folder, name, journal.model_dump_json(indent=2).encode())
+        if folder is self.done:
+            # A crash before this unlink leaves a stale live copy: _live() drops it.
+            (self.root / name).unlink(missing_ok=True)
 
     def load(self, rotation_id: str) -> Journal:
         from smtpcreds.errors import NotFound
@@ -121,9 +129,27 @@ class JournalStore:
         except ValueError as e:
             raise ConfigError(f"rotation journal {path} is unreadable: {e}") from None
 
-    def all(self) -> list[Journal]:
+    def live(self) -> list[Journal]:
+        """Journals that can still change: open, or done with the old login kept."""
         out = []
-        for path in sorted(self.root.glob("r*.json")):
+        for path in self.root.glob("r*.json"):
+            if (self.done / path.name).exists():  # stale: archived by a save that then crashed
+                path.unlink(missing_ok=True)
+                continue
+            try:
+                j = Journal.model_validate_json(path.read_bytes())
+            except (ValueError, FileNotFoundError):
+                continue
+            if finished(j):  # written before finished journals were archived: archive it now
+                self.save(j)
+                continue
+            out.append(j)
+        return sorted(out, key=lambda j: j.created_at)
+
+    def all(self) -> list[Journal]:
+        """Every journal, live and finished, oldest first."""
+        out = self.live()
+        for path in self.done.glob("r*.json"):
             try:
                 out.append(Journal.model_validate_json(path.read_bytes()))
             except ValueError:
@@ -132,18 +158,34 @@ class JournalStore:
 
     def open_for(self, profile: str, ref: str) -> Journal | None:
         """An unfinished rotation of credential ``ref`` in ``profile``, if any."""
-        for j in self.all():
+        for j in self.live():
             if j.open and j.profile == profile and ref in (j.ref, j.new_id):
                 return j
         return None
 
     def unretired_for(self, profile: str, ref: str) -> Journal | None:
         """A finished rotation that kept the old login (``--keep-old``) and whose new id is ``ref``."""
-        for j in self.all():
+        for j in self.live():
             if j.status == "done" and j.profile == profile and j.target == ref and \
                     j.strategy == "replace" and not j.retired:
                 return j
         return None
+
+
+def _write_atomic(folder: Path, name: str, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".json")
+    try:
+        os.fchmod(fd, 0o600)
+        os.write(fd, data)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, folder / name)
+    dfd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(dfd)
+    finally:
+        os.close(dfd)
 
 
 def dumps_public(journal: Journal) -> str:

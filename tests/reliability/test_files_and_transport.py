@@ -88,12 +88,12 @@ def test_journals_are_0600_in_a_0700_directory(lab: Lab, fast_verify: None, isol
         Rotator(relay).rotate(ref)
     state = isolated_env / "state"
     journals = JournalStore()
-    files = list(journals.root.glob("*.json"))
+    files = list(journals.root.rglob("*.json"))
     assert files, "the rotation wrote no journal"
     assert mode_of(state) == 0o700
-    assert mode_of(journals.root) == 0o700
+    assert mode_of(journals.root) == 0o700 and mode_of(journals.done) == 0o700
     assert {mode_of(f) for f in files} == {0o600}
-    assert not list(journals.root.glob(".tmp-*")), "a temporary journal file was left behind"
+    assert not list(journals.root.rglob(".tmp-*")), "a temporary journal file was left behind"
     assert all(mode_of(p) & 0o077 == 0 for p in state.rglob("*") if p.is_file() and p.suffix == ".json")
 
 

@@ -10,8 +10,8 @@ import pytest
 from smtpcreds.client import Connection
 from smtpcreds.emulator.lab import Lab
 from smtpcreds.errors import RotationError
-from smtpcreds.rotation.bulk import BatchJournals, Item, parse_age, rotate_many
-from smtpcreds.rotation.journal import Journal
+from smtpcreds.rotation.bulk import Item, parse_age, rotate_many
+from smtpcreds.rotation.journal import Journal, JournalStore
 
 Connect = Callable[[str], Connection]
 
@@ -123,12 +123,13 @@ def test_a_login_created_earlier_in_the_batch_is_not_taken_for_an_orphan(lab: La
     assert list(names.values()).count("shared-name") == 2  # the orphan of the cut-off create is gone
 
 
-def test_batch_journals_see_rotations_opened_and_finished_after_the_first_read(tmp_path: Path) -> None:
-    journals = BatchJournals(tmp_path)
+def test_finished_journals_are_archived_and_lookups_see_only_live_ones(tmp_path: Path) -> None:
+    journals = JournalStore(tmp_path)
     done = Journal(id="r1-done", profile="p", provider="x", ref="a", name="a", strategy="in-place",
                    status="done", retired=True)
     journals.save(done)
-    assert journals.open_for("p", "b") is None
+    assert journals.path("r1-done") == tmp_path / "done" / "r1-done.json"
+    assert journals.open_for("p", "a") is None and journals.live() == []
     running = Journal(id="r2-running", profile="p", provider="x", ref="b", name="b", strategy="replace")
     journals.save(running)
     found = journals.open_for("p", "b")
@@ -136,24 +137,42 @@ def test_batch_journals_see_rotations_opened_and_finished_after_the_first_read(t
     running.status = "done"
     journals.save(running)
     assert journals.open_for("p", "b") is None
-    assert journals.unretired_for("p", "b") is not None  # done, replace, old login kept
+    assert journals.unretired_for("p", "b") is not None  # done, replace, old login kept: still live
+    running.retired = True
+    journals.save(running)
+    assert journals.unretired_for("p", "b") is None
+    assert not (tmp_path / "r2-running.json").exists()
     assert [j.id for j in journals.all()] == ["r1-done", "r2-running"]
+    assert journals.load("r2-running").retired
 
 
-def test_batch_journals_answer_as_the_plain_store_does(tmp_path: Path) -> None:
-    from smtpcreds.rotation.journal import JournalStore
+@pytest.mark.parametrize(("status", "strategy", "retired", "live"), [
+    ("running", "in-place", False, True), ("failed", "replace", False, True), ("done", "replace", False, True),
+    ("done", "replace", True, False), ("done", "in-place", True, False), ("aborted", "replace", False, False)])
+def test_a_journal_is_live_exactly_while_it_can_change(tmp_path: Path, status: str, strategy: str,
+                                                       retired: bool, live: bool) -> None:
+    journals = JournalStore(tmp_path)
+    journals.save(Journal(id="r1", profile="p", provider="x", ref="c", new_id="n", name="n",
+                          strategy=strategy, status=status, retired=retired))  # type: ignore[arg-type]
+    assert [j.id for j in journals.live()] == (["r1"] if live else [])
+    assert [j.id for j in journals.all()] == ["r1"]
 
-    states = [("running", "in-place", False), ("failed", "replace", False), ("done", "replace", False),
-              ("done", "replace", True), ("done", "in-place", True), ("aborted", "replace", False)]
-    batch, plain = BatchJournals(tmp_path), JournalStore(tmp_path)
-    for i, (status, strategy, retired) in enumerate(states):
-        batch.save(Journal(id=f"r{i}", profile="p", provider="x", ref=f"c{i % 3}", new_id=f"n{i}", name="n",
-                           strategy=strategy, status=status, retired=retired))  # type: ignore[arg-type]
-    for _ in range(2):  # the second time, finished journals come from the first reading
-        for ref in ["c0", "c1", "c2", "n0", "n1", "n2", "n3", "n5", "missing"]:
-            assert batch.open_for("p", ref) == plain.open_for("p", ref)
-            assert batch.unretired_for("p", ref) == plain.unretired_for("p", ref)
-        assert [j.id for j in batch.all()] == [j.id for j in plain.all()]
+
+def test_a_finished_journal_left_live_by_an_older_version_or_a_crash_is_archived_on_sight(
+        tmp_path: Path) -> None:
+    journals = JournalStore(tmp_path)
+    old = Journal(id="r1", profile="p", provider="x", ref="c", name="n", strategy="in-place", status="done",
+                  retired=True)
+    (tmp_path / "r1.json").write_text(old.model_dump_json())  # as versions before the archive wrote it
+    stale = Journal(id="r2", profile="p", provider="x", ref="d", name="n", strategy="in-place")
+    (tmp_path / "r2.json").write_text(stale.model_dump_json())  # a crash between archive and unlink
+    stale.status, stale.retired = "done", True
+    journals.save(stale)
+    (tmp_path / "r2.json").write_text(stale.model_copy(update={"status": "running"}).model_dump_json())
+    assert journals.open_for("p", "c") is None and journals.open_for("p", "d") is None
+    assert sorted(p.name for p in tmp_path.glob("r*.json")) == []
+    assert sorted(p.name for p in (tmp_path / "done").glob("r*.json")) == ["r1.json", "r2.json"]
+    assert journals.load("r2").status == "done"
 
 
 @pytest.mark.parametrize(("text", "seconds"), [("90d", 90 * 86400), ("12h", 43200), ("2w", 14 * 86400),
