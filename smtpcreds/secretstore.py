@@ -62,12 +62,22 @@ def state_dir() -> Path:
     return path
 
 
+_file_locks: dict[str, Any] = {}
+
+
 @contextmanager
 def _write_lock() -> Iterator[None]:
+    """The process lock, then the inter-process lock file. Re-entrant (one FileLock per path),
+    so a change of several slots (a promotion) holds it once across its writes."""
     from filelock import FileLock
 
-    with _call_lock, FileLock(str(state_dir() / "keyring.lock"), timeout=60):
-        yield
+    with _call_lock:
+        path = str(state_dir() / "keyring.lock")
+        lock = _file_locks.get(path)
+        if lock is None:
+            lock = _file_locks[path] = FileLock(path, timeout=60)
+        with lock:
+            yield
 
 
 def insecure_allowed(config_flag: bool = False) -> bool:
@@ -254,10 +264,11 @@ class SecretStore:
         if pending is None:
             return  # already promoted
         current = current if current is not None else self.get(ref, "current")
-        if current is not None and current.password.get_secret_value() != pending.password.get_secret_value():
-            self.put(ref, current, "previous")
-        self.put(ref, pending, "current")
-        self.delete(ref, "pending")
+        with _write_lock():
+            if current is not None and current.password.get_secret_value() != pending.password.get_secret_value():
+                self.put(ref, current, "previous")
+            self.put(ref, pending, "current")
+            self.delete(ref, "pending")
 
     # -- blobs (cached sessions) -----------------------------------------------------------
     def get_blob(self, name: str) -> str | None:
