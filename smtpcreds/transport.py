@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import os
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -179,6 +180,11 @@ class HttpTransport:
         self.provider = provider
         self.timeout = (min(CONNECT_TIMEOUT, timeout), timeout)
         self.verify_tls = verify_tls
+        #: What requests verifies against: the CA bundle named by REQUESTS_CA_BUNDLE or
+        #: CURL_CA_BUNDLE, as requests' own environment merging picks it (we pass ``verify``
+        #: to ``send`` ourselves, which skips that merging), else certifi's; or nothing.
+        self._verify: bool | str = verify_tls and (
+            os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True)
         self.error_parser = error_parser
         if not verify_tls:
             log.warning("%s: TLS certificate verification is OFF (verify_tls = false)", provider)
@@ -229,9 +235,9 @@ class HttpTransport:
         try:
             proxies = self._proxies_for(prep)
             if idempotent:
-                resp = self.session.send(prep, timeout=self.timeout, verify=self.verify_tls, proxies=proxies)
+                resp = self.session.send(prep, timeout=self.timeout, verify=self._verify, proxies=proxies)
             else:
-                resp = self._once.send(prep, timeout=self.timeout, verify=self.verify_tls, proxies=proxies)
+                resp = self._once.send(prep, timeout=self.timeout, verify=self._verify, proxies=proxies)
                 # The adapter leaves the body unread (Session.send reads it): read it here, so a body
                 # cut short or a read timeout is a TransportError, not a requests exception later.
                 resp.content  # noqa: B018

@@ -155,6 +155,17 @@ def test_tls_certificates_are_verified_by_default(https_server: str) -> None:
     assert "\n" not in caught.value.message and caught.value.exit_code == 7
 
 
+@pytest.mark.parametrize("variable", ["REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"])
+def test_a_ca_bundle_named_as_requests_documents_is_trusted(https_server: str, tmp_path: Path, variable: str,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """A company CA (e.g. for a TLS-inspecting proxy) is named the way requests reads it."""
+    for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv(variable, str(tmp_path / "smtp-cert.pem"))  # the server's self-signed CA
+    with connect(provider="mailersend", base_url=https_server, **MS) as conn:
+        assert list(conn.credentials.list()) == []
+
+
 def test_verify_tls_false_connects_and_warns_on_every_use(https_server: str,
                                                           caplog: pytest.LogCaptureFixture) -> None:
     for _ in range(2):
