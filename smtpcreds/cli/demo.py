@@ -2,16 +2,31 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import click
 
 from smtpcreds.cli.common import App, pass_app
 
 
 @click.command()
+@click.option("--serve", is_flag=True,
+              help="Instead, keep the emulators running for commands and scripts in another shell "
+                   "(source the env.sh it names); stop with Ctrl-C.")
+@click.option("--dir", "directory", type=click.Path(path_type=Path, file_okay=False),
+              help="With --serve: where to write config, state, keyring file and env.sh "
+                   "(default: a temporary directory, removed at the end).")
 @pass_app
-def demo(app: App) -> None:
+def demo(app: App, serve: bool, directory: Path | None) -> None:
     """End-to-end rotation on the embedded emulators (no account needed)."""
     from smtpcreds.demo import Step, run_demo
+
+    if serve:
+        _serve(app, directory)
+        return
+    if directory is not None:
+        raise click.UsageError("--dir goes with --serve")
 
     if app.json:
         steps = run_demo(lambda step: None)
@@ -33,3 +48,36 @@ def demo(app: App) -> None:
         app.say("\nall checks passed" if ok else "\nsome checks FAILED")
     if not ok:
         click.get_current_context().exit(1)
+
+
+def _serve(app: App, directory: Path | None) -> None:
+    import signal
+    import threading
+
+    from smtpcreds.emulator.serve import ServedLab, serve
+
+    stop = threading.Event()
+
+    def ready(served: ServedLab) -> None:
+        if app.json:
+            app.emit(served.to_dict())
+        else:
+            names = ", ".join(f"{name} ({what})" for name, what in served.profiles.items())
+            app.say(f"smtpcreds lab: MailerSend, SMTP2GO and Webitel emulators, SMTP server on {served.smtp}\n"
+                    f"profiles: {names}\n\n"
+                    f"In another shell:\n"
+                    f"  source {served.env_file}\n"
+                    f"  smtpcreds creds create billing-app\n"
+                    f"  smtpcreds creds rotate billing-app --push pbx --push app-env\n"
+                    f"  smtpcreds creds login billing-app --reveal\n\n"
+                    f"Stop with Ctrl-C.")
+        click.get_text_stream("stdout").flush()
+
+    def on_signal(_signum: int, _frame: Any) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    serve(stop, ready, directory)
+    if not app.json:
+        click.echo("lab stopped", err=True)
