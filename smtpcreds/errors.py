@@ -70,6 +70,7 @@ class SmtpCredsError(Exception):
             "status": self.status,
             "provider": self.provider,
             "fields": self.fields,
+            "code": self.code,
         }
 
 

@@ -113,7 +113,8 @@ def _error_payload(exc: BaseException) -> dict[str, Any]:
 
     if isinstance(exc, SmtpCredsError):
         return exc.to_dict()
-    return {"type": type(exc).__name__, "message": str(exc), "status": None, "provider": None, "fields": {}}
+    return {"type": type(exc).__name__, "message": str(exc), "status": None, "provider": None, "fields": {},
+            "code": None}
 
 
 def _report(exc: BaseException, message: str, as_json: bool) -> None:

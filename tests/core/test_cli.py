@@ -69,7 +69,7 @@ def test_json_errors_are_one_json_line_on_stderr(run_cli: Any, tmp_path: Path) -
     assert r.code == 2 and r.out == ""
     err = json.loads(r.err)["error"]
     assert err["type"] == "ConfigError" and "bogus" in err["message"]
-    assert set(err) == {"type", "message", "status", "provider", "fields"}
+    assert set(err) == {"type", "message", "status", "provider", "fields", "code"}
 
 
 def test_usage_error_exits_2(run_cli: Any) -> None:
@@ -144,3 +144,17 @@ def test_json_is_accepted_after_the_command_too(run_cli: Any, args: list[str]) -
     r = run_cli(*args)
     assert r.code == 0, r
     assert isinstance(r.json(), list)
+
+
+def test_json_error_carries_the_providers_own_code(run_cli: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from smtpcreds.emulator.lab import Lab
+
+    with Lab(["smtp2go"]) as lab:
+        for k, v in lab.profile("smtp2go").items():
+            monkeypatch.setenv(f"SMTPCREDS_PROFILES__RELAY__{k.upper()}", str(v))
+        lab.emulators["smtp2go"].faults.inject(status=400, times=5, body={
+            "request_id": "r", "data": {"error": "You do not have permission to access this API endpoint",
+                                        "error_code": "E_ApiResponseCodes.ENDPOINT_PERMISSION_DENIED"}})
+        r = run_cli("--json", "--profile", "relay", "creds", "list")
+    assert r.code == 4, r
+    assert json.loads(r.err)["error"]["code"] == "E_ApiResponseCodes.ENDPOINT_PERMISSION_DENIED"

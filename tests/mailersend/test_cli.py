@@ -263,4 +263,5 @@ def test_json_error_of_a_mailersend_command_is_one_document(
         "status": 404,
         "provider": "mailersend",
         "fields": {},
+        "code": None,
     }
