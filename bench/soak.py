@@ -572,7 +572,7 @@ class Soak:
         from smtpcreds.rotation.journal import JournalStore
 
         self.secrets.update(self._keyring_values())
-        journals = list(JournalStore().root.glob("*.json"))
+        journals = list(JournalStore().root.rglob("*.json"))  # live and done/
         texts = self.haystack + [self.log.getvalue()] + [p.read_text() for p in journals]
         haystack = "\n".join(texts)
         secrets = {s for s in self.secrets if len(s) >= 8}
