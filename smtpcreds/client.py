@@ -251,7 +251,12 @@ class Credentials(_Facade):
     def delete(self, ref: str, scope: str | None = None) -> None:
         """Delete the login at the provider, then its keyring slots."""
         self._require(Capability.DELETE, "delete credentials")
-        self.provider.delete_credential(ref, scope)
+        try:
+            self.provider.delete_credential(ref, scope)
+        except NotFound as e:
+            if not e.after_lost_answer:
+                raise
+            log.info("%s: %s was deleted by a first request whose answer was lost", self.provider.name, ref)
         for slot in ("current", "pending", "previous"):
             self._conn.store.delete(ref, slot)
 

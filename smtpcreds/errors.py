@@ -87,9 +87,17 @@ class AuthError(SmtpCredsError):
 
 
 class NotFound(SmtpCredsError):
-    """The thing asked for does not exist (404)."""
+    """The thing asked for does not exist (404).
+
+    ``after_lost_answer``: the 404 answered a re-sent request whose first copy reached the
+    provider but lost its answer, so the first copy may have removed it (a DELETE that worked).
+    """
 
     exit_code = 3
+
+    def __init__(self, message: str, *, after_lost_answer: bool = False, **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.after_lost_answer = after_lost_answer
 
 
 class ValidationError(SmtpCredsError):

@@ -32,7 +32,13 @@ from requests.adapters import HTTPAdapter
 from requests.utils import resolve_proxies
 from typing_extensions import Self
 from urllib3.connectionpool import ConnectionPool
-from urllib3.exceptions import MaxRetryError, ReadTimeoutError, ResponseError
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    MaxRetryError,
+    NewConnectionError,
+    ReadTimeoutError,
+    ResponseError,
+)
 from urllib3.response import BaseHTTPResponse
 from urllib3.util.retry import Retry
 
@@ -306,7 +312,20 @@ class HttpTransport:
             if retry_after is not None:
                 msg += f"; retry after {retry_after:.0f}s"
             return RateLimited(msg, retry_after=retry_after, **kw)
+        if kind is NotFound:
+            return NotFound(msg, after_lost_answer=_resent_after_lost_answer(resp), **kw)
         return kind(msg, **kw)
+
+
+def _resent_after_lost_answer(resp: requests.Response) -> bool:
+    """Whether urllib3 re-sent this request after an earlier copy reached the server and its
+    answer was lost (a read error; a connection error happens before anything is sent)."""
+    retries = getattr(resp.raw, "retries", None)
+    for entry in getattr(retries, "history", ()):
+        error = entry.error
+        if error is not None and not isinstance(error, (NewConnectionError, ConnectTimeoutError)):
+            return True
+    return False
 
 
 def _kind_for(status: int) -> type[SmtpCredsError]:

@@ -236,3 +236,18 @@ def test_no_proxy_is_honoured_for_the_origin(server: Echo, monkeypatch: pytest.M
     t = client(server)
     assert t.json("GET", "/things") == {"data": [1, 2]}
     assert t.json("POST", "/things", json_body={}) == {"data": {"id": 1}}
+
+
+def test_a_404_after_a_lost_answer_says_the_first_copy_may_have_done_it(server: Echo, slept: list[float]) -> None:
+    server.faults.inject(drop_after=True, method="GET", times=1)  # acted, answer lost: re-sent
+    server.faults.inject(status=404, method="GET", times=1, body={"message": "gone"})
+    with pytest.raises(NotFound) as e:
+        client(server).json("GET", "/things")
+    assert e.value.after_lost_answer
+
+
+def test_a_plain_404_is_not_blamed_on_a_lost_answer(server: Echo) -> None:
+    server.faults.inject(status=404, method="GET", times=1, body={"message": "gone"})
+    with pytest.raises(NotFound) as e:
+        client(server).json("GET", "/things")
+    assert not e.value.after_lost_answer

@@ -300,3 +300,21 @@ def test_abort_refuses_a_rotation_promoted_after_its_journal_was_written(
     assert result.status == "done" and result.retired
     assert [c.id for c in ms.credentials.list()] == [j.target]
     assert accepted(lab, ms, j.target)
+
+
+def test_a_delete_whose_answer_was_lost_completes_and_clears_the_keyring(lab: Lab, connect: Connect) -> None:
+    """The DELETE reached MailerSend and its answer was lost; the re-sent one gets 404."""
+    ms = connect("ms")
+    cred = ms.credentials.create("lost-answer-app")
+    lab.emulators["mailersend"].faults.inject(method="DELETE", path=r"/smtp-users/[^/]+$", drop_after=True,
+                                              times=1)
+    ms.credentials.delete(cred.id)
+    assert list(ms.credentials.list()) == []
+    assert ms.store.get(cred.id) is None
+
+
+def test_deleting_a_login_that_never_existed_is_still_not_found(connect: Connect) -> None:
+    from smtpcreds.errors import NotFound
+
+    with pytest.raises(NotFound):
+        connect("ms").credentials.delete("nosuchlogin00000")
