@@ -19,6 +19,14 @@ Doc = Callable[..., dict[str, Any]]
 MakeProvider = Callable[..., WebitelProvider]
 
 
+def configured_pair(make_provider: MakeProvider, emulator: WebitelEmulator, user: str,
+                    domain: str | None = None) -> WebitelProvider:
+    """A provider with a configured key/token pair (no login) of ``user``'s engine session."""
+    headers = emulator.issue_session(user)
+    extra = {"domain": domain} if domain is not None else {}
+    return make_provider(key=headers["X-Key"], token=headers["X-Access-Token"], **extra)
+
+
 def writes(emulator: WebitelEmulator) -> int:
     return emulator.count("POST", SETTINGS + "$") + emulator.count("PUT", SETTINGS)
 
@@ -211,8 +219,7 @@ def test_an_answer_for_another_domain_stops_the_set(make_provider: MakeProvider,
                                                     emulator: WebitelEmulator, stored_doc: Doc) -> None:
     # A configured key/token pair does not tell whose domain it is; the engine's answer does.
     emulator.seed_settings("example.com", stored_doc())
-    headers = emulator.issue_session("admin@example.com")
-    admin = make_provider(key=headers["X-Key"], token=headers["X-Access-Token"], domain="other.example")
+    admin = configured_pair(make_provider, emulator, "admin@example.com", "other.example")
     with pytest.raises(ProviderError, match=r"answered for 'example\.com'"):
         admin.set_settings(EmailSettings(port=587))
     assert writes(emulator) == 0
@@ -231,8 +238,7 @@ def test_a_set_is_resent_after_a_dropped_connection(pbx: WebitelProvider, emulat
 def test_a_configured_pair_without_a_domain_sends_nothing(make_provider: MakeProvider,
                                                           emulator: WebitelEmulator) -> None:
     # ?domain= is always sent, and a key/token pair does not say whose domain it is.
-    headers = emulator.issue_session("admin@example.com")
-    pair = make_provider(key=headers["X-Key"], token=headers["X-Access-Token"])
+    pair = configured_pair(make_provider, emulator, "admin@example.com")
     for call in (pair.get_settings, pair.delete_settings, lambda: pair.test_settings(to="ops@example.net"),
                  lambda: pair.set_settings(EmailSettings(port=587))):
         with pytest.raises(ValidationError, match="do not tell whose domain"):
@@ -243,8 +249,7 @@ def test_a_configured_pair_without_a_domain_sends_nothing(make_provider: MakePro
 def test_a_configured_pair_cannot_delete_another_domains_settings(
         make_provider: MakeProvider, emulator: WebitelEmulator, stored_doc: Doc) -> None:
     emulator.seed_settings("example.com", stored_doc())
-    headers = emulator.issue_session("admin@example.com")
-    admin = make_provider(key=headers["X-Key"], token=headers["X-Access-Token"], domain="other.example")
+    admin = configured_pair(make_provider, emulator, "admin@example.com", "other.example")
     with pytest.raises(ProviderError, match=r"answered for 'example\.com'"):
         admin.delete_settings()
     assert "example.com" in emulator.settings and emulator.count("DELETE") == 0
@@ -253,15 +258,13 @@ def test_a_configured_pair_cannot_delete_another_domains_settings(
 def test_a_configured_pair_deletes_in_the_domain_it_names(
         make_provider: MakeProvider, emulator: WebitelEmulator, stored_doc: Doc) -> None:
     emulator.seed_settings("other.example", stored_doc())
-    headers = emulator.issue_session("root")
-    root = make_provider(key=headers["X-Key"], token=headers["X-Access-Token"], domain="other.example")
+    root = configured_pair(make_provider, emulator, "root", "other.example")
     assert root.delete_settings() == 1 and root.delete_settings() == 0
 
 
 def test_a_create_landing_in_the_pairs_own_domain_is_removed_again(
         make_provider: MakeProvider, emulator: WebitelEmulator) -> None:
-    headers = emulator.issue_session("admin@example.com")
-    admin = make_provider(key=headers["X-Key"], token=headers["X-Access-Token"], domain="other.example")
+    admin = configured_pair(make_provider, emulator, "admin@example.com", "other.example")
     with pytest.raises(ProviderError, match=r"stored the settings under 'example\.com'.*removed again"):
         admin.set_settings(EmailSettings(host="smtp.example.com"))
     assert emulator.settings == {} and emulator.count("DELETE") == 1
@@ -270,8 +273,7 @@ def test_a_create_landing_in_the_pairs_own_domain_is_removed_again(
 def test_a_configured_pair_cannot_test_another_domains_settings(
         make_provider: MakeProvider, emulator: WebitelEmulator, stored_doc: Doc) -> None:
     emulator.seed_settings("example.com", stored_doc())
-    headers = emulator.issue_session("admin@example.com")
-    admin = make_provider(key=headers["X-Key"], token=headers["X-Access-Token"], domain="other.example")
+    admin = configured_pair(make_provider, emulator, "admin@example.com", "other.example")
     with pytest.raises(ProviderError, match=r"answered for 'example\.com'"):
         admin.test_settings(to="ops@example.net")
     assert emulator.count(path="/test/") == 0
