@@ -114,7 +114,7 @@ class Credentials(_Facade):
         ref = p.predict_id(name, scope) if Capability.SET_PASSWORD in p.capabilities else None
         if ref is not None:
             earlier = store.get(ref, "pending")  # left by a create that got no answer
-            pw = earlier.password if earlier is not None else SecretStr(passwords.generate())
+            pw = earlier.password if earlier is not None else SecretStr(passwords.generate(p.password_length))
             pending = SmtpLogin(host=host, port=port, security=security, username=ref, password=pw)
             if earlier is None:
                 store.put(ref, pending, "pending")
@@ -241,7 +241,7 @@ class Credentials(_Facade):
         store = self._conn.store
         store.check()
         cred = self.provider.get_credential(ref, scope)
-        pw = SecretStr(password or passwords.generate())
+        pw = SecretStr(password or passwords.generate(self.provider.password_length))
         login = self._conn.login_for(cred, pw)
         store.put(cred.id, login, "pending")
         self.provider.set_password(cred.id, pw, scope)

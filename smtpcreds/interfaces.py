@@ -22,6 +22,13 @@ if TYPE_CHECKING:
     from smtpcreds.models import EmailSettings, Security, SetResult, SmtpCredential, SmtpLogin
     from smtpcreds.profiles import ProfileBase
     from smtpcreds.secretstore import SecretStore
+    from smtpcreds.transport import HttpTransport
+
+
+def _http_transport(base_url: str, **kwargs: Any) -> HttpTransport:
+    from smtpcreds.transport import HttpTransport
+
+    return HttpTransport(base_url, **kwargs)
 
 
 @dataclass
@@ -35,6 +42,9 @@ class ProviderContext:
     #: The keyring store of this profile (for caching sessions, e.g. Webitel).
     secret_store: Callable[[], SecretStore]
     extra: dict[str, Any] = field(default_factory=dict)
+    #: Builds the provider's HTTP transport (``HttpTransport``'s arguments). Tests replace it to
+    #: answer requests from a function instead of a server (see ``smtpcreds.plugin``).
+    http: Callable[..., HttpTransport] = _http_transport
 
 
 class Provider:
@@ -52,6 +62,8 @@ class Provider:
     emulator: ClassVar[str | None] = None
     #: Pydantic model of provider options accepted by create/update (``--option KEY=VALUE``).
     options_model: ClassVar[type[BaseModel] | None] = None
+    #: Length of the passwords the core generates for this issuer (the provider's limit, if lower).
+    password_length: ClassVar[int] = 24
 
     def __init__(self, ctx: ProviderContext) -> None:
         self.ctx = ctx

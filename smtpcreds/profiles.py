@@ -79,3 +79,14 @@ class IssuerProfile(ProfileBase):
     smtp_security: Security | None = Field(
         None, description="ssl (implicit TLS), starttls or none (none only to loopback)."
     )
+
+
+class ConsumerProfile(ProfileBase):
+    """Profiles of consumers: systems that store the SMTP settings they send mail with.
+
+    ``multi_login``: the consumer routes each login it receives itself (an ``exec`` hook), so it
+    may hold several; a ``.env`` file or a PBX domain holds one.
+    """
+
+    multi_login: ClassVar[bool] = False
+

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from smtpcreds.profiles import ProfileBase
+from smtpcreds.profiles import ConsumerProfile
 
 #: Environment-variable names as shells, Docker Compose and python-dotenv all accept them.
 KEY_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -24,7 +24,7 @@ KEY_FIELDS: dict[str, str] = {
 }
 
 
-class EnvFileProfile(ProfileBase):
+class EnvFileProfile(ConsumerProfile):
     """A dotenv (``.env``) file an application reads its SMTP settings from."""
 
     provider: Literal["envfile"] = "envfile"

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 
-from smtpcreds.profiles import ProfileBase
+from smtpcreds.profiles import ConsumerProfile
 
 
 def _argv(value: Any, field: str) -> Any:
@@ -18,8 +18,10 @@ def _argv(value: Any, field: str) -> Any:
     return value
 
 
-class ExecProfile(ProfileBase):
+class ExecProfile(ConsumerProfile):
     """A command that stores a login wherever an application needs it (run without a shell)."""
+
+    multi_login: ClassVar[bool] = True
 
     provider: Literal["exec"] = "exec"
     command: list[str] = Field(

@@ -6,10 +6,10 @@ from typing import ClassVar, Literal
 
 from pydantic import Field, SecretStr, model_validator
 
-from smtpcreds.profiles import ProfileBase
+from smtpcreds.profiles import ConsumerProfile
 
 
-class WebitelProfile(ProfileBase):
+class WebitelProfile(ConsumerProfile):
     """A Webitel engine (3.x, Node.js) whose email settings smtpcreds writes.
 
     Sign in either with ``username`` (+ ``password``, logged in with ``POST /login`` and the

@@ -436,7 +436,7 @@ class Rotator:
                 raise RotationError(f"rotation {j.id}: the pending secret of {j.target} is missing "
                                     "from the keyring; abort this rotation", rotation_id=j.id, step=j.step)
             cred = self._credential(j)
-            template = self.conn.login_for(cred, SecretStr(passwords.generate()))
+            template = self.conn.login_for(cred, SecretStr(passwords.generate(self.conn.provider.password_length)))
             login = template.model_copy(update={"username": username or template.username,
                                                 "created_at": utcnow()})
             self.store.put(j.target, login, "pending")

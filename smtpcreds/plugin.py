@@ -1,0 +1,106 @@
+"""The public surface for provider plugins: import everything a plugin needs from here.
+
+A plugin (ours or a third party's) imports only this module and :mod:`smtpcreds` itself, never
+a core module's internals, so the core can move its rooms around without breaking plugins::
+
+    from smtpcreds.plugin import Capability, IssuerProfile, Provider, hookimpl
+
+What is here:
+
+* writing a provider: :class:`Provider`, :class:`ProviderContext`, :class:`Capability`,
+  :data:`hookimpl`, the profile bases (:class:`ProfileBase`, :class:`IssuerProfile`,
+  :class:`ConsumerProfile`), the models and the error tree;
+* talking HTTP: :class:`HttpTransport` (built through ``ctx.http(...)``), :class:`ErrorDetail`,
+  :func:`parse_json`, :func:`expect`, :func:`register_secret` (redaction);
+* emulating the provider: :class:`EmulatorServer`, :func:`route`, :class:`Request`,
+  :class:`Response`, :class:`HttpError`, :class:`SmtpServer`;
+* testing it: :class:`IssuerContract`, :class:`ConsumerContract` (the contract suite),
+  :class:`MemoryKeyring`, :func:`provider_for`.
+
+Names load on first use, so a plugin's entry module stays as cheap as ``import pluggy``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from smtpcreds.capabilities import Capability as Capability
+    from smtpcreds.emulator.http import EmulatorServer as EmulatorServer
+    from smtpcreds.emulator.http import Fault as Fault
+    from smtpcreds.emulator.http import HttpError as HttpError
+    from smtpcreds.emulator.http import Request as Request
+    from smtpcreds.emulator.http import Response as Response
+    from smtpcreds.emulator.http import route as route
+    from smtpcreds.emulator.smtp import SmtpServer as SmtpServer
+    from smtpcreds.errors import AuthError as AuthError
+    from smtpcreds.errors import ConfigError as ConfigError
+    from smtpcreds.errors import NotFound as NotFound
+    from smtpcreds.errors import ProviderError as ProviderError
+    from smtpcreds.errors import RateLimited as RateLimited
+    from smtpcreds.errors import SmtpCredsError as SmtpCredsError
+    from smtpcreds.errors import TransportError as TransportError
+    from smtpcreds.errors import UnsupportedOperation as UnsupportedOperation
+    from smtpcreds.errors import ValidationError as ValidationError
+    from smtpcreds.hookspecs import hookimpl as hookimpl
+    from smtpcreds.interfaces import Provider as Provider
+    from smtpcreds.interfaces import ProviderContext as ProviderContext
+    from smtpcreds.models import EmailSettings as EmailSettings
+    from smtpcreds.models import Security as Security
+    from smtpcreds.models import SetResult as SetResult
+    from smtpcreds.models import SmtpCredential as SmtpCredential
+    from smtpcreds.models import SmtpLogin as SmtpLogin
+    from smtpcreds.models import security_for_port as security_for_port
+    from smtpcreds.models import utcnow as utcnow
+    from smtpcreds.profiles import ConsumerProfile as ConsumerProfile
+    from smtpcreds.profiles import IssuerProfile as IssuerProfile
+    from smtpcreds.profiles import ProfileBase as ProfileBase
+    from smtpcreds.profiles import is_loopback as is_loopback
+    from smtpcreds.redact import register as register_secret  # noqa: F401
+    from smtpcreds.testing.contract import ConsumerContract as ConsumerContract
+    from smtpcreds.testing.contract import IssuerContract as IssuerContract
+    from smtpcreds.testing.support import MemoryKeyring as MemoryKeyring
+    from smtpcreds.testing.support import provider_for as provider_for
+    from smtpcreds.transport import ErrorDetail as ErrorDetail
+    from smtpcreds.transport import HttpTransport as HttpTransport
+    from smtpcreds.transport import expect as expect
+    from smtpcreds.transport import parse_json as parse_json
+
+#: public name -> (module, name in that module)
+_NAMES: dict[str, tuple[str, str]] = {
+    "Capability": ("smtpcreds.capabilities", "Capability"),
+    **{n: ("smtpcreds.emulator.http", n) for n in ("EmulatorServer", "Fault", "HttpError", "Request", "Response",
+                                                  "route")},
+    "SmtpServer": ("smtpcreds.emulator.smtp", "SmtpServer"),
+    **{n: ("smtpcreds.errors", n) for n in ("AuthError", "ConfigError", "NotFound", "ProviderError", "RateLimited",
+                                           "SmtpCredsError", "TransportError", "UnsupportedOperation",
+                                           "ValidationError")},
+    "hookimpl": ("smtpcreds.hookspecs", "hookimpl"),
+    "Provider": ("smtpcreds.interfaces", "Provider"),
+    "ProviderContext": ("smtpcreds.interfaces", "ProviderContext"),
+    **{n: ("smtpcreds.models", n) for n in ("EmailSettings", "Security", "SetResult", "SmtpCredential", "SmtpLogin",
+                                           "security_for_port", "utcnow")},
+    **{n: ("smtpcreds.profiles", n) for n in ("ConsumerProfile", "IssuerProfile", "ProfileBase", "is_loopback")},
+    "register_secret": ("smtpcreds.redact", "register"),
+    "ConsumerContract": ("smtpcreds.testing.contract", "ConsumerContract"),
+    "IssuerContract": ("smtpcreds.testing.contract", "IssuerContract"),
+    "MemoryKeyring": ("smtpcreds.testing.support", "MemoryKeyring"),
+    "provider_for": ("smtpcreds.testing.support", "provider_for"),
+    **{n: ("smtpcreds.transport", n) for n in ("ErrorDetail", "HttpTransport", "expect", "parse_json")},
+}
+
+__all__ = sorted(_NAMES)
+
+
+def __getattr__(name: str) -> Any:
+    where = _NAMES.get(name)
+    if where is None:
+        raise AttributeError(f"module 'smtpcreds.plugin' has no attribute {name!r}")
+    value = getattr(importlib.import_module(where[0]), where[1])
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__
