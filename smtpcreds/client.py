@@ -16,7 +16,6 @@ from typing import Any
 from pydantic import BaseModel, SecretStr
 from pydantic import ValidationError as PydanticValidationError
 
-from smtpcreds import passwords
 from smtpcreds.capabilities import Capability
 from smtpcreds.config import Config, load_config, resolve_secret
 from smtpcreds.errors import (
@@ -29,8 +28,9 @@ from smtpcreds.errors import (
 )
 from smtpcreds.interfaces import Provider, ProviderContext
 from smtpcreds.models import EmailSettings, SetResult, SmtpCredential, SmtpLogin, utcnow
+from smtpcreds.newsecret import ChosenSecret, keep_returned
 from smtpcreds.profiles import ProfileBase, is_loopback
-from smtpcreds.secretstore import SecretStore
+from smtpcreds.secretstore import SecretStore, Slot
 
 log = logging.getLogger("smtpcreds")
 #: After a create with no answer, where the provider chooses the password: watch for the login the
@@ -98,44 +98,40 @@ class Credentials(_Facade):
                **options: Any) -> SmtpCredential:
         """Create a login and store its password in the keyring (current slot, read back).
 
-        Where the provider takes a password we choose (SET_PASSWORD), it is generated and stored
-        as pending before the request, so it is never only in a response. After an ambiguous
-        failure (timeout, dropped connection) the login is looked up instead of created again;
-        when the provider does not show it (yet), the pending password stays, because a request
-        the provider completes after our timeout creates the login with it. The next create of
-        the same login reuses that password instead of generating another.
+        Where the provider takes a password we choose (SET_PASSWORD), it is generated (or taken
+        from the provider's password option) and stored as pending before the request, so it is
+        never only in a response. After an ambiguous failure (timeout, dropped connection) the
+        login is looked up instead of created again; when the provider does not show it (yet),
+        the pending password stays, because a request the provider completes after our timeout
+        creates the login with it. The next create of the same login reuses that password.
         """
         self._require(Capability.CREATE, "create credentials")
         p = self.provider
         opts = parse_options(p.options_model, options, p.name)
+        chosen = _pop_password(p, opts)
         store = self._conn.store
         store.check()
-        host, port, security = p.smtp_endpoint()
         ref = p.predict_id(name, scope) if Capability.SET_PASSWORD in p.capabilities else None
         if ref is not None:
-            earlier = store.get(ref, "pending")  # left by a create that got no answer
-            pw = earlier.password if earlier is not None else SecretStr(passwords.generate(p.password_length))
-            pending = SmtpLogin(host=host, port=port, security=security, username=ref, password=pw)
-            if earlier is None:
-                store.put(ref, pending, "pending")
-            try:
-                cred = p.create_credential(name, scope, enabled=enabled, password=pw, options=opts)
-            except TransportError:
-                cred = self._reconcile_chosen(ref, scope)
-            except SmtpCredsError:
-                if earlier is None:  # an earlier, unanswered create may still have used it
-                    store.delete(ref, "pending")
-                raise
-            login = pending.model_copy(update={"username": cred.username, "created_at": utcnow()})
-            store.put(cred.id, login, "current")
-            store.delete(ref, "pending")
-            cred.password = pw
+            template = self._conn.endpoint_login(ref)
+            secret = ChosenSecret.prepare(store, ref, template, password=chosen, length=p.password_length,
+                                          reuse=chosen is None)
+            with secret.sending() as pw:
+                try:
+                    cred = p.create_credential(name, scope, enabled=enabled, password=pw, options=opts)
+                except TransportError:
+                    cred = self._reconcile_chosen(ref, scope)
+            secret.keep_as_current(cred.id, username=cred.username, created_at=utcnow())
+            cred.password = secret.password
             return cred
+        if chosen is not None:
+            raise ValidationError(f"{p.name} chooses the passwords of new logins itself; set your own "
+                                  f"afterwards with 'smtpcreds creds update REF --password-stdin'", provider=p.name)
         store.check_writable()  # the provider returns the password once: be sure it can be kept
         cred = self.create_returning_password(name, scope, enabled=enabled, options=opts)
         assert cred.password is not None
         login = self._conn.login_for(cred, cred.password)
-        self.store_or_discard(cred, login, "current", scope)
+        self.keep_returned(cred, login, "current", scope)
         return cred
 
     def create_returning_password(self, name: str, scope: str | None, *, enabled: bool = True,
@@ -147,7 +143,7 @@ class Credentials(_Facade):
         ``known_ids``: ids of logins with this name that existed before (saves a listing).
         """
         p = self.provider
-        before = known_ids if known_ids is not None else self._ids_named(name, scope)
+        before = known_ids if known_ids is not None else self.ids_named(name, scope)
         try:
             cred = p.create_credential(name, scope, enabled=enabled, options=options)
         except TransportError as e:
@@ -162,14 +158,9 @@ class Credentials(_Facade):
                                  provider=p.name)
         return cred
 
-    def store_or_discard(self, cred: SmtpCredential, login: SmtpLogin, slot: Any,
-                         scope: str | None) -> None:
+    def keep_returned(self, cred: SmtpCredential, login: SmtpLogin, slot: Slot, scope: str | None) -> None:
         """Keep a provider-returned password, or delete the login so none exists without one."""
-        try:
-            self._conn.store.put(cred.id, login, slot)
-        except SmtpCredsError:
-            self._discard(cred, scope)
-            raise
+        keep_returned(self._conn.store, cred.id, login, slot, lambda: self.provider.delete_credential(cred.id, scope))
 
     def _discard(self, cred: SmtpCredential, scope: str | None) -> None:
         try:
@@ -189,7 +180,7 @@ class Credentials(_Facade):
                 "keep it", provider=self.provider.name,
             ) from None
 
-    def _ids_named(self, name: str, scope: str | None) -> set[str]:
+    def ids_named(self, name: str, scope: str | None) -> set[str]:
         if Capability.LIST not in self.provider.capabilities:
             return set()
         try:
@@ -233,20 +224,30 @@ class Credentials(_Facade):
         """Change name, state or provider options (validated locally before sending)."""
         self._require(Capability.UPDATE, "update credentials")
         opts = parse_options(self.provider.options_model, options, self.provider.name)
-        return self.provider.update_credential(ref, scope, name=name, enabled=enabled, options=opts)
+        chosen = _pop_password(self.provider, opts)
+        if chosen is None:
+            return self.provider.update_credential(ref, scope, name=name, enabled=enabled, options=opts)
+        self._require(Capability.SET_PASSWORD, "set passwords")
+        cred = self.provider.get_credential(ref, scope)
+        self._set_password(cred, chosen, scope)
+        if not opts and name is None and enabled is None:
+            return cred
+        return self.provider.update_credential(cred.id, scope, name=name, enabled=enabled, options=opts)
 
     def set_password(self, ref: str, password: str | None = None, scope: str | None = None) -> SmtpLogin:
         """Set a new password (generated unless given), pending in the keyring first, then current."""
         self._require(Capability.SET_PASSWORD, "set passwords")
-        store = self._conn.store
-        store.check()
+        self._conn.store.check()
         cred = self.provider.get_credential(ref, scope)
-        pw = SecretStr(password or passwords.generate(self.provider.password_length))
-        login = self._conn.login_for(cred, pw)
-        store.put(cred.id, login, "pending")
-        self.provider.set_password(cred.id, pw, scope)
-        store.promote(cred.id, pending=login)
-        return login
+        return self._set_password(cred, SecretStr(password) if password else None, scope)
+
+    def _set_password(self, cred: SmtpCredential, password: SecretStr | None, scope: str | None) -> SmtpLogin:
+        template = self._conn.login_for(cred, SecretStr(""))
+        secret = ChosenSecret.prepare(self._conn.store, cred.id, template, password=password,
+                                      length=self.provider.password_length, reuse=False)
+        with secret.sending() as pw:
+            self.provider.set_password(cred.id, pw, scope)
+        return secret.promote()
 
     def delete(self, ref: str, scope: str | None = None) -> None:
         """Delete the login at the provider, then its keyring slots."""
@@ -306,8 +307,7 @@ class Settings(_Facade):
 class Connection:
     """A provider bound to a profile, with its keyring store."""
 
-    def __init__(self, profile_name: str, profile: ProfileBase, *, config: Config | None = None,
-                 extra: Mapping[str, Any] | None = None) -> None:
+    def __init__(self, profile_name: str, profile: ProfileBase, *, config: Config | None = None) -> None:
         from smtpcreds.plugins import plugins
 
         self.profile_name = profile_name
@@ -321,7 +321,6 @@ class Connection:
             profile=profile,
             resolve_secret=lambda field: resolve_secret(profile_name, profile, field),
             secret_store=lambda: self.store,
-            extra=dict(extra or {}),
         )
         self.provider: Provider = cls(ctx)
         self.credentials = Credentials(self)
@@ -345,17 +344,10 @@ class Connection:
         """What the provider of this profile can do."""
         return self.provider.capabilities
 
-    def smtp_endpoint(self) -> tuple[str, int, str]:
-        return self.provider.smtp_endpoint()
-
-    def security_for(self, cred: SmtpCredential) -> Any:
-        """The security to use with a credential's host: profile override, else by port."""
-        from smtpcreds.models import security_for_port
-
-        override = getattr(self.profile, "smtp_security", None)
-        if override:
-            return override
-        return security_for_port(cred.port or self.provider.smtp_endpoint()[1])
+    def endpoint_login(self, username: str) -> SmtpLogin:
+        """A login of this issuer's SMTP endpoint for ``username``, its password still to be set."""
+        host, port, security = self.provider.smtp_endpoint()
+        return SmtpLogin(host=host, port=port, security=security, username=username, password=SecretStr(""))
 
     def login_for(self, cred: SmtpCredential, password: SecretStr) -> SmtpLogin:
         """The SmtpLogin of ``cred`` with ``password``: profile SMTP overrides, else the credential's."""
@@ -374,8 +366,17 @@ class Connection:
         return SmtpLogin(host=host, port=port, security=security, username=cred.username, password=password)
 
 
+def _pop_password(provider: Provider, options: dict[str, Any]) -> SecretStr | None:
+    """Take the user's chosen password out of the provider options (see Provider.password_option)."""
+    if provider.password_option is None or options.get(provider.password_option) is None:
+        options.pop(provider.password_option or "", None)
+        return None
+    value = options.pop(provider.password_option)
+    return value if isinstance(value, SecretStr) else SecretStr(str(value))
+
+
 def connect(profile: str | None = None, *, provider: str | None = None, config: Config | None = None,
-            extra: Mapping[str, Any] | None = None, **fields: Any) -> Connection:
+            **fields: Any) -> Connection:
     """Connect a configured profile, or an ad-hoc one: ``connect(provider="smtp2go", api_key=...)``."""
     if provider is not None:
         from smtpcreds.plugins import plugins
@@ -387,12 +388,12 @@ def connect(profile: str | None = None, *, provider: str | None = None, config: 
             from smtpcreds.config import _describe
 
             raise ConfigError(f"{provider}: {_describe(e, model)}") from None
-        return Connection(profile or provider, prof, config=config, extra=extra)
+        return Connection(profile or provider, prof, config=config)
     if fields:
         raise ConfigError("profile fields can only be given with provider=...")
     cfg = config or load_config()
     name = cfg.active_name(profile)
-    return Connection(name, cfg.profile(name), config=cfg, extra=extra)
+    return Connection(name, cfg.profile(name), config=cfg)
 
 
 def stored_login(profile: str, ref: str) -> SmtpLogin:

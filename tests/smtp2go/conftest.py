@@ -9,7 +9,9 @@ import pytest
 from smtpcreds_smtp2go.emulator import API_KEY, Smtp2goEmulator
 from smtpcreds_smtp2go.provider import Smtp2goProvider
 
+import smtpcreds
 from smtpcreds import redact
+from smtpcreds.client import Connection
 from smtpcreds.emulator.smtp import SmtpServer
 from smtpcreds.testing.support import provider_for
 
@@ -45,6 +47,11 @@ def make_provider(emu: Smtp2goEmulator, **profile: Any) -> Smtp2goProvider:
     p = provider_for({"provider": "smtp2go", "base_url": emu.base_url, "api_key": API_KEY, **profile})
     assert isinstance(p, Smtp2goProvider)
     return p
+
+
+def make_connection(emu: Smtp2goEmulator, name: str = "test", **profile: Any) -> Connection:
+    """The core's connection to ``emu``: where passwords are chosen and kept in the store."""
+    return smtpcreds.connect(name, provider="smtp2go", base_url=emu.base_url, api_key=API_KEY, **profile)
 
 
 @pytest.fixture

@@ -53,7 +53,7 @@ def test_every_setting_given_as_option_reaches_the_patch_typed(
     args = [a for k, v in options.items() for a in ("--option", f"{k}={_cli(v)}")]
     code, _, err = run(capsys, "--json", "creds", "update", USER, *args)
     assert code == 0, err
-    assert sent(seeded) == [{"username": USER, **options}]
+    assert sent(seeded, "PATCH") == [{"username": USER, **options}]
 
 
 def test_unknown_option_is_refused_with_the_valid_ones(config: Path, seeded: Smtp2goEmulator,

@@ -152,7 +152,7 @@ def _exercise(p: Smtp2goProvider, emu: Smtp2goEmulator) -> None:
         "archive_enabled": True, "audit_email": "audit@example.com", "bounce_notifications": "drop",
         "status": "sandbox",
     })
-    p.create_credential("generated-pw")
+    p.create_credential("generated-pw", password=SecretStr(STRONG[::-1]))
     p.create_credential("in-subaccount", "sub-1", password=SecretStr(STRONG))
     list(p.list_credentials())
     list(p.list_credentials("sub-1"))
@@ -164,7 +164,7 @@ def _exercise(p: Smtp2goProvider, emu: Smtp2goEmulator) -> None:
         {"feedback_html": "<p>%%EMAIL%%</p>"}, {"feedback_text": "t"}, {"open_tracking_enabled": False},
         {"click_tracking_enabled": False}, {"archive_enabled": False},
         {"audit_email": "other@example.com"}, {"bounce_notifications": "bounces@example.com"},
-        {"status": "blocked"}, {"email_password": "Option-Fake-Passw0rd-1"},
+        {"status": "blocked"},
     ]
     for options in changes:
         p.update_credential("every-setting", options=options)

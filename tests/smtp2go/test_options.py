@@ -14,7 +14,7 @@ from smtpcreds_smtp2go.provider import Smtp2goProvider
 
 from smtpcreds.errors import ValidationError
 
-from .conftest import STRONG, USER, make_provider, sent
+from .conftest import STRONG, USER, make_connection, make_provider, sent
 
 HTML = '<p><a href="%%UNSUBSCRIBE%%">Unsubscribe</a> %%EMAIL%%</p>'
 
@@ -46,23 +46,29 @@ VALID: list[tuple[str, dict[str, Any]]] = [
 ]
 
 
+#: The settings the plugin takes as options (a password is the core's to set, see test_passwords.py).
+SETTINGS = [(case, options) for case, options in VALID if "email_password" not in options]
+
+
 @pytest.mark.parametrize(("case", "options"), VALID, ids=[c for c, _ in VALID])
-def test_valid_setting_reaches_the_patch_exactly(provider: Smtp2goProvider, seeded: Smtp2goEmulator,
-                                                 case: str, options: dict[str, Any]) -> None:
-    provider.update_credential(USER, options=options)
+def test_valid_setting_reaches_the_patch_exactly(seeded: Smtp2goEmulator, case: str,
+                                                 options: dict[str, Any]) -> None:
+    with make_connection(seeded) as core:  # (email_password goes through the core's set_password)
+        core.credentials.update(USER, **options)
     assert sent(seeded, "PATCH", "/users/smtp/edit") == [{"username": USER, **options}]
 
 
 @pytest.mark.parametrize(("case", "options"), VALID, ids=[c for c, _ in VALID])
-def test_valid_setting_reaches_the_add_exactly(provider: Smtp2goProvider, emulator: Smtp2goEmulator,
-                                               case: str, options: dict[str, Any]) -> None:
-    provider.create_credential(USER, options=options)
+def test_valid_setting_reaches_the_add_exactly(emulator: Smtp2goEmulator, case: str,
+                                               options: dict[str, Any]) -> None:
+    with make_connection(emulator) as core:
+        core.credentials.create(USER, **options)
     [body] = sent(emulator, "POST", "/users/smtp/add")
     generated = {} if "email_password" in options else {"email_password": body.get("email_password")}
     assert body == {"username": USER, **options, **generated}
 
 
-@pytest.mark.parametrize(("case", "options"), VALID, ids=[c for c, _ in VALID])
+@pytest.mark.parametrize(("case", "options"), SETTINGS, ids=[c for c, _ in SETTINGS])
 def test_valid_setting_reaches_the_full_post_edit_exactly(provider: Smtp2goProvider, seeded: Smtp2goEmulator,
                                                           case: str, options: dict[str, Any]) -> None:
     provider.update_credential(USER, options={"replace_all": True, **options})
@@ -151,16 +157,16 @@ def test_invalid_setting_is_refused_before_sending(provider: Smtp2goProvider, se
 def test_invalid_setting_is_refused_before_creating(provider: Smtp2goProvider, emulator: Smtp2goEmulator,
                                                     case: str, options: dict[str, Any], field: str,
                                                     rule: str) -> None:
-    with pytest.raises(ValidationError) as exc:
-        provider.create_credential(USER, options=options)
+    with pytest.raises(ValidationError) as exc, make_connection(emulator) as core:
+        core.credentials.create(USER, **options)
     assert field in exc.value.fields
     assert emulator.count() == 0
 
 
 def test_weak_password_message_gives_the_reason_without_the_password(provider: Smtp2goProvider,
                                                                      seeded: Smtp2goEmulator) -> None:
-    with pytest.raises(ValidationError) as exc:
-        provider.update_credential(USER, options={"email_password": "Summer2024"})
+    with pytest.raises(ValidationError) as exc, make_connection(seeded) as core:
+        core.credentials.update(USER, email_password="Summer2024")
     assert "at least 64" in exc.value.message
     assert "Summer2024" not in exc.value.message
 
@@ -216,13 +222,13 @@ def test_feedback_domain_is_refused_for_a_patch(provider: Smtp2goProvider, seede
 
 def test_replace_all_is_refused_on_create(provider: Smtp2goProvider, emulator: Smtp2goEmulator) -> None:
     with pytest.raises(ValidationError, match="replace_all"):
-        provider.create_credential(USER, options={"replace_all": True})
+        provider.create_credential(USER, password=SecretStr(STRONG), options={"replace_all": True})
     assert emulator.count() == 0
 
 
-def test_password_given_twice_on_create_is_refused(provider: Smtp2goProvider,
-                                                   emulator: Smtp2goEmulator) -> None:
-    with pytest.raises(ValidationError, match="given twice") as exc:
+def test_password_option_given_to_the_plugin_directly_is_refused(provider: Smtp2goProvider,
+                                                                 emulator: Smtp2goEmulator) -> None:
+    with pytest.raises(ValidationError, match="through the core") as exc:
         provider.create_credential(USER, password=SecretStr(STRONG), options={"email_password": STRONG})
-    assert "--password-stdin" in exc.value.fields["email_password"][0]
+    assert "store" in exc.value.fields["email_password"][0]
     assert emulator.count() == 0

@@ -1,9 +1,10 @@
-"""Passwords are chosen by us and kept in the keyring before SMTP2GO hears of them.
+"""Passwords are chosen by the core and kept in the keyring before SMTP2GO hears of them.
 
 SMTP2GO generates a password when add is sent without one, but then it exists only in the
 answer (reference: smtp2go-smtp-users.md "Settings fields" email_password). So a create always
 sends a password that is already pending in the keyring, and a password set through the
-``email_password`` option moves through the keyring the same way as a rotation's.
+``email_password`` option moves through the keyring the same way as a rotation's. The plugin
+never touches the keyring: the core (smtpcreds.newsecret) does, and these tests go through it.
 """
 
 from __future__ import annotations
@@ -18,13 +19,14 @@ from smtpcreds_smtp2go.emulator import Smtp2goEmulator
 from smtpcreds_smtp2go.provider import Smtp2goProvider
 
 import smtpcreds
+from smtpcreds.client import Connection
 from smtpcreds.emulator.http import Request, Response
 from smtpcreds.errors import NotFound, TransportError, ValidationError
 from smtpcreds.models import SmtpLogin
 from smtpcreds.passwords import entropy_bits
 from smtpcreds.testing.support import MemoryKeyring
 
-from .conftest import STRONG, USER, make_provider, sent
+from .conftest import STRONG, USER, make_connection, make_provider, sent
 
 NEW = "Another-Fake-Passw0rd-42"
 
@@ -57,61 +59,84 @@ def watched(memory_keyring: MemoryKeyring) -> Iterator[WatchedEmulator]:
 
 
 @pytest.fixture
-def watched_provider(watched: WatchedEmulator) -> Iterator[Smtp2goProvider]:
-    p = make_provider(watched)
-    yield p
-    p.close()
+def watched_core(watched: WatchedEmulator) -> Iterator[Connection]:
+    with make_connection(watched) as conn:
+        yield conn
 
 
-def stored(p: Smtp2goProvider, slot: Any = "current") -> str | None:
-    login = p.ctx.secret_store().get(USER, slot)
+@pytest.fixture
+def core(emulator: Smtp2goEmulator) -> Iterator[Connection]:
+    with make_connection(emulator) as conn:
+        yield conn
+
+
+def stored(conn: Connection, slot: Any = "current") -> str | None:
+    login = conn.store.get(USER, slot)
     return None if login is None else login.password.get_secret_value()
 
 
 def test_create_without_a_password_sends_a_generated_one_kept_pending_first(
-        watched_provider: Smtp2goProvider, watched: WatchedEmulator) -> None:
-    cred = watched_provider.create_credential(USER)
+        watched_core: Connection, watched: WatchedEmulator) -> None:
+    cred = watched_core.credentials.create(USER)
     [body] = sent(watched, "POST", "/users/smtp/add")
     password = body["email_password"]
     assert entropy_bits(password) >= 128
     assert watched.seen == [{f"{USER}#pending": password}]
     assert cred.password is not None and cred.password.get_secret_value() == password
-    assert (stored(watched_provider), stored(watched_provider, "pending")) == (password, None)
+    assert (stored(watched_core), stored(watched_core, "pending")) == (password, None)
     assert watched.user(USER)["email_password"] == password
 
 
-def test_create_with_the_password_option_keeps_it_pending_first(watched_provider: Smtp2goProvider,
+def test_create_with_the_password_option_keeps_it_pending_first(watched_core: Connection,
                                                                  watched: WatchedEmulator) -> None:
-    watched_provider.create_credential(USER, options={"email_password": STRONG})
+    watched_core.credentials.create(USER, email_password=STRONG)
     assert sent(watched, "POST", "/users/smtp/add") == [{"username": USER, "email_password": STRONG}]
     assert watched.seen == [{f"{USER}#pending": STRONG}]
-    assert stored(watched_provider) == STRONG
+    assert stored(watched_core) == STRONG
 
 
-def test_create_with_password_given_by_the_core_leaves_the_keyring_to_it(
-        watched_provider: Smtp2goProvider, watched: WatchedEmulator) -> None:
-    watched_provider.create_credential(USER, password=SecretStr(STRONG))
-    assert watched.seen == [{}]
-    assert stored(watched_provider) is None
+def test_the_plugin_itself_never_touches_the_keyring(watched: WatchedEmulator,
+                                                     memory_keyring: MemoryKeyring) -> None:
+    p = make_provider(watched)
+    p.create_credential(USER, password=SecretStr(STRONG))
+    p.set_password(USER, SecretStr(NEW))
+    assert watched.seen == [{}, {}]
+    assert memory_keyring.entries("smtpcreds/test") == {}
 
 
-def test_create_refused_by_smtp2go_leaves_no_pending_password(provider: Smtp2goProvider,
+def test_the_plugin_refuses_a_create_without_the_cores_password(provider: Smtp2goProvider,
+                                                                emulator: Smtp2goEmulator) -> None:
+    with pytest.raises(ValidationError, match="password the core chose"):
+        provider.create_credential(USER)
+    with pytest.raises(ValidationError, match="through the core"):
+        provider.create_credential(USER, password=SecretStr(STRONG), options={"email_password": STRONG})
+    assert emulator.count() == 0
+
+
+def test_create_refused_by_smtp2go_leaves_no_pending_password(core: Connection,
                                                               seeded: Smtp2goEmulator) -> None:
     with pytest.raises(ValidationError, match="already in use"):
-        provider.create_credential(USER)
-    assert (stored(provider), stored(provider, "pending")) == (None, None)
+        core.credentials.create(USER)
+    assert (stored(core), stored(core, "pending")) == (None, None)
 
 
 def test_create_without_an_answer_keeps_the_pending_password_and_reuses_it(
-        provider: Smtp2goProvider, emulator: Smtp2goEmulator) -> None:
+        core: Connection, emulator: Smtp2goEmulator) -> None:
     emulator.faults.inject(path="/users/smtp/add", drop=True)
     with pytest.raises(TransportError):
-        provider.create_credential(USER)
+        core.credentials.create(USER)
     [lost] = sent(emulator, "POST", "/users/smtp/add")
-    assert stored(provider, "pending") == lost["email_password"]
-    provider.create_credential(USER)
+    assert stored(core, "pending") == lost["email_password"]
+    core.credentials.create(USER)
     assert sent(emulator, "POST", "/users/smtp/add")[1]["email_password"] == lost["email_password"]
-    assert (stored(provider), stored(provider, "pending")) == (lost["email_password"], None)
+    assert (stored(core), stored(core, "pending")) == (lost["email_password"], None)
+
+
+def test_update_password_without_an_answer_keeps_it_pending(core: Connection, seeded: Smtp2goEmulator) -> None:
+    seeded.faults.inject(path="/users/smtp/edit", drop=True, times=None)
+    with pytest.raises(TransportError):
+        core.credentials.update(USER, email_password=NEW)
+    assert stored(core, "pending") == NEW
 
 
 def test_connect_create_generates_128_bits_kept_pending_before_the_add(
@@ -126,28 +151,28 @@ def test_connect_create_generates_128_bits_kept_pending_before_the_add(
         assert smtpcreds.stored_login("relay", USER).password.get_secret_value() == body["email_password"]
 
 
-def test_password_option_on_update_moves_through_the_keyring(watched_provider: Smtp2goProvider,
+def test_password_option_on_update_moves_through_the_keyring(watched_core: Connection,
                                                              watched: WatchedEmulator) -> None:
     watched.add_user(USER, STRONG)
-    host, port, security = watched_provider.smtp_endpoint()
+    host, port, security = watched_core.provider.smtp_endpoint()
     old = SmtpLogin(host=host, port=port, security=security, username=USER, password=SecretStr(STRONG))
-    watched_provider.ctx.secret_store().put(USER, old)
-    watched_provider.update_credential(USER, options={"email_password": NEW})
+    watched_core.store.put(USER, old)
+    watched_core.credentials.update(USER, email_password=NEW)
     assert sent(watched, "PATCH") == [{"username": USER, "email_password": NEW}]
     assert watched.seen == [{USER: STRONG, f"{USER}#pending": NEW}]
-    assert (stored(watched_provider), stored(watched_provider, "previous")) == (NEW, STRONG)
-    assert stored(watched_provider, "pending") is None
+    assert (stored(watched_core), stored(watched_core, "previous")) == (NEW, STRONG)
+    assert stored(watched_core, "pending") is None
 
 
-def test_password_option_for_an_unknown_user_leaves_the_keyring_as_it_was(provider: Smtp2goProvider) -> None:
+def test_password_option_for_an_unknown_user_leaves_the_keyring_as_it_was(core: Connection) -> None:
     with pytest.raises(NotFound):
-        provider.update_credential(USER, options={"email_password": NEW})
-    assert (stored(provider), stored(provider, "pending")) == (None, None)
+        core.credentials.update(USER, email_password=NEW)
+    assert (stored(core), stored(core, "pending")) == (None, None)
 
 
 def test_weak_password_option_touches_neither_smtp2go_nor_the_keyring(
-        provider: Smtp2goProvider, seeded: Smtp2goEmulator, memory_keyring: MemoryKeyring) -> None:
+        core: Connection, seeded: Smtp2goEmulator, memory_keyring: MemoryKeyring) -> None:
     with pytest.raises(ValidationError, match="entropy"):
-        provider.update_credential(USER, options={"email_password": "Summer2024"})
+        core.credentials.update(USER, email_password="Summer2024")
     assert seeded.count() == 0
     assert memory_keyring.entries("smtpcreds/test") == {}

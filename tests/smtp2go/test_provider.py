@@ -16,7 +16,7 @@ from smtpcreds.errors import NotFound, ValidationError
 from smtpcreds.interfaces import implemented
 from smtpcreds.plugins import plugins
 
-from .conftest import STRONG, USER, make_provider, sent
+from .conftest import STRONG, USER, make_connection, make_provider, sent
 
 
 def test_plugin_registers_the_provider_by_entry_point() -> None:
@@ -93,9 +93,9 @@ def test_create_sends_name_as_username_and_the_core_password(provider: Smtp2goPr
     assert emulator.user(USER)["email_password"] == STRONG
 
 
-def test_create_never_leaves_the_password_to_smtp2go(provider: Smtp2goProvider,
-                                                     emulator: Smtp2goEmulator) -> None:
-    cred = provider.create_credential(USER)
+def test_create_never_leaves_the_password_to_smtp2go(emulator: Smtp2goEmulator) -> None:
+    with make_connection(emulator) as core:
+        cred = core.credentials.create(USER)
     [body] = sent(emulator, "POST", "/users/smtp/add")
     assert set(body) == {"username", "email_password"}
     assert cred.password is not None and cred.password.get_secret_value() == body["email_password"]
