@@ -398,7 +398,7 @@ class Soak:
 
         j = self.rng.choice(self._open())
         self.fig.resumed += 1
-        self.say(f"    resume {j.id} of {j.profile}/{j.ref} at {j.step}")
+        self.say(f"    resume {j.id} of {j.profile}/{j.ref} at {j.next}")
         emulators = TARGETS[f"rotate-{j.profile}"] + (TARGETS["push-pbx"] if "pbx" in j.push else [])
         if self.rng.random() < self.kill_rate:
             with self.fault(*emulators):
@@ -462,7 +462,7 @@ class Soak:
                     self.say(f"    drain {j.id}: {e.message}")
             self.check()
         for j in self._open():
-            self.violation(f"rotation {j.id} of {j.profile}/{j.ref} cannot be finished (step {j.step}): {j.error}")
+            self.violation(f"rotation {j.id} of {j.profile}/{j.ref} cannot be finished (next step {j.next}): {j.error}")
 
     # -- invariants -------------------------------------------------------------------------
     def violation(self, text: str) -> None:
@@ -490,6 +490,7 @@ class Soak:
     def check(self, *, final: bool = False) -> None:
         """The invariants, against the providers, the keyring, the SMTP server and the journals."""
         from smtpcreds.rotation.engine import promoted_login
+        from smtpcreds.rotation.steps import Step
 
         self.fig.checks += 1
         smtp = self.lab.smtp
@@ -523,12 +524,12 @@ class Soak:
                     self.lose(where, "its stored current login is refused by the SMTP server")
         for j in open_js:
             conn = self.conn(j.profile)
-            past_plan = j.step in ("create_pending", "set", "verify", "push")
+            past_plan = j.next in (Step.SET, Step.VERIFY, Step.PUSH, Step.PROMOTE)
             # (the journal is not written at promotion: a promoted rotation has current, not pending)
             if past_plan and conn.store.get(j.target, "pending") is None and promoted_login(conn.store, j) is None:
-                self.violation(f"open rotation {j.id} at {j.step} has no pending secret for {j.target}")
+                self.violation(f"open rotation {j.id} at {j.next} has no pending secret for {j.target}")
                 self.explain(f"{j.profile}/{j.target}")
-            if j.step == "promote" and conn.store.get(j.target) is None:
+            if j.next is Step.RETIRE and conn.store.get(j.target) is None:
                 self.violation(f"open rotation {j.id} past promote has no current slot for {j.target}")
         for j in journals:  # (a replace rotation may create a login of a retired one's name again)
             key = (j.profile, j.target)

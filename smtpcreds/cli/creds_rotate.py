@@ -10,7 +10,8 @@ import click
 from smtpcreds.cli.common import App, pass_app, profile_option
 
 if TYPE_CHECKING:
-    from smtpcreds.rotation.bulk import Item, Outcome
+    from smtpcreds.rotation.bulk import Item, ItemResult
+    from smtpcreds.rotation.names import SameNames
 
 
 @click.command()
@@ -46,13 +47,13 @@ def rotate(app: App, refs: tuple[str, ...], all_: bool, issuers: tuple[str, ...]
             age = bulk.parse_age(older_than)
         except ValueError as e:
             raise click.BadParameter(str(e), param_hint="--older-than") from None
-    items, known = _select(app, refs, all_, issuers, scope, age)
+    items, names = _select(app, refs, all_, issuers, scope, age)
     if dry_run:
         _dry_run(app, items, list(push), not no_verify, keep_old, strategy)
         return
     if no_verify:
         app.warn("--no-verify: the new secrets will not be checked with an SMTP login")
-    outcomes = _run(app, items, known, list(push), not no_verify, keep_old, strategy, concurrency)
+    outcomes = _run(app, items, names, list(push), not no_verify, keep_old, strategy, concurrency)
     failed = [o for o in outcomes if not o.ok]
     incomplete = sorted({str(o.to_dict().get("rotation_id")) for o in failed if o.to_dict().get("rotation_id")})
     summary = {"total": len(outcomes), "done": len(outcomes) - len(failed), "failed": len(failed),
@@ -61,15 +62,10 @@ def rotate(app: App, refs: tuple[str, ...], all_: bool, issuers: tuple[str, ...]
         app.emit(summary)
     else:
         for o in outcomes:
-            d = o.to_dict()
             if o.ok:
-                app.say(f"rotated {d['profile']}/{d['credential']} -> {d['new_credential']} "
-                        f"({d['strategy']}; verified: {'yes' if d['verified'] else 'no'}; "
-                        f"pushed: {', '.join(d['pushed']) or '-'})")  # type: ignore[arg-type]
+                app.say(o.line())
             else:
-                err: Any = d.get("error") or {}
-                click.echo(f"error: {d.get('profile')}/{d.get('credential')}: "
-                           f"{err.get('message') if isinstance(err, dict) else d.get('message')}", err=True)
+                click.echo(f"error: {o.line()}", err=True)
         app.say(f"{summary['done']} of {summary['total']} rotated")
     if failed:
         if incomplete:
@@ -77,47 +73,41 @@ def rotate(app: App, refs: tuple[str, ...], all_: bool, issuers: tuple[str, ...]
         click.get_current_context().exit(8 if incomplete else _worst_exit(failed))
 
 
-def _worst_exit(failed: list[Outcome]) -> int:
+def _worst_exit(failed: list[ItemResult]) -> int:
     codes = [o.error.exit_code for o in failed if o.error is not None]
     return max(codes) if codes else 8
 
 
 def _select(app: App, refs: tuple[str, ...], all_: bool, issuers: tuple[str, ...], scope: str | None,
-            age: Any) -> tuple[list[Item], dict[tuple[str, str], set[str]]]:
+            age: Any) -> tuple[list[Item], SameNames]:
     from smtpcreds.rotation.bulk import Item, older_than
+    from smtpcreds.rotation.names import SameNames
 
     items: list[Item] = []
-    known: dict[tuple[str, str], set[str]] = {}
+    names = SameNames()
     profiles = list(issuers) or [app.active_profile()]
     for profile in profiles:
         conn = app.connect(profile)
         if all_:
             creds = list(conn.credentials.list(scope))
-            by_name: dict[str, set[str]] = {}
-            for c in creds:
-                by_name.setdefault(c.name, set()).add(c.id)
+            names.seed(profile, scope, creds)  # the batch need not list again
             chosen = [c.id for c in creds]
-            for c in creds:
-                known[(profile, c.id)] = by_name[c.name]
         else:
             chosen = list(refs)
         if age is not None:
             chosen = older_than(conn, chosen, age)
         items += [Item(profile, ref, scope) for ref in chosen]
-    return items, known
+    return items, names
 
 
 def _dry_run(app: App, items: list[Item], push: list[str], verify: bool, keep_old: bool,
              strategy: str | None) -> None:
-    from smtpcreds.rotation.engine import choose_strategy
+    from smtpcreds.rotation.engine import preview
 
     plan = []
     for item in items:
         conn = app.connect(item.profile)
-        chosen = choose_strategy(conn, strategy)
-        steps = ["plan", "create_pending", "set" if chosen == "in-place" else "set (implicit)",
-                 "verify" if verify else "verify (skipped)", "push" if push else "push (none)", "promote",
-                 "retire (kept: --keep-old)" if keep_old and chosen == "replace" else "retire"]
+        chosen, steps = preview(conn, item.ref, push=push, verify=verify, keep_old=keep_old, strategy=strategy)
         plan.append({"profile": item.profile, "credential": item.ref, "provider": conn.profile.provider,
                      "strategy": chosen, "push": push, "steps": steps})
     if app.json:
@@ -127,26 +117,26 @@ def _dry_run(app: App, items: list[Item], push: list[str], verify: bool, keep_ol
                                 ("STRATEGY", "strategy"), ("PUSH", "push")], title="rotation plan (dry run)")
 
 
-def _run(app: App, items: list[Item], known: dict[tuple[str, str], set[str]], push: list[str],
-         verify: bool, keep_old: bool, strategy: str | None, concurrency: int) -> list[Outcome]:
+def _run(app: App, items: list[Item], names: SameNames, push: list[str],
+         verify: bool, keep_old: bool, strategy: str | None, concurrency: int) -> list[ItemResult]:
     from smtpcreds.client import Connection
     from smtpcreds.rotation.bulk import rotate_many
 
     cfg = app.config()
 
     def connect(profile: str) -> Connection:
-        return Connection(profile, cfg.profile(profile), config=cfg, extra=app.extra)
+        return Connection(profile, cfg.profile(profile), config=cfg)
 
     show_progress = not app.json and sys.stderr.isatty() and len(items) > 1
     if not show_progress:
         return rotate_many(items, connect, push=push, verify=verify, keep_old=keep_old, strategy=strategy,
-                           concurrency=concurrency, known_ids=known)
+                           concurrency=concurrency, names=names)
     from rich.progress import Progress
 
     with Progress(transient=True) as progress:
         task = progress.add_task("rotating", total=len(items))
         return rotate_many(items, connect, push=push, verify=verify, keep_old=keep_old, strategy=strategy,
-                           concurrency=concurrency, known_ids=known,
+                           concurrency=concurrency, names=names,
                            on_done=lambda _o: progress.advance(task))
 
 

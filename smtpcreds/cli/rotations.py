@@ -33,7 +33,7 @@ def list_(app: App, only_open: bool) -> None:
         d = j.model_dump(mode="json", exclude={"history", "known_ids"})
         rows.append(d)
     app.emit(rows, columns=[("ID", "id"), ("PROFILE", "profile"), ("CREDENTIAL", "ref"), ("NEW", "new_id"),
-                            ("STRATEGY", "strategy"), ("STEP", "step"), ("STATUS", "status"),
+                            ("STRATEGY", "strategy"), ("NEXT STEP", "next"), ("STATUS", "status"),
                             ("ERROR", "error")], title="rotations")
 
 
@@ -55,7 +55,7 @@ def resume(app: App, rotation_id: str) -> None:
     result = rotator.run(j)
     data = result.model_dump(mode="json")
     app.emit(data) if app.json else app.say(
-        f"rotation {result.rotation_id}: {result.status} at {result.step} "
+        f"rotation {result.rotation_id}: {result.status} (next step: {result.step}) "
         f"({result.credential} -> {result.new_credential})")
 
 

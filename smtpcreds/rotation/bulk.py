@@ -8,9 +8,9 @@ secret store; HTTP and SMTP verification run outside its lock, in parallel.
 What a batch does once instead of once per item (docs/performance.md has the figures):
 
 * a replace rotation needs the ids of the logins that share the credential's name (to tell an
-  interrupted create's orphan from a login that existed before); the batch lists each profile
-  and scope once, instead of every rotation listing every page, and adds the logins its own
-  rotations create as it goes;
+  interrupted create's orphan from a login that existed before); the batch owns one
+  :class:`~smtpcreds.rotation.names.SameNames`, which lists each profile and scope once instead
+  of every rotation listing every page, and learns the logins its own rotations create;
 * (every plan looks for an unfinished rotation of its credential among the journals; finished
   ones are archived by the journal store, so that look-up reads only the live few.)
 """
@@ -23,12 +23,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 
-from smtpcreds.capabilities import Capability
 from smtpcreds.client import Connection
 from smtpcreds.errors import RateLimited, RotationError, SmtpCredsError
 from smtpcreds.models import utcnow
-from smtpcreds.rotation.engine import Gate, RotationResult, Rotator, choose_strategy
+from smtpcreds.rotation.engine import Gate, RotationResult, Rotator
 from smtpcreds.rotation.journal import JournalStore
+from smtpcreds.rotation.names import SameNames
 
 #: How often one item is resumed after rate limiting before it is reported incomplete.
 RATE_LIMIT_RESUMES = 6
@@ -42,7 +42,9 @@ class Item:
 
 
 @dataclass
-class Outcome:
+class ItemResult:
+    """What became of one item of a batch: its rotation's result, or the error that stopped it."""
+
     item: Item
     result: RotationResult | None = None
     error: SmtpCredsError | None = None
@@ -50,6 +52,15 @@ class Outcome:
     @property
     def ok(self) -> bool:
         return self.result is not None and self.result.status == "done"
+
+    def line(self) -> str:
+        """One line for a person: what was rotated, or what stopped it."""
+        r = self.result
+        if r is not None and self.ok:
+            return (f"rotated {r.profile}/{r.credential} -> {r.new_credential} ({r.strategy}; "
+                    f"verified: {'yes' if r.verified else 'no'}; pushed: {', '.join(r.pushed) or '-'})")
+        message = self.error.message if self.error is not None else (r.message if r is not None else "")
+        return f"{self.item.profile}/{self.item.ref}: {message}"
 
     def to_dict(self) -> dict[str, object]:
         if self.result is not None:
@@ -71,58 +82,41 @@ def rotate_many(
     keep_old: bool = False,
     strategy: str | None = None,
     concurrency: int = 4,
-    known_ids: dict[tuple[str, str], set[str]] | None = None,
-    on_done: Callable[[Outcome], None] | None = None,
-) -> list[Outcome]:
-    """Rotate every item; returns outcomes in the order of ``items``.
+    names: SameNames | None = None,
+    on_done: Callable[[ItemResult], None] | None = None,
+) -> list[ItemResult]:
+    """Rotate every item; returns their results in the order of ``items``.
 
-    ``known_ids``: for each (profile, ref), the ids of the logins named like it before the batch
-    (as ``creds rotate --all`` has them from its own listing); computed here when not given.
+    ``names``: the batch's index of same-name logins, when the caller has listed already.
     """
     gate = Gate()
     journals = JournalStore()
+    names = names or SameNames()
     local = threading.local()
     made: list[Rotator] = []
     made_lock = threading.Lock()
-    listing: list[Connection] = []
-    if known_ids is None:
-        known = _same_name_ids(items, connect, strategy, listing)
-    else:  # copied, keeping one set per name shared by the items that bear it
-        copies = {id(ids): set(ids) for ids in known_ids.values()}
-        known = {key: copies[id(ids)] for key, ids in known_ids.items()}
-    known_lock = threading.Lock()
 
     def rotator(profile: str) -> Rotator:
         cache: dict[str, Rotator] = getattr(local, "rotators", None) or {}
         local.rotators = cache
         if profile not in cache:
-            r = Rotator(connect(profile), journals=journals, gate=gate, consumer=connect)
+            r = Rotator(connect(profile), journals=journals, gate=gate, consumer=connect, names=names)
             cache[profile] = r
             with made_lock:
                 made.append(r)
         return cache[profile]
 
-    def one(item: Item) -> Outcome:
+    def one(item: Item) -> ItemResult:
         r = rotator(item.profile)
-        outcome = Outcome(item)
-        same_name = known.get((item.profile, item.ref))
-        snapshot = None
-        if same_name is not None:
-            with known_lock:
-                snapshot = set(same_name)
+        outcome = ItemResult(item)
         try:
             try:
                 outcome.result = r.rotate(item.ref, item.scope, push=push, verify=verify,
-                                          keep_old=keep_old, strategy=strategy, known_ids=snapshot)
+                                          keep_old=keep_old, strategy=strategy)
             except RotationError as e:
                 outcome.result = _resume_after_rate_limit(r, e, gate)
         except SmtpCredsError as e:
             outcome.error = e
-        if same_name is not None:
-            created = _created_login(outcome, journals)
-            if created is not None:
-                with known_lock:
-                    same_name.add(created)  # not an orphan for a later item of the same name
         if on_done is not None:
             on_done(outcome)
         return outcome
@@ -134,56 +128,6 @@ def rotate_many(
         for r in made:
             r.close()
             r.conn.close()
-        for conn in listing:
-            conn.close()
-
-
-def _same_name_ids(items: Sequence[Item], connect: Callable[[str], Connection], strategy: str | None,
-                   opened: list[Connection]) -> dict[tuple[str, str], set[str]]:
-    """For replace rotations where the provider returns the password: per (profile, ref), the ids
-    of the logins with the same name, from one listing per profile and scope.
-
-    Items of a profile or scope that cannot be listed are left out: their rotations list for
-    themselves, as a single rotation does.
-    """
-    groups: dict[tuple[str, str | None], list[Item]] = {}
-    for item in items:
-        groups.setdefault((item.profile, item.scope), []).append(item)
-    out: dict[tuple[str, str], set[str]] = {}
-    for (profile, scope), group in groups.items():
-        if len(group) < 2:
-            continue  # one rotation lists by itself at the same cost
-        try:
-            conn = connect(profile)
-            opened.append(conn)
-            caps = conn.capabilities
-            if Capability.SET_PASSWORD in caps or Capability.LIST not in caps:
-                continue
-            if choose_strategy(conn, strategy) != "replace":
-                continue
-            by_name: dict[str, set[str]] = {}
-            name_of: dict[str, str] = {}
-            for cred in conn.credentials.list(scope):
-                by_name.setdefault(cred.name, set()).add(cred.id)
-                name_of[cred.id] = cred.name
-        except SmtpCredsError:
-            continue
-        for item in group:
-            if item.ref in name_of:
-                out[(item.profile, item.ref)] = by_name[name_of[item.ref]]
-    return out
-
-
-def _created_login(outcome: Outcome, journals: JournalStore) -> str | None:
-    """The id of the login a replace rotation created, finished or not."""
-    if outcome.result is not None:
-        return outcome.result.new_credential
-    if isinstance(outcome.error, RotationError) and outcome.error.rotation_id:
-        try:
-            return journals.load(outcome.error.rotation_id).new_id
-        except SmtpCredsError:
-            return None
-    return None
 
 
 def _resume_after_rate_limit(r: Rotator, error: RotationError, gate: Gate) -> RotationResult:

@@ -1,4 +1,5 @@
-"""The rotation engine: plan → create_pending → set → verify → push → promote → retire.
+"""The rotation engine: plan, then retire_leftover → create_pending → set → verify → push →
+promote → retire (:mod:`smtpcreds.rotation.steps`).
 
 After AWS Secrets Manager's createSecret / setSecret / testSecret / finishSecret (pending,
 current and previous labels) with a Vault-style write-ahead journal: the new secret is in the
@@ -19,11 +20,11 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, SecretStr
 
-from smtpcreds import passwords
 from smtpcreds.capabilities import Capability
 from smtpcreds.client import Connection, connect
 from smtpcreds.errors import (
@@ -33,9 +34,12 @@ from smtpcreds.errors import (
     TransportError,
     UnsupportedOperation,
 )
-from smtpcreds.models import SmtpCredential, SmtpLogin, utcnow
-from smtpcreds.rotation.events import Outcome, RotationEvent
-from smtpcreds.rotation.journal import Journal, JournalStore, Strategy, new_id
+from smtpcreds.models import SmtpCredential, SmtpLogin
+from smtpcreds.newsecret import ChosenSecret
+from smtpcreds.rotation.events import RotationEvent, StepOutcome
+from smtpcreds.rotation.journal import HistoryEntry, Journal, JournalStore, Strategy, make_rotation_id
+from smtpcreds.rotation.names import SameNames
+from smtpcreds.rotation.steps import ORDER, Step, following
 from smtpcreds.secretstore import SecretStore
 
 log = logging.getLogger("smtpcreds.rotation")
@@ -64,7 +68,7 @@ class RotationResult(BaseModel):
     @classmethod
     def of(cls, j: Journal, message: str = "") -> RotationResult:
         return cls(rotation_id=j.id, profile=j.profile, provider=j.provider, credential=j.ref,
-                   new_credential=j.target, strategy=j.strategy, status=j.status, step=j.step,
+                   new_credential=j.target, strategy=j.strategy, status=j.status, step=str(j.next),
                    verified=j.verified, pushed=list(j.pushed), retired=j.retired,
                    message=message or (j.error or ""))
 
@@ -106,55 +110,65 @@ class Rotator:
     """Runs rotations of one issuer connection."""
 
     def __init__(self, conn: Connection, *, journals: JournalStore | None = None,
-                 consumer: Callable[[str], Connection] | None = None, gate: Gate | None = None) -> None:
+                 consumer: Callable[[str], Connection] | None = None, gate: Gate | None = None,
+                 names: SameNames | None = None) -> None:
         self.conn = conn
         self.store = conn.store
         self.journals = journals or JournalStore()
         self._consumer_factory = consumer
         self._consumers: dict[str, Connection] = {}
         self.gate = gate or Gate()
+        #: Who bears which name at the issuer (replace rotations tell orphans by it); a batch
+        #: shares one, a single rotation lists for itself.
+        self.names = names or SameNames()
         self._pending: dict[str, SmtpLogin] = {}
         #: The credential read by plan(), by rotation id, so the steps that follow in this process
         #: need not read it again (a resumed rotation reads it afresh).
         self._planned: dict[str, SmtpCredential] = {}
+        self._steps: dict[Step, Callable[[Journal], StepResult]] = {
+            Step.RETIRE_LEFTOVER: self._retire_leftover, Step.CREATE_PENDING: self._create_pending,
+            Step.SET: self._set, Step.VERIFY: self._verify, Step.PUSH: self._push,
+            Step.PROMOTE: self._promote, Step.RETIRE: self._retire,
+        }
 
     # -- entry points -----------------------------------------------------------------------
     def rotate(self, ref: str, scope: str | None = None, *, push: list[str] | None = None,
-               verify: bool = True, keep_old: bool = False, strategy: str | None = None,
-               known_ids: set[str] | None = None) -> RotationResult:
+               verify: bool = True, keep_old: bool = False, strategy: str | None = None) -> RotationResult:
         """Start and run a rotation of ``ref``; raise RotationError if it stops before the end."""
-        j = self.plan(ref, scope, push=push, verify=verify, keep_old=keep_old, strategy=strategy,
-                      known_ids=known_ids)
+        j = self.plan(ref, scope, push=push, verify=verify, keep_old=keep_old, strategy=strategy)
         return self.run(j)
 
     def plan(self, ref: str, scope: str | None = None, *, push: list[str] | None = None,
-             verify: bool = True, keep_old: bool = False, strategy: str | None = None,
-             known_ids: set[str] | None = None) -> Journal:
-        """Check everything that can be checked before a change, and write the journal."""
+             verify: bool = True, keep_old: bool = False, strategy: str | None = None) -> Journal:
+        """Check everything that can be checked before a change, and write the journal.
+
+        Changes nothing at the provider or in the store: an old login that an earlier
+        ``--keep-old`` rotation left is retired by the rotation's first step, not here.
+        """
         conn = self.conn
         chosen = choose_strategy(conn, strategy)
         open_j = self.journals.open_for(conn.profile_name, ref)
         if open_j is not None:
             raise RotationError(
-                f"credential {ref!r} has an unfinished rotation {open_j.id} (last step {open_j.step}); "
+                f"credential {ref!r} has an unfinished rotation {open_j.id} (next step {open_j.next}); "
                 f"run 'smtpcreds rotations resume {open_j.id}' or 'smtpcreds rotations abort {open_j.id}'",
-                rotation_id=open_j.id, step=open_j.step,
+                rotation_id=open_j.id, step=open_j.next,
             )
         self.store.check_writable()  # refuse a keyring that cannot keep the new secret: no journal yet
         for name in push or []:
             self.consumer(name)  # fail on an unknown consumer profile before any change
-        unretired = self.journals.unretired_for(conn.profile_name, ref)
-        if unretired is not None:
-            self.retire(unretired)
+        leftover = self.journals.unretired_for(conn.profile_name, ref)
         cred = conn.credentials.get(ref, scope)
         scope = scope if scope is not None else cred.scope
         known: set[str] = set()
         if chosen == "replace" and Capability.SET_PASSWORD not in conn.capabilities:
-            known = known_ids if known_ids is not None else conn.credentials._ids_named(cred.name, scope)
+            known = self.names.ids(conn, cred.name, scope)
         template = conn.login_for(cred, SecretStr("x"))
-        j = Journal(id=new_id(), profile=conn.profile_name, provider=conn.profile.provider, ref=cred.id,
+        j = Journal(id=make_rotation_id(), profile=conn.profile_name, provider=conn.profile.provider, ref=cred.id,
                     scope=scope, name=cred.name, strategy=chosen, push=list(push or []), verify=verify,
-                    keep_old=keep_old, known_ids=sorted(known | {cred.id}))
+                    keep_old=keep_old, known_ids=sorted(known | {cred.id}),
+                    leftover=leftover.id if leftover is not None else None,
+                    next=Step.RETIRE_LEFTOVER if leftover is not None else Step.CREATE_PENDING)
         j.history.append(_entry("plan", "done", f"{template.host}:{template.port} {template.security}"))
         self.journals.save(j)
         self._planned[j.id] = cred
@@ -169,42 +183,67 @@ class Rotator:
             if j.status != "running":
                 j.status, j.error = "running", None
                 self.journals.save(j)
-            current = "create_pending"
             try:
-                for step, fn in (("plan", self._create_pending), ("create_pending", self._set),
-                                 ("set", self._verify), ("verify", self._push),
-                                 ("push", self._promote), ("promote", self._retire)):
-                    if j.step == step:
-                        current = _next(step)
-                        self.gate.wait()
-                        fn(j)
+                while j.next is not Step.DONE:
+                    if j.next is Step.RETIRE and j.keep_old and not j.retired and j.strategy == "replace":
+                        j.status = "done"  # the old login stays until 'rotations retire'
+                        self.journals.save(j)
+                        self._event(j, "retire", "skipped", f"old login {j.ref} kept (--keep-old)")
+                        break
+                    self.gate.wait()
+                    self._run_step(j)
             except SmtpCredsError as e:
                 j.status, j.error = "failed", e.message
-                j.history.append(_entry(current, "failed", e.message))
+                j.history.append(_entry(j.next, "failed", e.message))
                 self.journals.save(j)
-                self._event(j, current, "failed", e.message)
+                self._event(j, j.next, "failed", e.message)
                 raise RotationError(
-                    f"rotation {j.id} of {j.ref} stopped at {current}: {e.message}; "
+                    f"rotation {j.id} of {j.ref} stopped at {j.next}: {e.message}; "
                     f"resume with 'smtpcreds rotations resume {j.id}'",
-                    rotation_id=j.id, step=current, provider=e.provider, status=e.status,
+                    rotation_id=j.id, step=j.next, provider=e.provider, status=e.status,
                 ) from e
             finally:
                 self._pending.pop(j.id, None)
                 self._planned.pop(j.id, None)
         return RotationResult.of(j)
 
+    def _run_step(self, j: Journal) -> None:
+        """Run the next step and move the journal one step on (never back).
+
+        Only what a resume cannot redo safely is written at once (the plan, a create in flight,
+        its new id, each consumer pushed, the end): every other step is idempotent, so a journal
+        that lags one step behind is rolled forward by redoing it.
+        """
+        step = j.next
+        result = self._steps[step](j)
+        j.next = following(step)
+        if j.next is Step.DONE:
+            j.status = "done"
+        j.history.append(_entry(step, result.outcome, result.message))
+        if result.persist or j.next is Step.DONE:
+            self.journals.save(j)
+        self._event(j, step, result.outcome, result.message)
+
     # -- steps ------------------------------------------------------------------------------
-    def _create_pending(self, j: Journal) -> None:
+    def _retire_leftover(self, j: Journal) -> StepResult:
+        """Delete the old login an earlier ``--keep-old`` rotation of this credential kept."""
+        if j.leftover is None:
+            return StepResult("skipped", "no old login left by an earlier rotation")
+        earlier = self.journals.load(j.leftover)
+        if earlier.retired:
+            return StepResult("skipped", f"{earlier.ref} already retired")
+        self.retire(earlier)
+        return StepResult("done", f"deleted old login {earlier.ref} kept by rotation {earlier.id}")
+
+    def _create_pending(self, j: Journal) -> StepResult:
         if j.strategy == "in-place":
             self._pending_login(j, create=True)
-            self._done(j, "create_pending")
-            return
-        p = self.conn.provider
-        if Capability.SET_PASSWORD in p.capabilities:
+            return StepResult("done")
+        if Capability.SET_PASSWORD in self.conn.provider.capabilities:
             self._create_chosen(j)
         else:
             self._create_returned(j)
-        self._done(j, "create_pending", f"new login {j.new_id}")
+        return StepResult("done", f"new login {j.new_id}")
 
     def _create_chosen(self, j: Journal) -> None:
         """Replace where we choose the password: pending stored under the predicted id first."""
@@ -240,8 +279,9 @@ class Rotator:
         self.journals.save(j)
         cred = creds.create_returning_password(j.name, j.scope, known_ids=set(j.known_ids))
         assert cred.password is not None
+        self.names.add(self.conn, j.name, j.scope, cred.id)  # not an orphan for a later rotation
         login = self.conn.login_for(cred, cred.password)
-        creds.store_or_discard(cred, login, "pending", j.scope)
+        creds.keep_returned(cred, login, "pending", j.scope)
         self._pending[j.id] = login
         j.new_id, j.creating = cred.id, False
         self.journals.save(j)
@@ -262,20 +302,26 @@ class Rotator:
         j.creating = False
         self.journals.save(j)
 
-    def _set(self, j: Journal) -> None:
-        if j.strategy == "in-place":
-            login = self._pending_login(j)
-            self.conn.provider.set_password(j.ref, login.password, j.scope)
-            self._done(j, "set")
-        else:
-            self._done(j, "set", "the new login was created with its password", outcome="skipped")
+    def _set(self, j: Journal) -> StepResult:
+        if j.strategy != "in-place":
+            return StepResult("skipped", "the new login was created with its password")
+        self._set_pending(j)
+        return StepResult("done")
 
-    def _verify(self, j: Journal) -> None:
+    def _set_pending(self, j: Journal) -> None:
+        login = self._pending_login(j)
+        self.conn.provider.set_password(j.ref, login.password, j.scope)
+        if j.restored_old:
+            j.restored_old = False
+            self.journals.save(j)
+
+    def _verify(self, j: Journal) -> StepResult:
         if not j.verify:
-            self._done(j, "verify", "verification skipped (--no-verify)", outcome="skipped")
-            return
+            return StepResult("skipped", "verification skipped (--no-verify)")
         from smtpcreds.rotation.verify import verify_login
 
+        if j.restored_old:  # an earlier verify failed and put the old password back: set ours again
+            self._set_pending(j)
         login = self._pending_login(j)
         verify_tls = self.conn.profile.verify_tls
         for attempt in range(VERIFY_ATTEMPTS):
@@ -290,10 +336,13 @@ class Rotator:
                     self._restore_old(j)
                 raise
         j.verified = True
-        self._done(j, "verify", f"SMTP login accepted by {login.host}:{login.port}")
+        return StepResult("done", f"SMTP login accepted by {login.host}:{login.port}")
 
     def _restore_old(self, j: Journal) -> None:
-        """In-place: the new password failed verification; put the old one back at the provider."""
+        """In-place: the new password failed verification; put the old one back at the provider.
+
+        The journal stays at verify: a resume sets the pending password again before verifying.
+        """
         old = self.store.get(j.ref)
         if old is None:
             return
@@ -302,10 +351,10 @@ class Rotator:
         except SmtpCredsError as e:
             log.error("rotation %s: could not restore the previous password: %s", j.id, e)
             return
-        j.restored_old, j.step = True, "create_pending"
+        j.restored_old = True
         self.journals.save(j)
 
-    def _push(self, j: Journal) -> None:
+    def _push(self, j: Journal) -> StepResult:
         login = self._pending_login(j)
         for name in j.push:
             if name in j.pushed:
@@ -321,9 +370,11 @@ class Rotator:
             j.pushed.append(name)
             self.journals.save(j)
             self._event(j, "push", "done", f"{name}: {'updated' if result.changed else 'already current'}")
-        self._done(j, "push", ", ".join(j.pushed) or "no consumers", outcome="done" if j.push else "skipped")
+        if not j.push:
+            return StepResult("skipped", "no consumers")
+        return StepResult("done", ", ".join(j.pushed))
 
-    def _promote(self, j: Journal) -> None:
+    def _promote(self, j: Journal) -> StepResult:
         pending = self._pending.get(j.id) or self.store.get(j.target, "pending")
         if pending is not None:
             if j.strategy == "in-place":
@@ -334,34 +385,25 @@ class Rotator:
                     self.store.put(j.target, old, "previous")
                 self.store.put(j.target, pending, "current")
                 self.store.delete(j.target, "pending")
-        self._done(j, "promote")
+        return StepResult("done")
 
-    def _retire(self, j: Journal) -> None:
+    def _retire(self, j: Journal) -> StepResult:
         if j.strategy == "in-place":
             j.retired = True
-            j.status = "done"
-            self._done(j, "retire", "the old password stopped working when the new one was set",
-                       outcome="skipped", persist=True)
-            return
-        if j.keep_old and not j.retired and j.step == "promote":
-            j.status = "done"
-            self.journals.save(j)
-            self._event(j, "retire", "skipped", f"old login {j.ref} kept (--keep-old)")
-            return
+            return StepResult("skipped", "the old password stopped working when the new one was set")
         with suppress(NotFound):
             self.conn.provider.delete_credential(j.ref, j.scope)
         for slot in ("current", "pending", "previous"):
             if j.ref != j.target:
                 self.store.delete(j.ref, slot)
-        j.retired, j.status = True, "done"
-        self._done(j, "retire", f"deleted old login {j.ref}", persist=True)
+        j.retired = True
+        return StepResult("done", f"deleted old login {j.ref}")
 
     def retire(self, j: Journal) -> RotationResult:
         """Retire the old login of a finished ``--keep-old`` rotation."""
         with self._locked(j):
-            if j.strategy == "replace" and j.status == "done" and not j.retired:
-                j.keep_old = False
-                self._retire(j)
+            if j.strategy == "replace" and j.status == "done" and not j.retired and j.next is Step.RETIRE:
+                self._run_step(j)
         return RotationResult.of(j)
 
     # -- abort ------------------------------------------------------------------------------
@@ -371,13 +413,13 @@ class Rotator:
         with self._locked(j):
             if not j.open:
                 raise RotationError(f"rotation {j.id} is {j.status}; nothing to abort",
-                                    rotation_id=j.id, step=j.step)
+                                    rotation_id=j.id, step=j.next)
             # The journal may lag behind a promotion (and the retire that follows it): the keyring
             # tells, and undoing then could delete the only working login.
-            if j.step in ("promote", "retire") or promoted_login(self.store, j) is not None:
+            if j.next in (Step.RETIRE, Step.DONE) or promoted_login(self.store, j) is not None:
                 raise RotationError(f"rotation {j.id} is past promotion (the keyring holds the new login "
                                     f"as current); resume it instead: 'smtpcreds rotations resume {j.id}'",
-                                    rotation_id=j.id, step=j.step)
+                                    rotation_id=j.id, step=j.next)
             old = self.store.get(j.ref)
             if j.pushed and old is not None:
                 for name in j.pushed:
@@ -405,7 +447,7 @@ class Rotator:
             j.status = "aborted"
             j.history.append(_entry("abort", "aborted", "; ".join(actions)))
             self.journals.save(j)
-            self._event(j, j.step, "aborted", "; ".join(actions) or "nothing to undo")
+            self._event(j, j.next, "aborted", "; ".join(actions) or "nothing to undo")
         return actions
 
     # -- helpers ----------------------------------------------------------------------------
@@ -434,12 +476,12 @@ class Rotator:
         if login is None:
             if not create:
                 raise RotationError(f"rotation {j.id}: the pending secret of {j.target} is missing "
-                                    "from the keyring; abort this rotation", rotation_id=j.id, step=j.step)
-            cred = self._credential(j)
-            template = self.conn.login_for(cred, SecretStr(passwords.generate(self.conn.provider.password_length)))
-            login = template.model_copy(update={"username": username or template.username,
-                                                "created_at": utcnow()})
-            self.store.put(j.target, login, "pending")
+                                    "from the keyring; abort this rotation", rotation_id=j.id, step=j.next)
+            template = self.conn.login_for(self._credential(j), SecretStr(""))
+            if username is not None:
+                template = template.model_copy(update={"username": username})
+            login = ChosenSecret.prepare(self.store, j.target, template, reuse=False,
+                                         length=self.conn.provider.password_length).login
         self._pending[j.id] = login
         return login
 
@@ -455,23 +497,12 @@ class Rotator:
         except NotFound:
             return False
 
-    def _done(self, j: Journal, step: str, message: str = "", outcome: Outcome = "done",
-              persist: bool = False) -> None:
-        """Record a finished step. Only what a resume cannot redo safely is written at once (the
-        plan, a create in flight, its new id, each consumer pushed, the end): every other step is
-        idempotent, so a journal that lags one step behind is rolled forward by redoing it."""
-        j.step = step
-        j.history.append(_entry(step, outcome, message))
-        if persist:
-            self.journals.save(j)
-        self._event(j, step, outcome, message)
-
-    def _event(self, j: Journal, step: str, outcome: Outcome, message: str) -> None:
+    def _event(self, j: Journal, step: str, outcome: StepOutcome, message: str) -> None:
         from smtpcreds.plugins import plugins
 
         plugins().rotation_step(RotationEvent(
             rotation_id=j.id, profile=j.profile, provider=j.provider, credential=j.ref,
-            strategy=j.strategy, step=step, outcome=outcome, message=message,
+            strategy=j.strategy, step=str(step), outcome=outcome, message=message,
         ))
 
     @contextmanager
@@ -484,7 +515,7 @@ class Rotator:
             lock.acquire(timeout=0)
         except Timeout:
             raise RotationError(f"credential {j.ref} is being rotated by another process",
-                                rotation_id=j.id, step=j.step) from None
+                                rotation_id=j.id, step=j.next) from None
         try:
             yield
         finally:
@@ -505,16 +536,41 @@ def promoted_login(store: SecretStore, j: Journal, *, pending_read: bool = False
     return current if current is not None and current.created_at >= j.created_at else None
 
 
-def _next(step: str) -> str:
-    from smtpcreds.rotation.events import STEPS
+@dataclass(frozen=True)
+class StepResult:
+    """How a step ended, for the journal's history and the rotation event."""
 
-    return STEPS[STEPS.index(step) + 1]
+    outcome: StepOutcome
+    message: str = ""
+    #: write the journal at once (a step a resume cannot redo safely)
+    persist: bool = False
 
 
-def _entry(step: str, outcome: str, message: str) -> Any:
-    from smtpcreds.rotation.journal import HistoryEntry
+def _entry(step: str, outcome: str, message: str) -> HistoryEntry:
+    return HistoryEntry(step=str(step), outcome=outcome, message=message)
 
-    return HistoryEntry(step=step, outcome=outcome, message=message)
+
+def preview(conn: Connection, ref: str, *, push: list[str] | None = None, verify: bool = True,
+            keep_old: bool = False, strategy: str | None = None,
+            journals: JournalStore | None = None) -> tuple[Strategy, list[str]]:
+    """The strategy and the steps a rotation of ``ref`` would run (``--dry-run``); reads only."""
+    chosen = choose_strategy(conn, strategy)
+    leftover = (journals or JournalStore()).unretired_for(conn.profile_name, ref)
+    notes = {
+        Step.RETIRE_LEFTOVER: (f"delete old login {leftover.ref} kept by rotation {leftover.id}"
+                               if leftover is not None else None),
+        Step.SET: "implicit: the new login is created with its password" if chosen == "replace" else "",
+        Step.VERIFY: "" if verify else "skipped: --no-verify",
+        Step.PUSH: ", ".join(push) if push else "skipped: no consumers",
+        Step.RETIRE: "kept: --keep-old" if keep_old and chosen == "replace" else "",
+    }
+    steps = ["plan"]
+    for step in ORDER[:-1]:
+        note = notes.get(step, "")
+        if note is None:
+            continue
+        steps.append(f"{step} ({note})" if note else str(step))
+    return chosen, steps
 
 
 def rotate(client: Connection, ref: str, *, push: list[str] | None = None, verify: bool = True,

@@ -6,14 +6,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Literal
 
-STEPS = ("plan", "create_pending", "set", "verify", "push", "promote", "retire")
-Step = Literal["plan", "create_pending", "set", "verify", "push", "promote", "retire"]
-Outcome = Literal["done", "skipped", "failed", "aborted"]
+#: How a step ended.
+StepOutcome = Literal["done", "skipped", "failed", "aborted"]
 
 
 @dataclass(frozen=True)
 class RotationEvent:
-    """One step of one rotation. Holds ids and text only, never a secret."""
+    """One step of one rotation (``plan``, then the steps of :mod:`smtpcreds.rotation.steps`).
+    Holds ids and text only, never a secret."""
 
     rotation_id: str
     profile: str
@@ -21,6 +21,6 @@ class RotationEvent:
     credential: str
     strategy: str
     step: str
-    outcome: Outcome
+    outcome: StepOutcome
     message: str = ""
     at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))

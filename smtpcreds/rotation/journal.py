@@ -16,11 +16,12 @@ import secrets
 import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from smtpcreds.errors import ConfigError
+from smtpcreds.rotation.steps import Step, following
 
 Status = Literal["running", "failed", "done", "aborted"]
 Strategy = Literal["in-place", "replace"]
@@ -47,8 +48,12 @@ class Journal(BaseModel):
     scope: str | None = None
     name: str
     strategy: Strategy
-    step: str = "plan"  # the last step completed
+    #: The step to run next (DONE when nothing is left; RETIRE on a ``--keep-old`` rotation
+    #: that is done but whose old login is still there).
+    next: Step = Step.CREATE_PENDING
     status: Status = "running"
+    #: The earlier ``--keep-old`` rotation whose old login this one retires first.
+    leftover: str | None = None
     new_id: str | None = None
     #: replace strategy: ids of same-name logins that existed before the create (orphan check).
     known_ids: list[str] = Field(default_factory=list)
@@ -65,6 +70,16 @@ class Journal(BaseModel):
     updated_at: datetime = Field(default_factory=_now)
     history: list[HistoryEntry] = Field(default_factory=list)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _from_last_step(cls, data: Any) -> Any:
+        """Journals written before ``next`` recorded the last step completed as ``step``."""
+        if isinstance(data, dict) and "step" in data and "next" not in data:
+            data = dict(data)
+            last = data.pop("step")
+            data["next"] = Step.CREATE_PENDING if last == "plan" else following(Step(last))
+        return data
+
     @property
     def target(self) -> str:
         """The credential id that holds the new login."""
@@ -75,7 +90,7 @@ class Journal(BaseModel):
         return self.status in ("running", "failed")
 
 
-def new_id() -> str:
+def make_rotation_id() -> str:
     return f"r{_now():%Y%m%d%H%M%S}-{secrets.token_hex(3)}"
 
 

@@ -14,6 +14,7 @@ from smtpcreds.emulator.lab import Lab
 from smtpcreds.errors import RotationError, UnsupportedOperation
 from smtpcreds.rotation.engine import Rotator, rotate
 from smtpcreds.rotation.journal import JournalStore
+from smtpcreds.rotation.steps import Step
 
 Connect = Callable[[str], Connection]
 
@@ -292,7 +293,7 @@ def test_abort_refuses_a_rotation_promoted_after_its_journal_was_written(
         get_plugin_manager().unregister(crash)
         monkeypatch.setattr(ms.provider, "delete_credential", real_delete)
     (j,) = JournalStore().all()
-    assert j.step in ("verify", "push") and j.open, "the journal lags behind the promotion"
+    assert j.next in (Step.PUSH, Step.PROMOTE) and j.open, "the journal lags behind the promotion"
     with pytest.raises(RotationError, match="past promotion"):
         Rotator(ms, consumer=connect).abort(JournalStore().load(j.id))
     assert accepted(lab, ms, j.target), "the new login still works after the refused abort"
