@@ -10,7 +10,7 @@ provider does not implement raises :class:`~smtpcreds.errors.UnsupportedOperatio
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from smtpcreds.capabilities import Capability
@@ -41,7 +41,6 @@ class ProviderContext:
     resolve_secret: Callable[[str], str]
     #: The keyring store of this profile (for caching sessions, e.g. Webitel).
     secret_store: Callable[[], SecretStore]
-    extra: dict[str, Any] = field(default_factory=dict)
     #: Builds the provider's HTTP transport (``HttpTransport``'s arguments). Tests replace it to
     #: answer requests from a function instead of a server (see ``smtpcreds.plugin``).
     http: Callable[..., HttpTransport] = _http_transport
@@ -64,6 +63,9 @@ class Provider:
     options_model: ClassVar[type[BaseModel] | None] = None
     #: Length of the passwords the core generates for this issuer (the provider's limit, if lower).
     password_length: ClassVar[int] = 24
+    #: The option (``--option KEY=VALUE``) that carries a password the user chose, if any: the
+    #: core takes it out of the options and keeps it in the store like one it generated.
+    password_option: ClassVar[str | None] = None
 
     def __init__(self, ctx: ProviderContext) -> None:
         self.ctx = ctx

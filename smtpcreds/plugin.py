@@ -9,13 +9,17 @@ What is here:
 
 * writing a provider: :class:`Provider`, :class:`ProviderContext`, :class:`Capability`,
   :data:`hookimpl`, the profile bases (:class:`ProfileBase`, :class:`IssuerProfile`,
-  :class:`ConsumerProfile`), the models and the error tree;
+  :class:`ConsumerProfile`), the models, the error tree, and for its commands :class:`App` and
+  :func:`pass_app`;
 * talking HTTP: :class:`HttpTransport` (built through ``ctx.http(...)``), :class:`ErrorDetail`,
-  :func:`parse_json`, :func:`expect`, :func:`register_secret` (redaction);
+  :func:`parse_json`, :func:`expect`, :func:`register_secret` and :func:`redact` (redaction),
+  :func:`generate_password` and :func:`entropy_bits` (an emulator's own passwords, a provider's
+  password rules), :func:`state_dir`;
 * emulating the provider: :class:`EmulatorServer`, :func:`route`, :class:`Request`,
   :class:`Response`, :class:`HttpError`, :class:`SmtpServer`;
 * testing it: :class:`IssuerContract`, :class:`ConsumerContract` (the contract suite),
-  :class:`MemoryKeyring`, :func:`provider_for`.
+  :class:`MemoryKeyring`, :func:`provider_for`, and :func:`answering` (with :class:`Answer` and
+  :class:`SentRequest`) to answer a provider's requests with a function instead of a server.
 
 Names load on first use, so a plugin's entry module stays as cheap as ``import pluggy``.
 """
@@ -27,6 +31,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from smtpcreds.capabilities import Capability as Capability
+    from smtpcreds.cli.common import App as App
+    from smtpcreds.cli.common import pass_app as pass_app
     from smtpcreds.emulator.http import EmulatorServer as EmulatorServer
     from smtpcreds.emulator.http import Fault as Fault
     from smtpcreds.emulator.http import HttpError as HttpError
@@ -39,6 +45,7 @@ if TYPE_CHECKING:
     from smtpcreds.errors import NotFound as NotFound
     from smtpcreds.errors import ProviderError as ProviderError
     from smtpcreds.errors import RateLimited as RateLimited
+    from smtpcreds.errors import SecretStoreError as SecretStoreError
     from smtpcreds.errors import SmtpCredsError as SmtpCredsError
     from smtpcreds.errors import TransportError as TransportError
     from smtpcreds.errors import UnsupportedOperation as UnsupportedOperation
@@ -53,11 +60,19 @@ if TYPE_CHECKING:
     from smtpcreds.models import SmtpLogin as SmtpLogin
     from smtpcreds.models import security_for_port as security_for_port
     from smtpcreds.models import utcnow as utcnow
+    from smtpcreds.passwords import entropy_bits as entropy_bits
+    from smtpcreds.passwords import generate as generate_password
     from smtpcreds.profiles import ConsumerProfile as ConsumerProfile
     from smtpcreds.profiles import IssuerProfile as IssuerProfile
     from smtpcreds.profiles import ProfileBase as ProfileBase
     from smtpcreds.profiles import is_loopback as is_loopback
-    from smtpcreds.redact import register as register_secret  # noqa: F401
+    from smtpcreds.redact import redact as redact
+    from smtpcreds.redact import register as register_secret
+    from smtpcreds.rotation.events import RotationEvent as RotationEvent
+    from smtpcreds.secretstore import state_dir as state_dir
+    from smtpcreds.testing.answering import Answer as Answer
+    from smtpcreds.testing.answering import SentRequest as SentRequest
+    from smtpcreds.testing.answering import answering as answering
     from smtpcreds.testing.contract import ConsumerContract as ConsumerContract
     from smtpcreds.testing.contract import IssuerContract as IssuerContract
     from smtpcreds.testing.support import MemoryKeyring as MemoryKeyring
@@ -73,16 +88,23 @@ _NAMES: dict[str, tuple[str, str]] = {
     **{n: ("smtpcreds.emulator.http", n) for n in ("EmulatorServer", "Fault", "HttpError", "Request", "Response",
                                                   "route")},
     "SmtpServer": ("smtpcreds.emulator.smtp", "SmtpServer"),
+    **{n: ("smtpcreds.cli.common", n) for n in ("App", "pass_app")},
     **{n: ("smtpcreds.errors", n) for n in ("AuthError", "ConfigError", "NotFound", "ProviderError", "RateLimited",
-                                           "SmtpCredsError", "TransportError", "UnsupportedOperation",
-                                           "ValidationError")},
+                                           "SecretStoreError", "SmtpCredsError", "TransportError",
+                                           "UnsupportedOperation", "ValidationError")},
     "hookimpl": ("smtpcreds.hookspecs", "hookimpl"),
     "Provider": ("smtpcreds.interfaces", "Provider"),
     "ProviderContext": ("smtpcreds.interfaces", "ProviderContext"),
     **{n: ("smtpcreds.models", n) for n in ("EmailSettings", "Security", "SetResult", "SmtpCredential", "SmtpLogin",
                                            "security_for_port", "utcnow")},
     **{n: ("smtpcreds.profiles", n) for n in ("ConsumerProfile", "IssuerProfile", "ProfileBase", "is_loopback")},
+    "entropy_bits": ("smtpcreds.passwords", "entropy_bits"),
+    "generate_password": ("smtpcreds.passwords", "generate"),
+    "redact": ("smtpcreds.redact", "redact"),
     "register_secret": ("smtpcreds.redact", "register"),
+    "RotationEvent": ("smtpcreds.rotation.events", "RotationEvent"),
+    "state_dir": ("smtpcreds.secretstore", "state_dir"),
+    **{n: ("smtpcreds.testing.answering", n) for n in ("Answer", "SentRequest", "answering")},
     "ConsumerContract": ("smtpcreds.testing.contract", "ConsumerContract"),
     "IssuerContract": ("smtpcreds.testing.contract", "IssuerContract"),
     "MemoryKeyring": ("smtpcreds.testing.support", "MemoryKeyring"),
@@ -90,7 +112,16 @@ _NAMES: dict[str, tuple[str, str]] = {
     **{n: ("smtpcreds.transport", n) for n in ("ErrorDetail", "HttpTransport", "expect", "parse_json")},
 }
 
-__all__ = sorted(_NAMES)
+__all__ = [
+    "Answer", "App", "AuthError", "Capability", "ConfigError", "ConsumerContract", "ConsumerProfile",
+    "EmailSettings", "EmulatorServer", "ErrorDetail", "Fault", "HttpError", "HttpTransport", "IssuerContract",
+    "IssuerProfile", "MemoryKeyring", "NotFound", "ProfileBase", "Provider", "ProviderContext", "ProviderError",
+    "RateLimited", "Request", "Response", "RotationEvent", "SecretStoreError", "Security", "SentRequest",
+    "SetResult", "SmtpCredential", "SmtpCredsError", "SmtpLogin", "SmtpServer", "TransportError",
+    "UnsupportedOperation", "ValidationError", "answering", "entropy_bits", "expect", "generate_password",
+    "hookimpl", "is_loopback", "parse_json", "pass_app", "provider_for", "redact", "register_secret", "route",
+    "security_for_port", "state_dir", "utcnow",
+]
 
 
 def __getattr__(name: str) -> Any:

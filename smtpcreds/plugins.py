@@ -278,8 +278,3 @@ def plugins() -> Plugins:
     if _plugins is None or _plugins.pm is not pm:
         _plugins = Plugins(pm)
     return _plugins
-
-
-def call_hook(name: str, **kw: Any) -> Any:
-    hook: Callable[..., Any] = getattr(get_plugin_manager().hook, name)
-    return hook(**kw)

@@ -28,7 +28,7 @@ from types import TracebackType
 from typing import Any
 
 import requests
-from requests.adapters import HTTPAdapter
+from requests.adapters import BaseAdapter, HTTPAdapter
 from requests.utils import resolve_proxies
 from typing_extensions import Self
 from urllib3.connectionpool import ConnectionPool
@@ -179,9 +179,12 @@ class HttpTransport:
         wait_headers: Iterable[str] = (),
         give_up: Callable[[BaseHTTPResponse], bool] | None = None,
         secrets: Iterable[str] = (),
+        adapter: BaseAdapter | None = None,
     ) -> None:
         """``wait_headers``: headers besides ``Retry-After`` that say how long to wait;
-        ``give_up``: true for an answer that retrying cannot change (it is returned at once)."""
+        ``give_up``: true for an answer that retrying cannot change (it is returned at once);
+        ``adapter``: answers every request instead of the network (tests: see
+        :func:`smtpcreds.testing.answering`)."""
         self.base_url = base_url.rstrip("/")
         self.provider = provider
         self.timeout = (min(CONNECT_TIMEOUT, timeout), timeout)
@@ -199,9 +202,9 @@ class HttpTransport:
             {"User-Agent": USER_AGENT, "Accept": "application/json", **(headers or {})}
         )
         self._retrying = HTTPAdapter(max_retries=make_retry(retries, backoff, wait_headers, give_up))
-        self._once = HTTPAdapter(max_retries=Retry(total=0, raise_on_status=False, read=False))
-        self.session.mount("http://", self._retrying)
-        self.session.mount("https://", self._retrying)
+        self._once: BaseAdapter = adapter or HTTPAdapter(max_retries=Retry(total=0, raise_on_status=False, read=False))
+        self.session.mount("http://", adapter or self._retrying)
+        self.session.mount("https://", adapter or self._retrying)
         from smtpcreds.redact import register
 
         register(*secrets)

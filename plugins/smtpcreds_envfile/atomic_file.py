@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from smtpcreds.errors import ConfigError, NotFound, ProviderError
+from smtpcreds.plugin import ConfigError, NotFound, ProviderError
 
 PROVIDER = "envfile"
 NEW_FILE_MODE = 0o600
@@ -164,7 +164,7 @@ def locked(path: Path) -> Iterator[None]:
     """Serialize smtpcreds writers of one file (threads and processes) between read and replace."""
     from filelock import FileLock, Timeout
 
-    from smtpcreds.secretstore import state_dir
+    from smtpcreds.plugin import state_dir
 
     digest = hashlib.sha256(os.fsencode(os.path.abspath(path))).hexdigest()[:16]
     lock = FileLock(str(state_dir() / f"envfile-{digest}.lock"), timeout=60)

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from smtpcreds.profiles import ConsumerProfile
+from smtpcreds.plugin import ConsumerProfile
 
 #: Environment-variable names as shells, Docker Compose and python-dotenv all accept them.
 KEY_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")

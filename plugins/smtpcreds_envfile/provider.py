@@ -12,11 +12,17 @@ from typing import Any, cast
 
 from pydantic import SecretStr
 
-from smtpcreds import redact
-from smtpcreds.capabilities import Capability
-from smtpcreds.errors import NotFound, ProviderError, ValidationError
-from smtpcreds.interfaces import Provider
-from smtpcreds.models import EmailSettings, Security, SetResult
+from smtpcreds.plugin import (
+    Capability,
+    EmailSettings,
+    NotFound,
+    Provider,
+    ProviderError,
+    Security,
+    SetResult,
+    ValidationError,
+    register_secret,
+)
 from smtpcreds_envfile.atomic_file import locked, read_for_update, read_text, write_atomic
 from smtpcreds_envfile.dotenv_format import UnwritableValue, check_value, rewrite, values
 from smtpcreds_envfile.profile import EnvFileProfile
@@ -71,7 +77,7 @@ class EnvFileProvider(Provider):
                 )
             security = sec
         password = raw.get("password")
-        redact.register(password)
+        register_secret(password)
         return EmailSettings(
             host=raw.get("host"),
             port=port,
@@ -139,7 +145,7 @@ class EnvFileProvider(Provider):
                 continue
             text = value.get_secret_value() if isinstance(value, SecretStr) else str(value)
             if field == "password":
-                redact.register(text)
+                register_secret(text)
             rules: list[str] = []
             if field == "port" and not 1 <= int(value) <= 65535:
                 rules.append("must be between 1 and 65535")

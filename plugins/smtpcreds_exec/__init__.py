@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from smtpcreds.hookspecs import hookimpl
+from smtpcreds.plugin import hookimpl
 
 if TYPE_CHECKING:
-    from smtpcreds.interfaces import Provider
+    from smtpcreds.plugin import Provider
 
 
 @hookimpl

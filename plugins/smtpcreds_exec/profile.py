@@ -6,7 +6,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 
-from smtpcreds.profiles import ConsumerProfile
+from smtpcreds.plugin import ConsumerProfile
 
 
 def _argv(value: Any, field: str) -> Any:

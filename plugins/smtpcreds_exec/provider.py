@@ -10,11 +10,17 @@ import json
 from collections.abc import Mapping
 from typing import Any, cast
 
-from smtpcreds import redact
-from smtpcreds.capabilities import Capability
-from smtpcreds.errors import ConfigError, ValidationError
-from smtpcreds.interfaces import Provider
-from smtpcreds.models import EmailSettings, SetResult, SmtpLogin, security_for_port
+from smtpcreds.plugin import (
+    Capability,
+    ConfigError,
+    EmailSettings,
+    Provider,
+    SetResult,
+    SmtpLogin,
+    ValidationError,
+    security_for_port,
+)
+from smtpcreds.plugin import register_secret as mask
 from smtpcreds_exec.profile import ExecProfile
 from smtpcreds_exec.runner import run
 
@@ -25,7 +31,7 @@ _NOT_PASSED = ("verify_tls", "description")
 
 def register_secret(secret: str) -> None:
     """Mask ``secret`` in messages, also as a hook may echo it: JSON-escaped (how it got it) or repr'd."""
-    redact.register(
+    mask(
         secret,
         json.dumps(secret)[1:-1],
         json.dumps(secret, ensure_ascii=False)[1:-1],

@@ -28,8 +28,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
 
-from smtpcreds.errors import ProviderError
-from smtpcreds.redact import redact
+from smtpcreds.plugin import ProviderError, redact
 
 PROVIDER = "exec"
 _MAX_LINE = 300

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from smtpcreds.hookspecs import hookimpl
+from smtpcreds.plugin import hookimpl
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     import click
 
-    from smtpcreds.interfaces import Provider
+    from smtpcreds.plugin import Provider
 
 
 @hookimpl

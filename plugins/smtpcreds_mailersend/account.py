@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from smtpcreds.transport import HttpTransport
+from smtpcreds.plugin import HttpTransport
 from smtpcreds_mailersend import validation
 from smtpcreds_mailersend.api import segment
 from smtpcreds_mailersend.envelopes import data_list, data_object, paging

@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from urllib.parse import quote
 
 from urllib3.response import BaseHTTPResponse
 
-from smtpcreds.errors import ValidationError
-from smtpcreds.transport import HttpTransport
+from smtpcreds.plugin import HttpTransport, ValidationError
 from smtpcreds_mailersend.errors import parse_error
 from smtpcreds_mailersend.profile import MailerSendProfile
 
 PROVIDER = "mailersend"
 
 
-def transport(profile: MailerSendProfile, token: str) -> HttpTransport:
-    """A transport on ``profile.api_root``; paths are joined onto it, as the SDKs do."""
-    http = HttpTransport(
+def transport(profile: MailerSendProfile, token: str,
+              make: Callable[..., HttpTransport] = HttpTransport) -> HttpTransport:
+    """A transport on ``profile.api_root``; paths are joined onto it, as the SDKs do.
+    ``make``: the transport factory (the provider passes its context's)."""
+    http = make(
         profile.api_root,
         provider=PROVIDER,
         # reference: mailersend.md §1 "Bearer", "Content-Type/Accept: application/json"

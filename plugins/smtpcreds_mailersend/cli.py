@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from smtpcreds.cli.common import App, pass_app
+from smtpcreds.plugin import App, pass_app
 
 if TYPE_CHECKING:
     from smtpcreds_mailersend.models import Invite, Page, User
@@ -26,14 +26,9 @@ yes_option = click.option("--yes", "-y", is_flag=True, help="Do not ask for conf
 
 
 def _provider(app: App) -> MailerSendProvider:
-    from smtpcreds.errors import ConfigError
     from smtpcreds_mailersend.provider import MailerSendProvider
 
-    conn = app.connect()
-    if not isinstance(conn.provider, MailerSendProvider):
-        raise ConfigError(f"profile {conn.profile_name} is not a mailersend profile "
-                          f"(provider {conn.profile.provider!r})", provider="mailersend")
-    return conn.provider
+    return app.provider(MailerSendProvider)
 
 
 def _user(u: User) -> dict[str, Any]:

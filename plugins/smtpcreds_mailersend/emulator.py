@@ -25,8 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from smtpcreds.emulator.http import EmulatorServer, HttpError, Request, Response, route
-from smtpcreds.emulator.smtp import SmtpServer
+from smtpcreds.plugin import EmulatorServer, HttpError, Request, Response, SmtpServer, route
 from smtpcreds_mailersend.roles import CUSTOM_USER, PERMISSION_SLUGS, ROLE_NAMES, TEMPLATE_PERMISSIONS
 
 #: The only token with every scope. Obviously fake.

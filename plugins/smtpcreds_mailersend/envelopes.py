@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from smtpcreds.transport import expect
+from smtpcreds.plugin import expect
 
 PROVIDER = "mailersend"
 

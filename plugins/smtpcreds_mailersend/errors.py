@@ -15,8 +15,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from smtpcreds.errors import AuthError, RateLimited
-from smtpcreds.transport import ErrorDetail
+from smtpcreds.plugin import AuthError, ErrorDetail, RateLimited
 
 #: reference: mailersend.md §6 "daily quota: ... #MS42901"; per-minute limit is #MS42903.
 DAILY_QUOTA_CODE = "MS42901"

@@ -7,7 +7,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from smtpcreds.errors import ProviderError
+from smtpcreds.plugin import ProviderError
 
 
 class _ApiModel(BaseModel):

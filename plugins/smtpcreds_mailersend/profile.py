@@ -6,7 +6,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field, SecretStr
 
-from smtpcreds.profiles import IssuerProfile
+from smtpcreds.plugin import IssuerProfile
 
 DEFAULT_BASE_URL = "https://api.mailersend.com/v1"
 

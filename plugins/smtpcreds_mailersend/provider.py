@@ -11,17 +11,23 @@ import logging
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from smtpcreds.capabilities import Capability
-from smtpcreds.errors import ConfigError, UnsupportedOperation, ValidationError
-from smtpcreds.interfaces import Provider
-from smtpcreds.models import Security, SmtpCredential, security_for_port
+from smtpcreds.plugin import (
+    Capability,
+    ConfigError,
+    Provider,
+    Security,
+    SmtpCredential,
+    UnsupportedOperation,
+    ValidationError,
+    security_for_port,
+)
 from smtpcreds_mailersend import validation
 from smtpcreds_mailersend.profile import MailerSendProfile
 
 if TYPE_CHECKING:
     from pydantic import SecretStr
 
-    from smtpcreds.transport import HttpTransport
+    from smtpcreds.plugin import HttpTransport
     from smtpcreds_mailersend.account import AccountUsers, Invites
 
 log = logging.getLogger("smtpcreds.mailersend")
@@ -53,7 +59,7 @@ class MailerSendProvider(Provider):
         if self._http is None:
             from smtpcreds_mailersend.api import transport
 
-            self._http = transport(self.profile, self.ctx.resolve_secret("api_token"))
+            self._http = transport(self.profile, self.ctx.resolve_secret("api_token"), self.ctx.http)
         return self._http
 
     def close(self) -> None:
@@ -92,7 +98,7 @@ class MailerSendProvider(Provider):
         Any ``password`` in list/get responses (the docs show one: reference mailersend.md §3,
         seed 000) is dropped: a credential carries its password only right after create.
         """
-        from smtpcreds.transport import expect
+        from smtpcreds.plugin import expect
 
         expect(isinstance(raw.get("id"), str) and isinstance(raw.get("username"), str), self.name,
                "SMTP user without id/username")
@@ -137,7 +143,7 @@ class MailerSendProvider(Provider):
 
     def _pages(self, base: str, scope: str | None, body: Any, number: int, size: int | None,
                one_page: bool) -> Iterator[SmtpCredential]:
-        from smtpcreds.transport import expect
+        from smtpcreds.plugin import expect
         from smtpcreds_mailersend.envelopes import data_list, paging
 
         previous_first: Any = None
@@ -177,7 +183,7 @@ class MailerSendProvider(Provider):
         """Create an SMTP user; MailerSend chooses its password and returns it once, here."""
         from pydantic import SecretStr
 
-        from smtpcreds.redact import register
+        from smtpcreds.plugin import register_secret as register
         from smtpcreds_mailersend.envelopes import data_object
 
         if password is not None:

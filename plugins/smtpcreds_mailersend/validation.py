@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from smtpcreds.errors import ValidationError
+from smtpcreds.plugin import ValidationError
 from smtpcreds_mailersend.roles import (
     CUSTOM_USER,
     PERMISSION_SLUGS,

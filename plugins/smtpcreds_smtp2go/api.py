@@ -7,13 +7,12 @@ edit, whose ``data`` is a bare list; both shapes are accepted everywhere.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import requests
 
-from smtpcreds import redact
-from smtpcreds.errors import AuthError, ProviderError, RateLimited
-from smtpcreds.transport import ErrorDetail, HttpTransport, expect
+from smtpcreds.plugin import AuthError, ErrorDetail, HttpTransport, ProviderError, RateLimited, expect, register_secret
 
 PROVIDER = "smtp2go"
 API_KEY_HEADER = "X-Smtp2go-Api-Key"  # reference: "Authentication" (the spec's only scheme)
@@ -30,10 +29,12 @@ class Smtp2goApi:
     """Calls the SMTP-user endpoints and returns the user items they answer with."""
 
     def __init__(
-        self, base_url: str, api_key: str, *, timeout: float = 30.0, verify_tls: bool = True
+        self, base_url: str, api_key: str, *, timeout: float = 30.0, verify_tls: bool = True,
+        http: Callable[..., HttpTransport] = HttpTransport,
     ) -> None:
+        """``http``: the transport factory (the provider passes its context's)."""
         self.base_url = base_url.rstrip("/")
-        self.http = HttpTransport(
+        self.http = http(
             self.base_url,
             provider=PROVIDER,
             headers={API_KEY_HEADER: api_key},
@@ -106,7 +107,7 @@ class Smtp2goApi:
             expect(isinstance(item, dict) and isinstance(item.get("username"), str), PROVIDER,
                    f"{path}: a result has no username")
             # reference: "Success responses": passwords come back in clear (deprecated field)
-            redact.register(_str(item.get("email_password")))
+            register_secret(_str(item.get("email_password")))
             users.append(item)
         return users
 

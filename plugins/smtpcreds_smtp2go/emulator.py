@@ -26,9 +26,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from smtpcreds.emulator.http import EmulatorServer, HttpError, Request, Response, route
-from smtpcreds.emulator.smtp import SmtpServer
-from smtpcreds.passwords import generate
+from smtpcreds.plugin import EmulatorServer, HttpError, Request, Response, SmtpServer, route
+from smtpcreds.plugin import generate_password as generate
 from smtpcreds_smtp2go.options import (
     MIN_PASSWORD_BITS,
     RATELIMIT_MAX,

@@ -17,8 +17,7 @@ import email_validator
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic import ValidationError as PydanticValidationError
 
-from smtpcreds.errors import ValidationError
-from smtpcreds.passwords import entropy_bits
+from smtpcreds.plugin import ValidationError, entropy_bits
 
 log = logging.getLogger("smtpcreds.smtp2go")
 

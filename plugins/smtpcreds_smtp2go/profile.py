@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, model_validator
 
-from smtpcreds.profiles import IssuerProfile
+from smtpcreds.plugin import IssuerProfile
 
 Region = Literal["global", "us", "eu", "au"]
 

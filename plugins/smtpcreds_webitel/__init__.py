@@ -9,10 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from smtpcreds.hookspecs import hookimpl
+from smtpcreds.plugin import hookimpl
 
 if TYPE_CHECKING:
-    from smtpcreds.interfaces import Provider
+    import click
+
+    from smtpcreds.plugin import Provider
 
 
 @hookimpl
@@ -20,3 +22,10 @@ def smtpcreds_register_providers(register: Callable[[type[Provider]], None]) -> 
     from smtpcreds_webitel.provider import WebitelProvider
 
     register(WebitelProvider)
+
+
+@hookimpl
+def smtpcreds_register_commands(cli: click.Group) -> None:
+    from smtpcreds_webitel.cli import webitel
+
+    cli.add_command(webitel)

@@ -32,8 +32,7 @@ from email.message import EmailMessage
 from typing import Any, Literal
 from urllib.parse import unquote
 
-from smtpcreds.emulator.http import EmulatorServer, HttpError, Request, Response, route
-from smtpcreds.emulator.smtp import SmtpServer
+from smtpcreds.plugin import EmulatorServer, HttpError, Request, Response, SmtpServer, route
 
 Role = Literal["root", "admin", "user"]
 #: reference: §2 "role (numeric: 2 root, 1 admin, 0 user, -1 custom)"

@@ -14,8 +14,7 @@ from typing import Any
 
 import requests
 
-from smtpcreds.errors import AuthError, SmtpCredsError
-from smtpcreds.transport import ErrorDetail
+from smtpcreds.plugin import AuthError, ErrorDetail, SmtpCredsError
 
 TOKEN_EXPIRED = "Token Expired"
 SECURITY_CODE = "Set security code"

@@ -25,9 +25,8 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from smtpcreds.errors import ValidationError
-from smtpcreds.models import EmailSettings, Security
-from smtpcreds.redact import register
+from smtpcreds.plugin import EmailSettings, Security, ValidationError
+from smtpcreds.plugin import register_secret as register
 
 log = logging.getLogger("smtpcreds.webitel")
 

@@ -6,7 +6,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field, SecretStr, model_validator
 
-from smtpcreds.profiles import ConsumerProfile
+from smtpcreds.plugin import ConsumerProfile
 
 
 class WebitelProfile(ConsumerProfile):

@@ -17,11 +17,19 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 from urllib.parse import quote
 
-from smtpcreds.capabilities import Capability
-from smtpcreds.errors import NotFound, ProviderError, ValidationError
-from smtpcreds.interfaces import Provider, ProviderContext
-from smtpcreds.models import EmailSettings, SetResult
-from smtpcreds.transport import HttpTransport, expect, parse_json
+from smtpcreds.plugin import (
+    Capability,
+    ConfigError,
+    EmailSettings,
+    NotFound,
+    Provider,
+    ProviderContext,
+    ProviderError,
+    SetResult,
+    ValidationError,
+    expect,
+    parse_json,
+)
 from smtpcreds_webitel import mapping
 from smtpcreds_webitel.envelope import parse_error
 from smtpcreds_webitel.profile import WebitelProfile
@@ -52,7 +60,7 @@ class WebitelProvider(Provider):
         super().__init__(ctx)
         assert isinstance(ctx.profile, WebitelProfile)
         self.profile = ctx.profile
-        self.http = HttpTransport(
+        self.http = ctx.http(
             self.profile.base_url,
             provider=self.name,
             timeout=self.profile.timeout,
@@ -63,6 +71,17 @@ class WebitelProvider(Provider):
 
     def close(self) -> None:
         self.http.close()
+
+    def login(self, code: str | None = None) -> None:
+        """Log in now, with the current two-factor ``code`` when the user has one, and cache the
+        session (in the store) for the commands that follow (``smtpcreds webitel login``)."""
+        if not self.profile.logs_in:
+            raise ConfigError(f"{self.name}: profile {self.ctx.profile_name!r} uses a configured key/token "
+                              "pair; there is nothing to log in to", provider=self.name)
+        if code is not None and not (code.isdigit() and 4 <= len(code) <= 10):
+            raise ValidationError(f"{self.name}: the two-factor code must be digits, e.g. 123456",
+                                  provider=self.name, fields={"code": ["digits only"]})
+        self.auth.login(code)
 
     def logout(self) -> None:
         """End the cached session at the engine (``POST /logout``) and forget it."""

@@ -21,13 +21,20 @@ from typing import TYPE_CHECKING, Any
 
 import requests
 
-from smtpcreds.errors import AuthError, ProviderError, SecretStoreError, SmtpCredsError
-from smtpcreds.redact import register
-from smtpcreds.transport import HttpTransport, expect, parse_json
+from smtpcreds.plugin import (
+    AuthError,
+    HttpTransport,
+    ProviderError,
+    SecretStoreError,
+    SmtpCredsError,
+    expect,
+    parse_json,
+)
+from smtpcreds.plugin import register_secret as register
 from smtpcreds_webitel.envelope import SECURITY_CODE, error_text
 
 if TYPE_CHECKING:
-    from smtpcreds.interfaces import ProviderContext
+    from smtpcreds.plugin import ProviderContext
     from smtpcreds_webitel.profile import WebitelProfile
 
 log = logging.getLogger("smtpcreds.webitel")
@@ -116,7 +123,7 @@ class Authenticator:
     def _login_lock(self) -> Iterator[None]:
         from filelock import FileLock, Timeout
 
-        from smtpcreds.secretstore import state_dir
+        from smtpcreds.plugin import state_dir
 
         name = re.sub(r"[^A-Za-z0-9_.-]", "_", self.ctx.profile_name)
         lock = FileLock(str(state_dir() / f"webitel-login-{name}.lock"), timeout=LOGIN_LOCK_TIMEOUT)
@@ -137,14 +144,14 @@ class Authenticator:
         register(key, token)
         return Session(key=key, token=token, base_url=self.profile.base_url)
 
-    def login(self) -> Session:
-        """``POST /login`` with the profile's username and password; cache the session."""
+    def login(self, code: str | None = None) -> Session:
+        """``POST /login`` with the profile's username and password (and a two-factor ``code``);
+        cache the session, so the commands that follow use it."""
         username = self.profile.username
         assert username is not None
         password = self.ctx.resolve_secret("password")
         register(password)
-        code = self.ctx.extra.get("totp_code")
-        params = {"code": str(code)} if code else None
+        params = {"code": code} if code else None
         # Without Content-Type: application/json the engine ignores the body (the transport
         # always sends it). reference: webitel-email-settings.md §2 "Login errors"
         resp = self.http.request("POST", "/login", params=params,
@@ -155,7 +162,8 @@ class Authenticator:
             # reference: webitel-email-settings.md §2 "root with TOTP on but no code → 301"
             raise AuthError(
                 f"{PROVIDER}: {username!r} has two-factor login: the engine asks for a security code "
-                f"({error_text(body) or SECURITY_CODE}); pass the current code with --code NNNNNN",
+                f"({error_text(body) or SECURITY_CODE}); log in with the current code first: "
+                f"'smtpcreds --profile {self.ctx.profile_name} webitel login --code NNNNNN'",
                 status=301, provider=PROVIDER,
             )
         if resp.status_code in REFUSED:
@@ -178,6 +186,7 @@ class Authenticator:
         )
         self.logins += 1
         self._save(session)
+        self._session = session
         return session
 
     def forget(self) -> None:

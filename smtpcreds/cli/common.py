@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 import sys
 from collections.abc import Iterable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -18,6 +18,9 @@ if TYPE_CHECKING:
 
     from smtpcreds.client import Connection
     from smtpcreds.config import Config
+    from smtpcreds.interfaces import Provider
+
+P = TypeVar("P", bound="Provider")
 
 Columns = Sequence[tuple[str, str]]
 
@@ -30,12 +33,11 @@ class App:
     """
 
     def __init__(self, json: bool = False, verbose: int = 0, profile_name: str | None = None,
-                 config_path: Path | None = None, extra: dict[str, Any] | None = None) -> None:
+                 config_path: Path | None = None) -> None:
         self.json = json
         self.verbose = verbose
         self.profile_name = profile_name
         self.config_path = config_path
-        self.extra: dict[str, Any] = extra if extra is not None else {}
         self._config: Config | None = None
         self._connections: dict[str, Connection] = {}
 
@@ -60,8 +62,18 @@ class App:
         cfg = self.config()
         name = cfg.active_name(profile or self.profile_name)
         if name not in self._connections:
-            self._connections[name] = Connection(name, cfg.profile(name), config=cfg, extra=self.extra)
+            self._connections[name] = Connection(name, cfg.profile(name), config=cfg)
         return self._connections[name]
+
+    def provider(self, cls: type[P]) -> P:
+        """The active profile's provider, which a plugin's command needs to be a ``cls``."""
+        from smtpcreds.errors import ConfigError
+
+        conn = self.connect()
+        if not isinstance(conn.provider, cls):
+            raise ConfigError(f"profile {conn.profile_name} is not a {cls.name} profile "
+                              f"(provider {conn.profile.provider!r})", provider=cls.name)
+        return conn.provider
 
     def close(self) -> None:
         for conn in self._connections.values():

@@ -9,12 +9,6 @@ import click
 from smtpcreds.cli.common import App, parse_key_values, pass_app, profile_option, read_secret
 
 scope_option = click.option("--scope", "-s", metavar="DOMAIN", help="Consumer scope (Webitel domain).")
-code_option = click.option("--code", metavar="NNNNNN", help="Two-factor code for a Webitel root login.")
-
-
-def _with_code(app: App, code: str | None) -> None:
-    if code:
-        app.extra["totp_code"] = code
 
 
 @click.group()
@@ -25,12 +19,10 @@ def settings() -> None:
 @settings.command("show")
 @profile_option
 @scope_option
-@code_option
 @click.option("--reveal", is_flag=True, help="Include the password.")
 @pass_app
-def show(app: App, scope: str | None, code: str | None, reveal: bool) -> None:
+def show(app: App, scope: str | None, reveal: bool) -> None:
     """Show the stored email settings."""
-    _with_code(app, code)
     conn = app.connect()
     found = conn.settings.get(scope)
     app.emit(found.public_dict(reveal=reveal), title=f"{conn.profile_name} email settings")
@@ -39,7 +31,6 @@ def show(app: App, scope: str | None, code: str | None, reveal: bool) -> None:
 @settings.command("set")
 @profile_option
 @scope_option
-@code_option
 @click.option("--host", help="SMTP host.")
 @click.option("--port", type=click.IntRange(1, 65535), help="SMTP port.")
 @click.option("--security", type=click.Choice(["ssl", "starttls", "none"]), help="Transport security.")
@@ -52,14 +43,13 @@ def show(app: App, scope: str | None, code: str | None, reveal: bool) -> None:
 @click.option("--option", "-o", "options", multiple=True, metavar="KEY=VALUE",
               help="Raw consumer option (e.g. Webitel options.debug=true); repeatable.")
 @pass_app
-def set_(app: App, scope: str | None, code: str | None, host: str | None, port: int | None,
+def set_(app: App, scope: str | None, host: str | None, port: int | None,
          security: str | None, verify_tls: bool | None, from_address: str | None, username: str | None,
          password_stdin: bool, login_from: str | None, description: str | None,
          options: tuple[str, ...]) -> None:
     """Merge the given fields into the stored settings; unchanged fields (and unknown ones) stay."""
     from smtpcreds.models import EmailSettings
 
-    _with_code(app, code)
     fields: dict[str, Any] = {}
     if login_from:
         from smtpcreds.client import stored_login
@@ -92,12 +82,10 @@ def set_(app: App, scope: str | None, code: str | None, host: str | None, port: 
 @settings.command("delete")
 @profile_option
 @scope_option
-@code_option
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
 @pass_app
-def delete(app: App, scope: str | None, code: str | None, yes: bool) -> None:
+def delete(app: App, scope: str | None, yes: bool) -> None:
     """Delete the stored email settings."""
-    _with_code(app, code)
     conn = app.connect()
     app.confirm(f"Delete the email settings at {conn.profile_name}?", yes)
     removed = conn.settings.delete(scope)
@@ -107,12 +95,10 @@ def delete(app: App, scope: str | None, code: str | None, yes: bool) -> None:
 @settings.command("test")
 @profile_option
 @scope_option
-@code_option
 @click.option("--to", metavar="ADDRESS", help="Recipient of the test message.")
 @pass_app
-def test(app: App, scope: str | None, code: str | None, to: str | None) -> None:
+def test(app: App, scope: str | None, to: str | None) -> None:
     """Ask the consumer to prove its settings work (Webitel sends a test message)."""
-    _with_code(app, code)
     conn = app.connect()
     info = conn.settings.test(scope, to=to)
     app.emit({"ok": True, "info": info}) if app.json else app.say(f"ok: {info}")

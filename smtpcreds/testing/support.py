@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from keyring.backend import KeyringBackend
@@ -61,11 +62,12 @@ class MemoryKeyring(KeyringBackend):
 
 
 def provider_for(profile: dict[str, Any] | Any, *, name: str = "test",
-                 secrets: dict[str, str] | None = None) -> Provider:
+                 secrets: dict[str, str] | None = None, http: Callable[..., Any] | None = None) -> Provider:
     """Build the provider of ``profile`` (a dict with ``provider`` or a profile model instance).
 
     Secret fields come from the profile, else from ``secrets``; the keyring store is the one of
-    the process's current keyring backend.
+    the process's current keyring backend. ``http``: the transport factory, e.g.
+    :func:`smtpcreds.testing.answering.answering` to answer requests with a function.
     """
     from smtpcreds.errors import ConfigError
     from smtpcreds.secretstore import SecretStore
@@ -87,5 +89,7 @@ def provider_for(profile: dict[str, Any] | Any, *, name: str = "test",
         raise ConfigError(f"profile {name!r}: {field} is not set")
 
     store = SecretStore(name, allow_insecure=True)
-    return cls(ProviderContext(profile_name=name, profile=model, resolve_secret=resolve,
-                               secret_store=lambda: store))
+    ctx = ProviderContext(profile_name=name, profile=model, resolve_secret=resolve, secret_store=lambda: store)
+    if http is not None:
+        ctx.http = http
+    return cls(ctx)

@@ -178,3 +178,22 @@ def test_a_provider_from_a_differently_named_plugin_is_found(fresh_pm: pluggy.Pl
     fresh_pm.register(plugin, name="not-dummy")
     assert Plugins(fresh_pm).provider("dummy") is Dummy
     assert "dummy" in Plugins(fresh_pm).providers and "other" not in Plugins(fresh_pm).providers
+
+
+def test_the_public_plugin_surface_lists_and_loads_every_name() -> None:
+    import smtpcreds.plugin as surface
+
+    assert sorted(surface.__all__) == sorted(surface._NAMES)
+    for name in surface.__all__:
+        assert getattr(surface, name) is not None
+
+
+def test_built_in_plugins_import_the_core_only_through_the_public_surface() -> None:
+    import re
+    from pathlib import Path
+
+    plugins_dir = Path(__file__).resolve().parents[2] / "plugins"
+    private = [f"{path.relative_to(plugins_dir)}: {m}" for path in sorted(plugins_dir.rglob("*.py"))
+               for m in re.findall(r"^\s*(?:from|import) (smtpcreds(?:\.\w+)*)", path.read_text(), re.M)
+               if m not in ("smtpcreds", "smtpcreds.plugin")]
+    assert not private, private

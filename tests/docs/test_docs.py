@@ -258,7 +258,9 @@ def test_plugin_guide_example_passes_the_contract_suite(tmp_path: Path) -> None:
     """Write the guide's files out, register the plugin as its entry point would, run its tests."""
     files = dict(_TITLED_BLOCK.findall(_page("plugins.md")))
     assert {"smtpcreds_acme/__init__.py", "smtpcreds_acme/provider.py", "tests/test_contract.py",
-            "tests/test_my_script.py"} <= set(files)
+            "tests/test_my_script.py", "tests/test_unit.py"} <= set(files)
+    imported = {m for text in files.values() for m in re.findall(r"^\s*(?:from|import) (smtpcreds\.\w+)", text, re.M)}
+    assert imported == {"smtpcreds.plugin"}, "the guide's plugin imports the core only through smtpcreds.plugin"
     for rel, text in files.items():
         target = tmp_path / rel
         target.parent.mkdir(parents=True, exist_ok=True)

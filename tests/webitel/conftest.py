@@ -58,9 +58,9 @@ def make_provider(emulator: WebitelEmulator) -> Iterator[MakeProvider]:
         profile = {k: v for k, v in profile.items() if v is not None}
         provider = provider_for(profile, name=name)
         assert isinstance(provider, WebitelProvider)
-        if totp_code is not None:
-            provider.ctx.extra["totp_code"] = totp_code
         made.append(provider)
+        if totp_code is not None:
+            provider.login(totp_code)  # what 'smtpcreds webitel login --code' does
         return provider
 
     yield make

@@ -130,9 +130,12 @@ def test_two_factor_root_is_asked_for_the_code_which_is_then_sent(run_cli: Run,
     asked = pbx(run_cli, "settings", "delete", "--yes")
     assert asked.code == 4 and "--code" in asked.err and "security code" in asked.err
     assert pbx_env.count(path="^/api/") == 0
-    given = pbx(run_cli, "settings", "delete", "--yes", "--code", "123456")
+    logged_in = pbx(run_cli, "webitel", "login", "--code", "123456")
+    assert logged_in.code == 0, logged_in
+    assert pbx_env.requests[-1].path == "/login" and pbx_env.requests[-1].query == {"code": ["123456"]}
+    given = pbx(run_cli, "settings", "delete", "--yes")  # the cached session: no code, no new login
     assert given.code == 0, given
-    assert pbx_env.requests[-2].path == "/login" and pbx_env.requests[-2].query == {"code": ["123456"]}
+    assert pbx_env.login_count == 1
 
 
 def test_the_password_may_come_from_the_keyring(run_cli: Run, pbx_env: WebitelEmulator,

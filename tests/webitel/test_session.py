@@ -127,7 +127,7 @@ def test_two_factor_root_without_a_code_asks_for_one(make_provider: MakeProvider
     assert emulator.count(path="^/api/") == 0
 
 
-def test_two_factor_root_logs_in_with_the_code_from_the_context(
+def test_two_factor_root_logs_in_with_the_code_given_to_login(
         make_provider: MakeProvider, emulator: WebitelEmulator) -> None:
     emulator.enable_totp("123456")
     assert make_provider(totp_code="123456").delete_settings() == 0
@@ -257,15 +257,23 @@ def test_a_key_the_engine_forgot_makes_one_new_login(make_provider: MakeProvider
     assert emulator.login_count == 2 and emulator.count("DELETE") == 3
 
 
-def test_the_python_api_passes_the_two_factor_code_through_extra(emulator: WebitelEmulator) -> None:
+def test_the_python_api_logs_in_with_the_two_factor_code(emulator: WebitelEmulator) -> None:
     import smtpcreds
 
     emulator.enable_totp("123456")
     with smtpcreds.connect("pbx", provider="webitel", base_url=emulator.base_url, username="root",
-                           password=ROOT_PASSWORD, domain="example.com",
-                           extra={"totp_code": "123456"}) as conn:
+                           password=ROOT_PASSWORD, domain="example.com") as conn:
+        assert isinstance(conn.provider, WebitelProvider)
+        conn.provider.login(code="123456")
         assert conn.settings.delete() == 0
     assert emulator.requests[0].query == {"code": ["123456"]}
+
+
+def test_a_code_that_is_not_digits_is_refused_before_any_request(make_provider: MakeProvider,
+                                                                 emulator: WebitelEmulator) -> None:
+    with pytest.raises(ValidationError, match="digits"):
+        make_provider().login("12 34 56")
+    assert emulator.count() == 0
 
 
 def test_connections_starting_together_log_in_once_between_them(
