@@ -10,7 +10,7 @@ Layout (service / username):
 
 Every keyring call goes through one process-wide lock, and writes also hold an inter-process
 lock file in the state directory: backends are not safe under concurrency (see
-``shared/reference/keyring-backends.md``, "Concurrency"). Writes are read back to confirm.
+docs/reference/keyring-backends.md §4). Writes are read back to confirm.
 Before first use the backend is checked: a locked, missing or plaintext (priority < 1) keyring
 is refused unless the user opted in (``allow_insecure_keyring``).
 """

@@ -1,6 +1,6 @@
 """Account users and invites: ``provider.users`` and ``provider.invites``.
 
-Endpoints and rules: reference mailersend.md §2 and §4. Inputs are checked locally first
+Endpoints and rules: docs/reference/mailersend.md §2 and §4. Inputs are checked locally first
 (:mod:`smtpcreds_mailersend.validation`); nothing is sent when a check fails.
 """
 
@@ -41,7 +41,7 @@ class AccountUsers:
     def list(self, page: int | None = None, limit: int | None = None) -> Page[User]:
         """One page of users; ``page``/``limit`` are sent only when given.
 
-        The live API answered with bare ``data`` (reference: mailersend.md §6), so the paging
+        The live API answered with bare ``data`` (reference: docs/reference/mailersend.md §6), so the paging
         fields of the result are None unless the server sends a paginator.
         """
         body = self._http.json("GET", "users", params=_query(page, limit))
@@ -66,7 +66,7 @@ class AccountUsers:
             email=email, role=role, permissions=permissions, templates=templates, domains=domains,
             requires_periodic_password_change=requires_periodic_password_change, what="invalid invite",
         )
-        # reference: mailersend.md §5 "Invite (POST /users): 200 vs 201"
+        # reference: docs/reference/mailersend.md §5 "Invite (POST /users): 200 vs 201"
         resp = self._http.json("POST", "users", json_body=body, ok=(200, 201))
         return parse(Invite, data_object(resp, "invite"), "invite")
 
@@ -83,7 +83,7 @@ class AccountUsers:
         """Change a user; fields left as None keep their current values.
 
         PUT /users requires ``role`` and may replace the lists wholesale (reference:
-        mailersend.md §12 "Whether PUT /users is a full replace"), so when any of role,
+        docs/reference/mailersend.md §12 "Whether PUT /users is a full replace"), so when any of role,
         permissions, templates or domains is omitted the user is read first and the omitted
         ones are sent as they are. Moving a user off Custom User drops the permissions and
         templates it was not given explicitly: only a Custom User has them.
@@ -111,7 +111,7 @@ class AccountUsers:
         return parse(User, data_object(resp, "user"), "user")
 
     def delete(self, user_id: str) -> None:
-        # reference: mailersend.md §5 "Delete user: 200 vs 204"
+        # reference: docs/reference/mailersend.md §5 "Delete user: 200 vs 204"
         self._http.request("DELETE", f"users/{segment(user_id, 'user_id')}", ok=(200, 204))
 
 
@@ -122,7 +122,7 @@ class Invites:
         self._http = http
 
     def list(self, page: int | None = None, limit: int | None = None) -> Page[Invite]:
-        """One page of invites (length-aware paginator, reference: mailersend.md §6: ``total``
+        """One page of invites (length-aware paginator, reference: docs/reference/mailersend.md §6: ``total``
         and ``last_page`` are known)."""
         body = self._http.json("GET", "invites", params=_query(page, limit))
         return _page(Invite, body, "invite list")
@@ -132,10 +132,10 @@ class Invites:
         return parse(Invite, data_object(body, "invite"), "invite")
 
     def resend(self, invite_id: str) -> Invite:
-        """Send the invitation email again (reference: mailersend.md §2, §8: POST, empty body)."""
+        """Send the invitation email again (reference: docs/reference/mailersend.md §2, §8: POST, empty body)."""
         body = self._http.json("POST", f"invites/{segment(invite_id, 'invite_id')}/resend")
         return parse(Invite, data_object(body, "invite"), "invite")
 
     def cancel(self, invite_id: str) -> None:
-        # reference: mailersend.md §2 "cancel invite ... 204 (JAVA)"; 200 accepted too.
+        # reference: docs/reference/mailersend.md §2 "cancel invite ... 204 (JAVA)"; 200 accepted too.
         self._http.request("DELETE", f"invites/{segment(invite_id, 'invite_id')}", ok=(200, 204))

@@ -21,7 +21,7 @@ def transport(profile: MailerSendProfile, token: str,
     http = make(
         profile.api_root,
         provider=PROVIDER,
-        # reference: mailersend.md §1 "Bearer", "Content-Type/Accept: application/json"
+        # reference: docs/reference/mailersend.md §1 "Bearer", "Content-Type/Accept: application/json"
         headers={
             "Authorization": f"Bearer {token}",
             "Accept": "application/json",
@@ -30,7 +30,7 @@ def transport(profile: MailerSendProfile, token: str,
         timeout=profile.timeout,
         verify_tls=profile.verify_tls,
         error_parser=parse_error,
-        # reference: mailersend.md §7 "x-ratelimit-reset, retry-after documented for 429"
+        # reference: docs/reference/mailersend.md §7 "x-ratelimit-reset, retry-after documented for 429"
         wait_headers=("x-ratelimit-reset",),
         give_up=daily_quota_answer,
         secrets=[token],
@@ -41,7 +41,7 @@ def transport(profile: MailerSendProfile, token: str,
 def daily_quota_used_up(headers: Mapping[str, str]) -> bool:
     """``x-apiquota-remaining: 0``: the daily quota is spent (``-1`` means unlimited).
 
-    reference: mailersend.md §1 and §7 "Headers: x-apiquota-remaining, x-apiquota-reset".
+    reference: docs/reference/mailersend.md §1 and §7 "Headers: x-apiquota-remaining, x-apiquota-reset".
     """
     raw = headers.get("x-apiquota-remaining")
     try:
@@ -54,7 +54,7 @@ def daily_quota_answer(response: BaseHTTPResponse) -> bool:
     """A 429 of the spent daily quota: never retried.
 
     Retrying cannot succeed before 00:00 UTC and every attempt counts against the quota
-    (reference: mailersend.md §7), so the 429 goes straight back to the caller, which reports it
+    (reference: docs/reference/mailersend.md §7), so the 429 goes straight back to the caller, which reports it
     as the daily quota (#MS42901). urllib3 decides before the body is read, so the quota is
     recognised by its header, not by the #MS42901 in the body.
     """

@@ -1,4 +1,4 @@
-"""``smtpcreds mailersend``: account users, invites, roles and permissions (DESIGN §9).
+"""``smtpcreds mailersend``: account users, invites, roles and permissions (docs/cli.md).
 
 Only click and :mod:`smtpcreds.cli.common` load with this module; the client loads inside
 each command, so ``smtpcreds --help`` stays fast. Errors are smtpcreds errors: the core maps

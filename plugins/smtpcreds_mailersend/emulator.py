@@ -1,6 +1,6 @@
 """An offline MailerSend: SMTP users, account users and invites over real HTTP on 127.0.0.1.
 
-Implements what reference mailersend.md records: bearer tokens with scopes (401 ``Unauthenticated.``,
+Implements what docs/reference/mailersend.md records: bearer tokens with scopes (401 ``Unauthenticated.``,
 403 for a token lacking the scope), 404 ``Resource not found.`` for unknown domains on every
 smtp-users route (POST included), Laravel validation errors (``{"message": "<first> (and N more
 errors)", "errors": {...}}``), the three list envelopes (simple paginator for smtp-users, whose
@@ -30,10 +30,11 @@ from smtpcreds_mailersend.roles import CUSTOM_USER, PERMISSION_SLUGS, ROLE_NAMES
 
 #: The only token with every scope. Obviously fake.
 API_TOKEN = "mlsn.emulator-token"
-#: A token with read scopes only (smtp_users_read, users_read; reference: mailersend.md §1): writes get 403.
+#: A token with read scopes only (smtp_users_read, users_read): writes get 403.
+#: reference: docs/reference/mailersend.md §1
 READ_ONLY_TOKEN = "mlsn.emulator-read-only"
 ALL_SCOPES = frozenset({"smtp_users_full", "users_full"})
-#: The domain and template the official SDK's recordings use (mailersend-sdk-requests.txt).
+#: The domain and template the official SDK's recordings use (docs/reference/mailersend.md §8).
 DEFAULT_DOMAIN_ID = "7nxe3yjmeq28vp0k"
 DEFAULT_DOMAIN_NAME = "example.com"
 DEFAULT_TEMPLATE_ID = "n3k6d1jreo50x4ve"
@@ -55,12 +56,12 @@ def new_password() -> str:
 
 
 def stamp(at: datetime) -> str:
-    """ISO 8601 with microseconds and ``Z`` (reference: mailersend.md §3)."""
+    """ISO 8601 with microseconds and ``Z`` (reference: docs/reference/mailersend.md §3)."""
     return at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def invalid(errors: dict[str, list[str]]) -> HttpError:
-    """Laravel's 422: first message plus a count of the rest (reference: mailersend.md §6)."""
+    """Laravel's 422: first message plus a count of the rest (reference: docs/reference/mailersend.md §6)."""
     first = next(iter(errors.values()))[0]
     rest = sum(len(v) for v in errors.values()) - 1
     message = first if not rest else f"{first} (and {rest} more error{'s' if rest > 1 else ''})"
@@ -110,14 +111,14 @@ class MailerSendEmulator(EmulatorServer):
         users_paginated: bool = False,
     ) -> None:
         super().__init__(smtp=smtp, port=port)
-        #: 60/min for all API requests but email (reference: mailersend.md §7); None turns it off.
+        #: 60/min for all API requests but email (reference: docs/reference/mailersend.md §7); None turns it off.
         self.rate_limit_per_minute = rate_limit_per_minute
-        #: 200 or 201 (reference: mailersend.md §5 "Invite: 200 vs 201").
+        #: 200 or 201 (reference: docs/reference/mailersend.md §5 "Invite: 200 vs 201").
         self.invite_status = invite_status
-        #: 200 or 204 (reference: mailersend.md §5 "Delete user: 200 vs 204").
+        #: 200 or 204 (reference: docs/reference/mailersend.md §5 "Delete user: 200 vs 204").
         self.delete_user_status = delete_user_status
         #: Answer GET /users with a length-aware paginator instead of bare ``data`` (the docs'
-        #: shape; live was bare, reference: mailersend.md §6, §12).
+        #: shape; live was bare, reference: docs/reference/mailersend.md §6, §12).
         self.users_paginated = users_paginated
         #: Requests per day before #MS42901 (None: no quota). Counts failed requests too.
         self.daily_quota: int | None = None
@@ -217,7 +218,7 @@ class MailerSendEmulator(EmulatorServer):
         return {"message": message}
 
     def rate_limited(self, retry_after: float) -> Response:
-        # reference: mailersend.md §6 "429: ... rate limit of N requests/min ... #MS42903"
+        # reference: docs/reference/mailersend.md §6 "429: ... rate limit of N requests/min ... #MS42903"
         limit = self.rate_limit_per_minute
         return Response.json(
             {"message": f"Your account reached its rate limit of {limit} requests/min. "
@@ -235,10 +236,10 @@ class MailerSendEmulator(EmulatorServer):
         token = auth[7:].strip() if auth[:7].lower() == "bearer " else None
         scopes = self.tokens.get(token or "")
         if scopes is None:
-            # reference: mailersend.md §6 "401: {"message":"Unauthenticated."}"
+            # reference: docs/reference/mailersend.md §6 "401: {"message":"Unauthenticated."}"
             raise HttpError(401, {"message": "Unauthenticated."})
         if req.path == "/api-quota":
-            return  # reference: mailersend.md §2 "quota ... not counted"
+            return  # reference: docs/reference/mailersend.md §2 "quota ... not counted"
         self._count_daily(req)
         family = "smtp_users" if "/smtp-users" in req.path else "users"
         needed = {f"{family}_full"} if req.method != "GET" else {f"{family}_read", f"{family}_full"}
@@ -254,7 +255,7 @@ class MailerSendEmulator(EmulatorServer):
             return
         now = self.clock()
         reset = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
-        # reference: mailersend.md §6 and §7: "#MS42901", resets 00:00 UTC, x-apiquota-* headers;
+        # reference: docs/reference/mailersend.md §6 and §7: "#MS42901", resets 00:00 UTC, x-apiquota-* headers;
         # no Retry-After ("absent from every recorded 429").
         raise HttpError(
             429,
@@ -286,7 +287,7 @@ class MailerSendEmulator(EmulatorServer):
         return values["page"], values["limit"]
 
     def _length_aware(self, path: str, items: list[Any], page: int, limit: int) -> dict[str, Any]:
-        """Laravel's LengthAwarePaginator (reference: mailersend.md §6, invites)."""
+        """Laravel's LengthAwarePaginator (reference: docs/reference/mailersend.md §6, invites)."""
         url = f"{self.base_url}{path}"
         total = len(items)
         last = max(1, -(-total // limit))
@@ -308,7 +309,7 @@ class MailerSendEmulator(EmulatorServer):
     def _domain(self, req: Request) -> str:
         domain_id = req.params["domain_id"]
         if domain_id not in self.domains:
-            # reference: mailersend.md §2 "unknown domain_id ... POST included, gives 404"
+            # reference: docs/reference/mailersend.md §2 "unknown domain_id ... POST included, gives 404"
             raise HttpError(404, NOT_FOUND)
         return domain_id
 
@@ -330,7 +331,7 @@ class MailerSendEmulator(EmulatorServer):
         return rec
 
     def _smtp_json(self, rec: SmtpUserRecord) -> dict[str, Any]:
-        # The docs show the password in every SMTP user object (reference: mailersend.md §3, seed 000).
+        # The docs show the password in every SMTP user object (reference: docs/reference/mailersend.md §3).
         return {"id": rec.id, "name": rec.name, "username": rec.username, "password": rec.password,
                 "enabled": rec.enabled, "accessed_at": rec.accessed_at,
                 "server": self.smtp.host if self.smtp else "smtp.mailersend.net",
@@ -362,7 +363,7 @@ class MailerSendEmulator(EmulatorServer):
         start = (page - 1) * limit
         chunk = [self._smtp_json(users[i]) for i in order[start:start + limit]]
         url = f"{self.base_url}/domains/{domain_id}/smtp-users"
-        # reference: mailersend.md §6: simple paginator; links carry page= but not limit=.
+        # reference: docs/reference/mailersend.md §6: simple paginator; links carry page= but not limit=.
         return Response.json({
             "data": chunk,
             "links": {"first": f"{url}?page=1", "last": None,
@@ -388,7 +389,7 @@ class MailerSendEmulator(EmulatorServer):
     @route("PUT", r"/domains/(?P<domain_id>[^/]+)/smtp-users/(?P<smtp_user_id>[^/]+)")
     def update_smtp_user(self, req: Request) -> Response:
         rec = self._smtp(req)
-        # reference: seed 000 "Update SMTP user: name ... required yes"
+        # reference: docs/reference/mailersend.md §2: the docs mark name required on update
         name, enabled = self._smtp_fields(req.json(), name_required=True)
         rec.name = str(name)
         if enabled is not None and enabled != rec.enabled:
@@ -408,7 +409,7 @@ class MailerSendEmulator(EmulatorServer):
         self._usernames.discard(rec.username)
         if self.smtp:
             self.smtp.retire(rec.username)
-        return Response.empty(204)  # reference: mailersend.md §2 "204 (JAVA)"
+        return Response.empty(204)  # reference: docs/reference/mailersend.md §2 "204 (JAVA)"
 
     # -- account users and invites ----------------------------------------------------------
     def _user_json(self, u: AccountUserRecord) -> dict[str, Any]:
@@ -433,7 +434,7 @@ class MailerSendEmulator(EmulatorServer):
                 "created_at": i.created_at, "updated_at": i.updated_at}
 
     def _check_user(self, body: Any, *, invite: bool) -> dict[str, Any]:
-        """Server-side rules (reference: mailersend.md §4); raises the 422."""
+        """Server-side rules (reference: docs/reference/mailersend.md §4); raises the 422."""
         body = body if isinstance(body, dict) else {}
         errors: dict[str, list[str]] = {}
         if invite:
@@ -487,7 +488,7 @@ class MailerSendEmulator(EmulatorServer):
         users = [self._user_json(u) for u in self.users.values()]
         if self.users_paginated:
             return Response.json(self._length_aware("/users", users, page, limit))
-        # reference: mailersend.md §6 "users: live response was only {"data":[...]}"
+        # reference: docs/reference/mailersend.md §6 "users: live response was only {"data":[...]}"
         start = (page - 1) * limit
         return Response.json({"data": users[start:start + limit]})
 
@@ -547,7 +548,7 @@ class MailerSendEmulator(EmulatorServer):
     @route("DELETE", r"/invites/(?P<invite_id>[^/]+)")
     def cancel_invite(self, req: Request) -> Response:
         del self.invites[self._invite(req).id]
-        return Response.empty(204)  # reference: mailersend.md §2 "204 (JAVA)"
+        return Response.empty(204)  # reference: docs/reference/mailersend.md §2 "204 (JAVA)"
 
     @route("GET", r"/api-quota")
     def api_quota(self, req: Request) -> Response:

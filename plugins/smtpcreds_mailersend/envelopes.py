@@ -1,4 +1,4 @@
-"""MailerSend response envelopes (reference: mailersend.md §6).
+"""MailerSend response envelopes (reference: docs/reference/mailersend.md §6).
 
 * single object: ``{"data": {...}}``;
 * smtp-users: Laravel's *simple* paginator, ``links.next`` tells whether a page follows

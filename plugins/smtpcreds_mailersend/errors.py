@@ -17,7 +17,7 @@ import requests
 
 from smtpcreds.plugin import AuthError, ErrorDetail, RateLimited
 
-#: reference: mailersend.md §6 "daily quota: ... #MS42901"; per-minute limit is #MS42903.
+#: reference: docs/reference/mailersend.md §6 "daily quota: ... #MS42901"; per-minute limit is #MS42903.
 DAILY_QUOTA_CODE = "MS42901"
 _CODE = re.compile(r"#(MS\d{5})")
 
@@ -33,14 +33,14 @@ def parse_error(resp: requests.Response, body: Any) -> ErrorDetail | None:
     code = found.group(1) if found else None
     status = resp.status_code
     if status == 401:
-        # reference: mailersend.md §6 "401: {"message":"Unauthenticated."}"
+        # reference: docs/reference/mailersend.md §6 "401: {"message":"Unauthenticated."}"
         return ErrorDetail(
             f"the API token was refused ({message or 'Unauthenticated.'}): check api_token "
             "(`smtpcreds auth set <profile>`)",
             code=code, kind=AuthError,
         )
     if status == 403:
-        # reference: mailersend.md §11 "403 = token scope" (mailersend-php #41)
+        # reference: docs/reference/mailersend.md §11 "403 = token scope" (mailersend-php #41)
         return ErrorDetail(
             f"the API token lacks the scope for this endpoint ({_needed_scope(resp)}): "
             f"{message or 'forbidden'}",
@@ -64,7 +64,7 @@ def parse_error(resp: requests.Response, body: Any) -> ErrorDetail | None:
 
 
 def _fields(errors: Any) -> dict[str, list[str]]:
-    """``{"permissions.0": ["..."]}``: dot-path keys, lists of strings (reference: mailersend.md §6)."""
+    """``{"permissions.0": ["..."]}``: dot-path keys, lists of strings (reference: docs/reference/mailersend.md §6)."""
     if not isinstance(errors, dict):
         return {}
     out: dict[str, list[str]] = {}
@@ -75,7 +75,7 @@ def _fields(errors: Any) -> dict[str, list[str]]:
 
 
 def _needed_scope(resp: requests.Response) -> str:
-    """The token scope the endpoint needs (reference: mailersend.md §1 token scopes)."""
+    """The token scope the endpoint needs (reference: docs/reference/mailersend.md §1 token scopes)."""
     req = resp.request
     path = urlsplit(req.url or "").path
     if "/smtp-users" in path:
@@ -109,7 +109,7 @@ def _header_wait(resp: requests.Response) -> float | None:
 
 def _until_quota_reset(resp: requests.Response) -> float:
     """Seconds until ``x-apiquota-reset`` (ISO time), else until the next 00:00 UTC
-    (reference: mailersend.md §7 "resets 00:00 UTC", "x-apiquota-reset (ISO, next midnight)")."""
+    (reference: docs/reference/mailersend.md §7 "resets 00:00 UTC", "x-apiquota-reset (ISO, next midnight)")."""
     now = datetime.now(timezone.utc)
     raw = resp.headers.get("x-apiquota-reset")
     if raw:

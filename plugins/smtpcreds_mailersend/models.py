@@ -1,4 +1,4 @@
-"""Account users and invites as the MailerSend API returns them (reference: mailersend.md §3)."""
+"""Account users and invites as the MailerSend API returns them (reference: docs/reference/mailersend.md §3)."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ class User(_ApiModel):
     name: str | None = None
     last_name: str | None = None
     avatar: str | None = None
-    #: The API's key is literally ``2fa`` (reference: mailersend.md §3).
+    #: The API's key is literally ``2fa`` (reference: docs/reference/mailersend.md §3).
     twofa: bool = Field(False, alias="2fa")
     role: str | None = None
     permissions: list[str] = Field(default_factory=list)
@@ -60,7 +60,7 @@ class Invite(_ApiModel):
     email: str
     role: str | None = None
     permissions: list[str] = Field(default_factory=list)
-    #: ``null`` when the invite has no domains or templates (reference: seed 002 invite response).
+    #: ``null`` when the invite has no domains or templates (reference: docs/reference/mailersend.md §3).
     data: InviteData | None = None
     requires_periodic_password_change: bool | None = None
     created_at: datetime | None = None

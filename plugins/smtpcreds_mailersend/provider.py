@@ -32,9 +32,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("smtpcreds.mailersend")
 
-#: reference: mailersend.md §3 "smtp.mailersend.net/587"
+#: reference: docs/reference/mailersend.md §3 "smtp.mailersend.net/587"
 SMTP_HOST, SMTP_PORT = "smtp.mailersend.net", 587
-#: Page size when listing everything: the largest the API allows (reference: mailersend.md §4).
+#: Page size when listing everything: the largest the API allows (reference: docs/reference/mailersend.md §4).
 LIST_ALL_LIMIT = 100
 
 
@@ -93,10 +93,10 @@ class MailerSendProvider(Provider):
         return f"domains/{segment(domain_id, 'domain_id')}/smtp-users"
 
     def _credential(self, raw: dict[str, Any], scope: str | None) -> SmtpCredential:
-        """Map an SMTP user object (reference: mailersend.md §3) to the neutral model.
+        """Map an SMTP user object (reference: docs/reference/mailersend.md §3) to the neutral model.
 
-        Any ``password`` in list/get responses (the docs show one: reference mailersend.md §3,
-        seed 000) is dropped: a credential carries its password only right after create.
+        Any ``password`` in list/get responses (the docs show one: reference docs/reference/mailersend.md
+        §3) is dropped: a credential carries its password only right after create.
         """
         from smtpcreds.plugin import expect
 
@@ -124,7 +124,7 @@ class MailerSendProvider(Provider):
 
         With ``page`` or ``limit`` given, exactly that one page (``limit`` 10..100, page >= 1).
         The next page is asked for as ``page+1`` with the same ``limit``: the ``links.next`` URL
-        need not carry ``limit`` (reference: mailersend.md §6), so it only says whether one follows.
+        need not carry ``limit`` (reference: docs/reference/mailersend.md §6), so it only says whether one follows.
         """
         validation.paging(page, limit)
         base = self._base(scope)
@@ -151,7 +151,7 @@ class MailerSendProvider(Provider):
             items = data_list(body, "SMTP user list")
             info = paging(body)
             first = items[0].get("id") if items else None
-            # reference: mailersend.md §2 and §12: `page` on smtp-users is not documented; a server
+            # reference: docs/reference/mailersend.md §2 and §12: `page` on smtp-users is not documented; a server
             # ignoring it would answer page 1 with links.next forever, so a repeat stops the listing.
             got = info["page"] if info["page"] is not None else number
             expect(got == number and (first is None or first != previous_first), self.name,
@@ -192,7 +192,7 @@ class MailerSendProvider(Provider):
         _no_options(options)
         body = {"name": validation.smtp_user_name(name), "enabled": enabled}
         base = self._base(scope)
-        # reference: mailersend.md §2 "create SMTP user ... 201 (JAVA)"
+        # reference: docs/reference/mailersend.md §2 "create SMTP user ... 201 (JAVA)"
         raw = data_object(self.http.json("POST", base, json_body=body, ok=(200, 201)), "SMTP user")
         secret = raw.get("password")
         cred = self._credential(raw, scope)
@@ -212,7 +212,7 @@ class MailerSendProvider(Provider):
         enabled: bool | None = None,
         options: Mapping[str, Any] | None = None,
     ) -> SmtpCredential:
-        """Rename and/or enable/disable. PUT requires ``name`` (reference: mailersend.md §2 and
+        """Rename and/or enable/disable. PUT requires ``name`` (reference: docs/reference/mailersend.md §2 and
         §8 "update *requires* name"), so an enable-only change sends the current name."""
         from smtpcreds_mailersend.api import segment
         from smtpcreds_mailersend.envelopes import data_object
@@ -233,7 +233,7 @@ class MailerSendProvider(Provider):
     def delete_credential(self, ref: str, scope: str | None = None) -> None:
         from smtpcreds_mailersend.api import segment
 
-        # reference: mailersend.md §2 "delete ... 204 (JAVA)"; 200 accepted too.
+        # reference: docs/reference/mailersend.md §2 "delete ... 204 (JAVA)"; 200 accepted too.
         self.http.request("DELETE", f"{self._base(scope)}/{segment(ref, 'smtp_user_id')}", ok=(200, 204))
 
     def smtp_endpoint(self) -> tuple[str, int, Security]:

@@ -2,7 +2,7 @@
 
 Source: the users API page (seed ``001``/``002``, "Roles" and "Permissions" tables); the 36
 slugs match NODE ``UserPermission`` and PHP ``src/Common/Permissions.php``
-(reference: mailersend.md §4).
+(reference: docs/reference/mailersend.md §4).
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ PERMISSIONS: tuple[Permission, ...] = (
 
 ROLE_NAMES: tuple[str, ...] = tuple(r.name for r in ROLES)
 PERMISSION_SLUGS: frozenset[str] = frozenset(p.slug for p in PERMISSIONS)
-#: Holding one of these lets a user be given specific templates (reference: mailersend.md §4, #MS42224).
+#: Holding one of these lets a user be given specific templates (reference: docs/reference/mailersend.md §4, #MS42224).
 TEMPLATE_PERMISSIONS: frozenset[str] = frozenset({"read-own-templates", "read-all-templates"})
 
 

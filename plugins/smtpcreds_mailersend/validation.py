@@ -19,10 +19,10 @@ from smtpcreds_mailersend.roles import (
 )
 
 PROVIDER = "mailersend"
-NAME_MAX = 50  # reference: mailersend.md §4 "SMTP name: max 50"
-LIMIT_MIN, LIMIT_MAX = 10, 100  # reference: mailersend.md §4 "limit 10..100 on every list"
+NAME_MAX = 50  # reference: docs/reference/mailersend.md §4 "SMTP name: max 50"
+LIMIT_MIN, LIMIT_MAX = 10, 100  # reference: docs/reference/mailersend.md §4 "limit 10..100 on every list"
 #: The stricter of the documented limits (191 in the older page and the Python SDK, 320 in the
-#: newer page and PHP): reference: mailersend.md §4 and §12.
+#: newer page and PHP): reference: docs/reference/mailersend.md §4 and §12.
 EMAIL_MAX = 191
 
 
@@ -45,7 +45,7 @@ def paging(page: int | None, limit: int | None) -> None:
 
 def smtp_user_name(name: str) -> str:
     """The name to send, 1..50 characters, whitespace stripped as the Python SDK does
-    (reference: mailersend.md §4 "PY pydantic max_length=50, strips whitespace")."""
+    (reference: docs/reference/mailersend.md §4 "PY pydantic max_length=50, strips whitespace")."""
     clean = name.strip()
     if not clean:
         raise fail({"name": ["is required (1 to 50 characters)"]})
@@ -92,7 +92,7 @@ def account_user(
 ) -> dict[str, Any]:
     """The JSON body of an invite (with ``email``) or a user update, checked.
 
-    Rules (reference: mailersend.md §4): role is one of the five names (any case in, exact name
+    Rules (reference: docs/reference/mailersend.md §4): role is one of the five names (any case in, exact name
     out); permissions are required exactly for Custom User and must be known slugs; templates
     need ``read-own-templates`` or ``read-all-templates``; email valid and at most 191 chars.
     A field given as None is left out and only the rules that do not need it are checked (an

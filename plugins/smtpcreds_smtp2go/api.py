@@ -1,6 +1,6 @@
 """The SMTP2GO v3 wire protocol for SMTP users: endpoints, envelope and error bodies.
 
-Every call is a JSON body to one path (reference: smtp2go-smtp-users.md "Transport"). A
+Every call is a JSON body to one path (reference: docs/reference/smtp2go.md §1). A
 success is ``{"request_id", "data"}`` where ``data`` is ``{"results": [...]}``, except the PATCH
 edit, whose ``data`` is a bare list; both shapes are accepted everywhere.
 """
@@ -15,11 +15,11 @@ import requests
 from smtpcreds.plugin import AuthError, ErrorDetail, HttpTransport, ProviderError, RateLimited, expect, register_secret
 
 PROVIDER = "smtp2go"
-API_KEY_HEADER = "X-Smtp2go-Api-Key"  # reference: "Authentication" (the spec's only scheme)
+API_KEY_HEADER = "X-Smtp2go-Api-Key"  # reference: §2 (the spec's only scheme)
 PERMISSION_DENIED = "E_ApiResponseCodes.ENDPOINT_PERMISSION_DENIED"
 DENIED = "the API key lacks the permission for"
 GRANT_HINT = "grant it in SMTP2GO under Sending > API Keys > Permissions"
-#: reference: "Rate limiting": a 429 bans the source IP for "at least 1 minute", no headers.
+#: reference: §8: a 429 bans the source IP for "at least 1 minute", no headers.
 RATE_LIMIT_BAN_SECONDS = 60.0
 
 User = dict[str, Any]
@@ -50,7 +50,7 @@ class Smtp2goApi:
     # -- endpoints ------------------------------------------------------------------------
     def view(self, body: dict[str, Any]) -> tuple[list[User], dict[str, Any]]:
         """POST /users/smtp/view: the users and the account-level fields beside them."""
-        # reference: "Rate limiting"/"Endpoints": view only reads, so it is safe to retry.
+        # reference: §8, §3: view only reads, so it is safe to retry.
         data = self._call("POST", "/users/smtp/view", body, idempotent=True)
         users = self._users(data, "/users/smtp/view")
         return users, ({k: v for k, v in data.items() if k != "results"} if isinstance(data, dict) else {})
@@ -78,13 +78,13 @@ class Smtp2goApi:
         except AuthError as e:
             if e.status != 403 or DENIED in e.message:
                 raise
-            # reference: "Errors" (403 = key lacks permission): name it even without a JSON body
+            # reference: §7 (403 = key lacks permission): name it even without a JSON body
             raise AuthError(f"{PROVIDER}: {DENIED} {method} {path} (HTTP 403); {GRANT_HINT}",
                             status=403, provider=PROVIDER, code=e.code) from None
         except RateLimited as e:
             if e.retry_after is not None:
                 raise
-            # reference: "Rate limiting": no 429 body or headers are specified; the ban is >= 1 min
+            # reference: §8: no 429 body or headers are specified; the ban is >= 1 min
             raise RateLimited(f"{e.message}; retry after {RATE_LIMIT_BAN_SECONDS:.0f}s",
                               retry_after=RATE_LIMIT_BAN_SECONDS, status=429, provider=PROVIDER,
                               code=e.code) from None
@@ -97,7 +97,7 @@ class Smtp2goApi:
         return data
 
     def _users(self, data: Any, path: str) -> list[User]:
-        # reference: "PATCH edit returns a bare list (no results)"
+        # reference: §6 (PATCH answers a bare list, no results)
         items = data.get("results") if isinstance(data, dict) else data
         if not isinstance(items, list):
             raise ProviderError(f"{PROVIDER}: unexpected response: {path}: data.results is not a list",
@@ -106,7 +106,7 @@ class Smtp2goApi:
         for item in items:
             expect(isinstance(item, dict) and isinstance(item.get("username"), str), PROVIDER,
                    f"{path}: a result has no username")
-            # reference: "Success responses": passwords come back in clear (deprecated field)
+            # reference: §5: passwords come back in clear (deprecated field)
             register_secret(_str(item.get("email_password")))
             users.append(item)
         return users
@@ -121,7 +121,7 @@ class Smtp2goApi:
         """``data.error``/``data.error_code`` (spec) or the same at the top level (docs)."""
         if not isinstance(body, dict):
             return None
-        # reference: "Errors": look in data first, then the top level
+        # reference: §7: look in data first, then the top level
         inner = body.get("data")
         src: dict[str, Any] = inner if isinstance(inner, dict) else body
         message = _str(src.get("error")) or _str(body.get("error")) or _str(body.get("message"))
@@ -132,7 +132,7 @@ class Smtp2goApi:
         fields = _field_errors(src.get("field_validation_errors") or body.get("field_validation_errors"))
         endpoint = self._endpoint(resp)
         if code == PERMISSION_DENIED or resp.status_code == 403:
-            # reference: "Authentication": a key lacking an endpoint permission gets 400 with
+            # reference: §2: a key lacking an endpoint permission gets 400 with
             # ENDPOINT_PERMISSION_DENIED (spec) or 403 (docs table); both are AuthErrors.
             return ErrorDetail(f"{DENIED} {endpoint} ({message}); {GRANT_HINT}", fields, code, kind=AuthError)
         return ErrorDetail(f"{endpoint}: {message}", fields, code)

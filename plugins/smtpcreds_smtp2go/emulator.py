@@ -1,6 +1,6 @@
 """An SMTP2GO API v3 emulator for the SMTP-user endpoints, on 127.0.0.1.
 
-It follows the provider's OpenAPI document and notes (reference: smtp2go-smtp-users.md):
+It follows the provider's OpenAPI document and notes (reference: docs/reference/smtp2go.md):
 the ``request_id``/``data`` envelope, ``data.results`` lists for POST calls and a bare list
 for PATCH, errors as ``data.error``/``data.error_code``, 401 for a bad key,
 ``ENDPOINT_PERMISSION_DENIED`` for a key without the endpoint's permission, the 64-bit
@@ -52,7 +52,7 @@ STRINGS = ("description", "custom_ratelimit_period", "feedback_domain", "feedbac
            "audit_email", "bounce_notifications", "status", "email_password", "subaccount_id")
 INTS = ("custom_ratelimit_value", "ip_pool")
 SETTINGS = frozenset(BOOLS + STRINGS + INTS)
-#: What a new user has, and what a full POST edit resets to (reference: "Default handling").
+#: What a new user has, and what a full POST edit resets to (reference: §4).
 DEFAULTS: dict[str, Any] = {
     "description": "", "custom_ratelimit": False, "custom_ratelimit_value": None,
     "custom_ratelimit_period": "0:00:00", "ippool": None, "feedback_enabled": False,
@@ -105,7 +105,7 @@ class Smtp2goEmulator(EmulatorServer):
         self.users: dict[str, dict[str, Any]] = {}
         self.subaccounts: set[str] = set()
         self.exchanges: deque[Exchange] = deque(maxlen=10_000)
-        #: reference: "Rate limiting": too many requests (``rate_limit_per_minute``) or too many
+        #: reference: §8: too many requests (``rate_limit_per_minute``) or too many
         #: error answers (this, per minute; None: no limit) time the client out for at least
         #: a minute (``timeout_seconds``), answering every request 429 meanwhile.
         self.error_limit_per_minute: int | None = None
@@ -161,7 +161,7 @@ class Smtp2goEmulator(EmulatorServer):
         return envelope({"error": message, "error_code": CODE + _STATUS_CODES.get(status, "API_EXCEPTION")})
 
     def rate_limited(self, retry_after: float) -> Response:
-        # reference: "Rate limiting": 429 with no rate-limit or Retry-After headers, and a time-out
+        # reference: §8: 429 with no rate-limit or Retry-After headers, and a time-out
         with self.lock:
             self._timed_out_until = time.monotonic() + self.timeout_seconds
         return Response.json(self.error_body(429, "Too Many Requests"), 429)
@@ -169,15 +169,15 @@ class Smtp2goEmulator(EmulatorServer):
     def authorize(self, req: Request) -> None:
         key = req.header("X-Smtp2go-Api-Key")
         auth = req.header("Authorization") or ""
-        if key is None and auth.startswith("Bearer "):  # reference: changelog 2026-09-07
+        if key is None and auth.startswith("Bearer "):  # reference: §2 (changelog 2026-09-07)
             key = auth[len("Bearer "):]
-        if key is None:  # reference: "Authentication" 2. api_key in the JSON body
+        if key is None:  # reference: §2, second way: api_key in the JSON body
             body = self._body(req)
             key = body.get("api_key") if isinstance(body.get("api_key"), str) else None
         if key is None or key not in self.keys:
             raise fail(401, "Invalid or missing API key", "API_KEY_INVALID")
         if req.path.strip("/") not in self.keys[key]:
-            # reference: "Errors": the spec's 400 example for a key lacking the permission
+            # reference: §7: the spec's 400 example for a key lacking the permission
             raise HttpError(400, envelope(dict(PERMISSION_DENIED_BODY)))
 
     def dispatch(self, req: Request) -> Response:
@@ -216,7 +216,7 @@ class Smtp2goEmulator(EmulatorServer):
         if username in self.users:  # SMTP logins are global, so usernames are unique service-wide
             raise fail(400, f"The username {username} is already in use", "USERNAME_ALREADY_EXISTS",
                        "username")
-        # reference: "Settings fields" email_password: blank or omitted on add = generated
+        # reference: §4 email_password: blank or omitted on add = generated
         body["email_password"] = body.get("email_password") or generate()
         user = {**DEFAULTS, "username": username, "subaccount": body.get("subaccount_id")}
         self._apply(user, body)
@@ -240,14 +240,14 @@ class Smtp2goEmulator(EmulatorServer):
 
     @route("PATCH", r"/users/smtp/edit")
     def patch(self, req: Request) -> Response:
-        # reference: "Settings fields": feedback_domain is not a PATCH field
+        # reference: §4: feedback_domain is not a PATCH field
         body = self._payload(req, (SETTINGS - {"feedback_domain"}) | {"username"}, required=("username",))
         user = self._existing(body)
         if body.get("email_password") == "":
             body["email_password"] = generate()
         self._apply(user, body)
         self._sync_login(user)
-        # reference: "PATCH edit returns a bare list (no results)"; the example has no nulls
+        # reference: §6 (PATCH answers a bare list, no results); the example has no nulls
         item = {k: v for k, v in self._item(user).items()
                 if v is not None and k not in ("email_password", "sending_allowed")}
         return Response.json(envelope([item]))
@@ -258,7 +258,7 @@ class Smtp2goEmulator(EmulatorServer):
         owner = self._owner(body)
         users = [self._item(u) for u in self.users.values()
                  if u["subaccount"] == owner and body.get("username") in (None, u["username"])]
-        # reference: "Success responses": the view example puts default_ratelimit_* beside results
+        # reference: §5: the view example puts default_ratelimit_* beside results
         return Response.json(envelope({"results": users, "default_ratelimit_value": 0,
                                        "default_ratelimit_period": "unlimited"}))
 
@@ -315,7 +315,7 @@ class Smtp2goEmulator(EmulatorServer):
             if name in ("username", "subaccount_id", "custom_ratelimit_value", "custom_ratelimit_period"):
                 continue
             user["ippool" if name == "ip_pool" else name] = value
-        # reference: "Settings fields": the limit is only stored when custom_ratelimit is true
+        # reference: §4: the limit is only stored when custom_ratelimit is true
         if user["custom_ratelimit"]:
             for name in ("custom_ratelimit_value", "custom_ratelimit_period"):
                 if name in body:

@@ -2,7 +2,7 @@
 
 Every field is named exactly as the API names it, so a valid option reaches the wire
 unchanged. The rules mirror the provider's documentation
-(reference: smtp2go-smtp-users.md "Settings fields"); a broken rule raises
+(reference: docs/reference/smtp2go.md §4); a broken rule raises
 :class:`smtpcreds.errors.ValidationError` naming the field and the rule.
 """
 
@@ -26,13 +26,13 @@ PROVIDER = "smtp2go"
 Operation = Literal["add", "edit", "patch", "update"]
 Status = Literal["allowed", "blocked", "sandbox"]
 
-USERNAME_MIN, USERNAME_MAX = 5, 100  # reference: "Settings fields" username, length 5..100
-RATELIMIT_MAX = 2_147_483_647  # reference: POST edit states 1..2147483647
-MIN_PASSWORD_BITS = 64  # reference: email_password ">= 64 bits entropy"
+USERNAME_MIN, USERNAME_MAX = 5, 100  # reference: §4 username, length 5..100
+RATELIMIT_MAX = 2_147_483_647  # reference: §4, POST edit states 1..2147483647
+MIN_PASSWORD_BITS = 64  # reference: §4 email_password ">= 64 bits entropy"
 
 _UNIT = r"(?:hour|day|week|month)s?"
 _TIME = r"(?P<h>\d{1,2}):(?P<m>[0-5]\d):(?P<s>[0-5]\d)"
-# reference: "Settings fields" custom_ratelimit_period: add/PATCH write "<n> unit [hh:mm:ss]",
+# reference: §4 custom_ratelimit_period: add/PATCH write "<n> unit [hh:mm:ss]",
 # POST edit writes "<n> unit[,hh:mm:ss]"; both are accepted, as is a bare "h:mm:ss".
 _PERIOD = re.compile(
     rf"(?:(?P<n>\d{{1,6}}) {_UNIT}(?:[ ,](?P<th>\d{{1,2}}):[0-5]\d:[0-5]\d)?|{_TIME})"
@@ -64,7 +64,7 @@ _LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
 
 def check_feedback_domain(value: str) -> str:
     """Return ``value`` when it is ``default`` or a domain name (with at least one dot)."""
-    # reference: "Settings fields" feedback_domain: "default", or the domain of the feedback links
+    # reference: §4 feedback_domain: "default", or the domain of the feedback links
     if value == "default":
         return value
     try:
@@ -223,7 +223,7 @@ def parse_options(raw: Mapping[str, Any] | None, operation: Operation) -> Smtp2g
         operation = "edit" if opts.replace_all else "patch"
     fields = {}
     if opts.custom_ratelimit is not True:
-        # reference: "Settings fields": value/period are "only stored when custom_ratelimit is
+        # reference: §4: value/period are "only stored when custom_ratelimit is
         # true", so setting them without it would be silently dropped by SMTP2GO.
         for name in ("custom_ratelimit_value", "custom_ratelimit_period"):
             if getattr(opts, name) is not None:
@@ -233,7 +233,7 @@ def parse_options(raw: Mapping[str, Any] | None, operation: Operation) -> Smtp2g
         fields["replace_all"] = ["applies to update only"]
     if opts.feedback_domain is not None:
         if operation == "patch":
-            # reference: "Settings fields" feedback_domain: add and POST edit only, not PATCH
+            # reference: §4 feedback_domain: add and POST edit only, not PATCH
             fields["feedback_domain"] = [
                 "cannot be changed by a partial (PATCH) update; SMTP2GO accepts it only on create "
                 "or a full edit (replace_all=true, which resets settings not given), and has "

@@ -11,7 +11,7 @@ from smtpcreds.plugin import IssuerProfile
 
 Region = Literal["global", "us", "eu", "au"]
 
-# reference: smtp2go-smtp-users.md "Transport" (global routes to the nearest region)
+# reference: docs/reference/smtp2go.md §1 (global routes to the nearest region)
 REGION_URLS: dict[str, str] = {
     "global": "https://api.smtp2go.com/v3",
     "us": "https://us-api.smtp2go.com/v3",

@@ -35,19 +35,19 @@ from smtpcreds_smtp2go.profile import Smtp2goProfile
 
 log = logging.getLogger("smtpcreds.smtp2go")
 
-# reference: smtp2go-smtp-users.md "Settings fields"; SMTP2GO's documented relay host
+# reference: docs/reference/smtp2go.md §1: SMTP2GO's documented relay host
 SMTP_HOST, SMTP_PORT = "mail.smtp2go.com", 587
 SMTP_SECURITY: Security = "starttls"
 #: Fields of a user item that are not settings to copy into ``extra``.
 _NOT_EXTRA = frozenset({"username", "email_password"})
 #: Appended to (or removed from) a username to name its replacement in a replace rotation.
-#: reference: smtp2go-smtp-users.md PATCH example username "my_user" (underscores are accepted)
+#: reference: docs/reference/smtp2go.md §6 PATCH example username "my_user" (underscores are accepted)
 CLONE_SUFFIX = "_clone"
 #: Settings a replacement copies: response name -> option name.
 _CLONED = {name: name for name in (
     "description", "feedback_enabled", "feedback_html", "feedback_text", "open_tracking_enabled",
     "click_tracking_enabled", "archive_enabled", "audit_email", "bounce_notifications", "status")}
-_CLONED["ippool"] = "ip_pool"  # reference: "Settings fields": ip_pool is returned as ippool
+_CLONED["ippool"] = "ip_pool"  # reference: §4: ip_pool is returned as ippool
 
 
 class Smtp2goProvider(Provider):
@@ -118,7 +118,7 @@ class Smtp2goProvider(Provider):
 
         The core keeps that password as pending in the store before calling, so it is never only
         in a response. SMTP2GO would generate one when add is sent without it, and that one would
-        exist only in the answer (docs/reference/smtp2go.md), so a create without one is refused.
+        exist only in the answer (docs/reference/smtp2go.md §4), so a create without one is refused.
         """
         opts = parse_options(options, "add")
         problems: dict[str, list[str]] = {}
@@ -168,7 +168,7 @@ class Smtp2goProvider(Provider):
         if not changes and not opts.replace_all:
             return self.get_credential(ref, scope)
         if opts.replace_all:
-            # reference: "Default handling": POST edit may reset what it is not given
+            # reference: §4: POST edit may reset what it is not given
             log.warning("smtp2go: full edit (replace_all) of %s: settings not given reset to their "
                         "defaults", ref)
         send = self.api.edit if opts.replace_all else self.api.patch
@@ -226,7 +226,7 @@ class Smtp2goProvider(Provider):
         extra = {k: v for k, v in user.items() if k not in _NOT_EXTRA}
         for k, v in (shared or {}).items():  # view: default_ratelimit_* beside results
             extra.setdefault(k, v)
-        # reference: "PATCH edit returns a bare list": its schema spells custom_rate_limit
+        # reference: §6 (PATCH answers a bare list): its schema spells custom_rate_limit
         if "custom_ratelimit" not in extra and "custom_rate_limit" in extra:
             extra["custom_ratelimit"] = extra.pop("custom_rate_limit")
         status = user.get("status")

@@ -1,7 +1,7 @@
 """An emulator of the Webitel engine's login and email-settings endpoints.
 
 Behaviour follows the engine's source as summarised in
-``shared/reference/webitel-email-settings.md`` (§ numbers below): login and its error texts,
+docs/reference/webitel.md (the section numbers below): login and its error texts,
 token checks (including the 400 ``Token Expired`` of engines before v3.6), root's two-factor
 login (301), the error envelope, POST upsert, PUT replace with 404 on a no-op, the server
 setting ``domain``, the caller's own domain overriding ``?domain=``, and a test route that

@@ -1,6 +1,6 @@
 """The engine's error bodies, turned into :class:`~smtpcreds.transport.ErrorDetail`.
 
-Two shapes exist (reference: webitel-email-settings.md §5 "Errors and status codes"):
+Two shapes exist (reference: docs/reference/webitel.md §5 "Errors and status codes"):
 
 * the generic envelope ``{"status": "error", "info": <message>, "code": <code>}``; ``code``
   is a Mongo number or an SMTP code such as ``EAUTH``, absent for the engine's own errors;
@@ -48,10 +48,10 @@ def parse_error(resp: requests.Response, body: Any) -> ErrorDetail | None:
     raw_code = body.get("code")
     code = None if raw_code is None else str(raw_code)
     kind: type[SmtpCredsError] | None = None
-    # reference: webitel-email-settings.md §2 "Branches 3.2-v3.5: expired → 400 Token Expired"
+    # reference: docs/reference/webitel.md §2 "Branches 3.2-v3.5: expired → 400 Token Expired"
     if resp.status_code == 400 and text == TOKEN_EXPIRED:
         kind = AuthError
-    # reference: webitel-email-settings.md §2 "root with TOTP on but no code → 301"
+    # reference: docs/reference/webitel.md §2 "root with TOTP on but no code → 301"
     if resp.status_code == 301:
         kind = AuthError
     message = text if code is None else f"{text} (code {code})"

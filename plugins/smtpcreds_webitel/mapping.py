@@ -1,6 +1,6 @@
 """Neutral :class:`~smtpcreds.models.EmailSettings` ⇄ the engine's settings document.
 
-The document (reference: webitel-email-settings.md §3 "Document shape", §4)::
+The document (reference: docs/reference/webitel.md §3 "Document shape", §4)::
 
     {"_id": "574d…", "provider": "smtp", "description": "…", "from": "pbx@example.com",
      "domain": "example.com",
@@ -31,18 +31,18 @@ from smtpcreds.plugin import register_secret as register
 log = logging.getLogger("smtpcreds.webitel")
 
 PROVIDER = "webitel"
-#: The only transport the engine has. reference: webitel-email-settings.md §4 "provider"
+#: The only transport the engine has. reference: docs/reference/webitel.md §4 "provider"
 SMTP = "smtp"
-#: Set by the server; never sent. reference: webitel-email-settings.md §3 "Never send _id"
+#: Set by the server; never sent. reference: docs/reference/webitel.md §3 "Never send _id"
 SERVER_FIELDS = ("_id", "domain")
 #: Credentials the engine reads from a body before the headers, so a copy stored in the document
 #: by some other client would replace ours; secrets, never shown and never sent back.
-#: reference: webitel-email-settings.md §2 "validateRequestV2", §3 "Keep access_token/x_key out"
+#: reference: docs/reference/webitel.md §2 "validateRequestV2", §3 "Keep access_token/x_key out"
 BODY_CREDENTIALS = ("access_token", "x_key")
 MASK = "**********"
 
 #: Raw option paths with a type every reader relies on (ACR's Go reader drops other types:
-#: reference: webitel-email-settings.md §4 "ACR sendEmail ... port (int), secure (bool)").
+#: reference: docs/reference/webitel.md §4 "ACR sendEmail ... port (int), secure (bool)").
 BOOL_OPTIONS = frozenset({"secure", "tls.rejectUnauthorized", "debug", "ignoreTLS", "requireTLS", "pool"})
 STR_OPTIONS = frozenset({"host", "auth.user", "auth.pass", "name", "authMethod"})
 
@@ -79,7 +79,7 @@ def to_settings(doc: Mapping[str, Any], scope: str | None) -> EmailSettings:
     security: Security | None = None
     if isinstance(secure, bool):
         # secure:false means "plain, STARTTLS if offered": starttls and none look the same.
-        # reference: webitel-email-settings.md §4 "secure:true: implicit TLS ... false: plain"
+        # reference: docs/reference/webitel.md §4 "secure:true: implicit TLS ... false: plain"
         security = "ssl" if secure else "starttls"
     elif secure is not None:
         log.warning("%s: options.secure is not a boolean (%r); ACR sendEmail ignores it", PROVIDER, secure)

@@ -1,6 +1,6 @@
 """The Webitel provider: a consumer that stores SMTP settings per PBX domain.
 
-Endpoints (reference: webitel-email-settings.md §3): ``GET|POST|DELETE
+Endpoints (reference: docs/reference/webitel.md §3): ``GET|POST|DELETE
 /api/v2/email/settings?domain=D`` and ``POST /api/v2/email/settings/test/:to``. A set is a
 merge done here — GET, change, drop ``_id``/``domain``, POST — because the engine has no
 partial update: its PUT replaces the whole document and answers 404 when nothing changed,
@@ -38,7 +38,7 @@ from smtpcreds_webitel.session import Authenticator
 log = logging.getLogger("smtpcreds.webitel")
 
 SETTINGS = "/api/v2/email/settings"
-#: reference: webitel-email-settings.md §3 DELETE → ``{"status":"OK","Info":"Removed N record."}``
+#: reference: docs/reference/webitel.md §3 DELETE → ``{"status":"OK","Info":"Removed N record."}``
 REMOVED = re.compile(r"Removed (\d+) record")
 
 
@@ -91,7 +91,7 @@ class WebitelProvider(Provider):
     def _domain(self, scope: str | None) -> str:
         """The domain to send as ``?domain=``, refusing one the engine would silently ignore.
 
-        reference: webitel-email-settings.md §3 "Domain resolution": the caller's own domain
+        reference: docs/reference/webitel.md §3 "Domain resolution": the caller's own domain
         wins over ``?domain=``; only root (no domain) can name another one.
         """
         wanted = self.scope(scope)
@@ -106,7 +106,7 @@ class WebitelProvider(Provider):
                 )
             return session.domain
         if wanted is None:
-            # Always send ?domain= (reference: webitel-email-settings.md §6 "Client checklist").
+            # Always send ?domain= (reference: docs/reference/webitel.md §6 "Client checklist").
             who = (f"{session.username!r} has no domain of its own (root)" if session.knows_domain
                    else "a configured key and token do not tell whose domain they are")
             raise ValidationError(
@@ -120,7 +120,7 @@ class WebitelProvider(Provider):
         """For a configured key/token pair, check that the engine acts on ``domain``.
 
         The pair may belong to a domain admin, whose own domain silently wins over ``?domain=``
-        (reference: webitel-email-settings.md §3 "Domain resolution"); a stored document tells
+        (reference: docs/reference/webitel.md §3 "Domain resolution"); a stored document tells
         which domain the engine uses. Nothing stored there means a delete or test finds nothing.
         """
         if self.auth.session().knows_domain:
@@ -184,7 +184,7 @@ class WebitelProvider(Provider):
                         self.name, new.get("provider"), mapping.SMTP)
         # POST upserts the whole document; PUT would 404 on a no-op and never creates. A
         # replacement with the same body is safe to resend, so it may be retried.
-        # reference: webitel-email-settings.md §3 "Storage"
+        # reference: docs/reference/webitel.md §3 "Storage"
         resp = self.auth.request("POST", SETTINGS, params=self._params(domain), json_body=new,
                                  idempotent=True, ok=(200,))
         doc = parse_json(resp, self.name)
@@ -199,7 +199,7 @@ class WebitelProvider(Provider):
 
         Only a create can land there unseen (the GET before it found nothing to check); nothing
         was stored in that domain before, so deleting restores it. reference:
-        webitel-email-settings.md §3 "The server always sets the body's domain field".
+        docs/reference/webitel.md §3 "The server always sets the body's domain field".
         """
         try:
             self._check_domain(doc, domain)
@@ -216,7 +216,7 @@ class WebitelProvider(Provider):
         self._probe(domain)
         resp = self.auth.request("DELETE", SETTINGS, params=self._params(domain), ok=(200,))
         body = parse_json(resp, self.name)
-        # Capital I. reference: webitel-email-settings.md §3 "DELETE ... Note capital Info"
+        # Capital I. reference: docs/reference/webitel.md §3 "DELETE ... Note capital Info"
         info = body.get("Info") if isinstance(body, dict) else None
         found = REMOVED.search(info) if isinstance(info, str) else None
         expect(found is not None, self.name, "delete answer has no 'Removed N record' count")
@@ -231,7 +231,7 @@ class WebitelProvider(Provider):
             )
         domain = self._domain(scope)
         self._probe(domain)
-        # reference: webitel-email-settings.md §3 "POST /api/v2/email/settings/test/:to?"
+        # reference: docs/reference/webitel.md §3 "POST /api/v2/email/settings/test/:to?"
         resp = self.auth.request("POST", f"{SETTINGS}/test/{quote(to, safe='@')}",
                                  params=self._params(domain), idempotent=False, ok=(200,))
         body = parse_json(resp, self.name)

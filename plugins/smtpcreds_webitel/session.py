@@ -2,7 +2,7 @@
 
 The engine answers a login with ``key`` (sent as ``X-Key``), ``token`` (``X-Access-Token``)
 and ``expires`` in epoch milliseconds, 100 days ahead in the shipped config (reference:
-webitel-email-settings.md §2 "Login"). The session is kept in the profile's keyring as a
+docs/reference/webitel.md §2 "Login"). The session is kept in the profile's keyring as a
 small JSON blob until it expires, so a cron job does not log in on every run. A request
 refused with 401, or with 400 ``Token Expired`` on engines before v3.6, makes one new login
 and one retry; a second refusal is an :class:`~smtpcreds.errors.AuthError`.
@@ -42,7 +42,7 @@ log = logging.getLogger("smtpcreds.webitel")
 PROVIDER = "webitel"
 BLOB = "session"
 #: Statuses of a refused login: the engine's code answers 401, its docs 400 and 404, and
-#: deployed builds may differ. reference: webitel-email-settings.md §2 "Login errors", §7.
+#: deployed builds may differ. reference: docs/reference/webitel.md §2 "Login errors", §7.
 REFUSED = (400, 401, 404)
 #: Seconds to wait for another thread's or process's login before logging in anyway.
 LOGIN_LOCK_TIMEOUT = 60.0
@@ -153,13 +153,13 @@ class Authenticator:
         register(password)
         params = {"code": code} if code else None
         # Without Content-Type: application/json the engine ignores the body (the transport
-        # always sends it). reference: webitel-email-settings.md §2 "Login errors"
+        # always sends it). reference: docs/reference/webitel.md §2 "Login errors"
         resp = self.http.request("POST", "/login", params=params,
                                  json_body={"username": username, "password": password},
                                  ok=(200, 301, *REFUSED))
         body = _json(resp)
         if resp.status_code == 301:
-            # reference: webitel-email-settings.md §2 "root with TOTP on but no code → 301"
+            # reference: docs/reference/webitel.md §2 "root with TOTP on but no code → 301"
             raise AuthError(
                 f"{PROVIDER}: {username!r} has two-factor login: the engine asks for a security code "
                 f"({error_text(body) or SECURITY_CODE}); log in with the current code first: "

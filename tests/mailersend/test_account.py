@@ -191,7 +191,7 @@ def test_invite_without_domains_or_templates_has_null_data(provider: MailerSendP
 
 
 def test_cancel_invite_accepts_200_too(provider: MailerSendProvider, emulator: MailerSendEmulator) -> None:
-    """reference: mailersend.md §2 "cancel invite ... 204 (JAVA)"; a 200 with a body is accepted too."""
+    """reference: docs/reference/mailersend.md §2 "cancel invite ... 204 (JAVA)"; a 200 with a body is accepted too."""
     invite = provider.users.invite("late@example.com", "Manager")
     emulator.faults.inject(method="DELETE", path="/invites/", status=200, body={"data": None})
     provider.invites.cancel(invite.id)

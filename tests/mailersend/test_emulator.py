@@ -1,4 +1,4 @@
-"""The emulator answers like MailerSend (reference mailersend.md), checked over raw HTTP."""
+"""The emulator answers like MailerSend (reference: docs/reference/mailersend.md), checked over raw HTTP."""
 
 from __future__ import annotations
 
@@ -125,7 +125,7 @@ def test_create_is_201_and_delete_is_204(http: requests.Session, emulator: Maile
 
 
 def test_the_61st_request_in_a_minute_is_a_429_by_default() -> None:
-    """reference: mailersend.md §6 and §7: 60 requests/min per account, then #MS42903."""
+    """reference: docs/reference/mailersend.md §6 and §7: 60 requests/min per account, then #MS42903."""
     with MailerSendEmulator() as emu, requests.Session() as s:
         s.headers["Authorization"] = f"Bearer {API_TOKEN}"
         statuses = [s.get(emu.base_url + "/users").status_code for _ in range(60)]

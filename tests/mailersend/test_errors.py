@@ -50,7 +50,7 @@ def test_token_without_any_scope_names_the_read_scope_on_get(
 def test_unknown_domain_is_not_found_even_on_create(
     emulator: MailerSendEmulator, make_provider: MakeProvider
 ) -> None:
-    """reference: mailersend.md §2: 404, not 422, for an unknown domain on POST."""
+    """reference: docs/reference/mailersend.md §2: 404, not 422, for an unknown domain on POST."""
     p = make_provider(emulator, domain_id="nosuchdomain0000")
     with pytest.raises(NotFound, match="Resource not found") as info:
         p.create_credential("app")
@@ -161,7 +161,9 @@ def test_emulator_rate_limit_answers_429_with_ms42903(
 def test_daily_quota_is_reported_as_such_and_not_retried(
     emulator: MailerSendEmulator, make_provider: MakeProvider
 ) -> None:
-    """reference: mailersend.md §7: the quota resets at 00:00 UTC; a retry could only add to the count."""
+    """The quota resets at 00:00 UTC; a retry could only add to the count.
+
+    reference: docs/reference/mailersend.md §7"""
     start = datetime.now(timezone.utc)
     emulator.clock = lambda: start
     emulator.daily_quota = 1

@@ -9,11 +9,11 @@
      the SDK sends one request with its default size and no ``page``. Fewer requests for large
      domains, and every page reachable.
    * an explicit SMTP user page: we send ``page``; the SDK drops ``.page()`` (recorded:
-     "page is NOT forwarded", mailersend-sdk-requests.txt), so it can only ever see page 1.
+     docs/reference/mailersend.md §8), so it can only ever see page 1.
    * enable-only SMTP user update: the API requires ``name`` on PUT; the SDK makes the caller
      pass it, we read the SMTP user first and resend its current name (an extra GET).
    * user update with fields omitted: we read the user and resend its current values; the SDK
-     sends ``[]`` for omitted lists, which may clear them (reference: mailersend.md §12).
+     sends ``[]`` for omitted lists, which may clear them (reference: docs/reference/mailersend.md §12).
    * creating an SMTP user without saying ``enabled``: we send ``"enabled": true`` (our
      default), the SDK leaves the key out; the result no longer rests on the server's default.
    * validation before sending: we refuse an unknown role, a Custom User without permissions

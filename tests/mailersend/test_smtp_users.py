@@ -63,7 +63,7 @@ def test_listing_fails_before_streaming_when_the_first_page_fails(
 def test_next_page_keeps_the_limit_although_links_omit_it(
     provider: MailerSendProvider, emulator: MailerSendEmulator
 ) -> None:
-    """reference: mailersend.md §6: links.next carries page= but not limit=."""
+    """reference: docs/reference/mailersend.md §6: links.next carries page= but not limit=."""
     emulator.seed_smtp_users(101)
     assert len(list(provider.list_credentials())) == 101
     assert [r.query["limit"] for r in emulator.requests] == [["100"], ["100"]]

@@ -88,7 +88,7 @@ def test_an_in_place_rotation_reads_the_credential_once(lab: Lab, connect: Conne
 ])
 def test_a_rotation_makes_only_the_keyring_calls_safety_needs(lab: Lab, connect: Connect, issuer: str,
                                                               expected: dict[str, int]) -> None:
-    """Each Secret Service call costs tens of milliseconds (shared reference keyring-backends.md)."""
+    """Each Secret Service call costs tens of milliseconds (docs/reference/keyring-backends.md §3)."""
     from smtpcreds import secretstore
     from smtpcreds.rotation.engine import Rotator
 

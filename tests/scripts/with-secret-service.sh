@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Run a command with a real, unlocked Secret Service (gnome-keyring) on the current D-Bus
-# session bus; call it under `dbus-run-session -- ...`. See shared reference
-# keyring-backends.md "A real Secret Service in CI". The keyring lives in a throwaway
+# session bus; call it under `dbus-run-session -- ...`. See
+# docs/reference/keyring-backends.md §1. The keyring lives in a throwaway
 # XDG_DATA_HOME so the user's own keyring is never touched.
 set -euo pipefail
 data_home=$(mktemp -d -t smtpcreds-keyring.XXXXXX)

@@ -54,7 +54,7 @@ def test_403_is_an_auth_error_naming_the_endpoint(provider: Smtp2goProvider,
 
 def test_permission_denied_error_at_the_top_level_is_understood(provider: Smtp2goProvider,
                                                                 emulator: Smtp2goEmulator) -> None:
-    # reference: smtp2go-smtp-users.md "Errors": docs/response-codes puts error/error_code on top
+    # reference: docs/reference/smtp2go.md §7: docs/response-codes puts error/error_code on top
     emulator.faults.inject(status=400, body=dict(PERMISSION_ERROR))
     with pytest.raises(AuthError, match="lacks the permission"):
         list(provider.list_credentials())
@@ -180,7 +180,7 @@ def test_429_on_a_full_edit_or_a_remove_is_not_retried(provider: Smtp2goProvider
 
 
 def test_an_error_at_the_top_level_is_understood(provider: Smtp2goProvider, emulator: Smtp2goEmulator) -> None:
-    # reference: smtp2go-smtp-users.md "Errors": docs/response-codes puts error/error_code on top
+    # reference: docs/reference/smtp2go.md §7: docs/response-codes puts error/error_code on top
     emulator.faults.inject(status=400, body={"error": "Something about the payload",
                                              "error_code": "E_ApiResponseCodes.API_EXCEPTION"})
     with pytest.raises(ValidationError, match="POST /users/smtp/add: Something about the payload") as exc:
@@ -209,7 +209,7 @@ ITEM = {"username": USER, "status": "sandbox", "ippool": 7}
 def test_both_envelope_shapes_are_read_for_every_call(provider: Smtp2goProvider, emulator: Smtp2goEmulator,
                                                       data: object,
                                                       call: Callable[[Smtp2goProvider], SmtpCredential]) -> None:
-    # reference: smtp2go-smtp-users.md "PATCH edit returns a bare list"
+    # reference: docs/reference/smtp2go.md §6
     emulator.faults.inject(status=200, body={"request_id": "r", "data": data})
     cred = call(provider)
     assert (cred.id, cred.extra["status"], cred.extra["ippool"]) == (USER, "sandbox", 7)

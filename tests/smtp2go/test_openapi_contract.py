@@ -1,11 +1,11 @@
 """Contract: what our client sends and what our emulator answers validate against SMTP2GO's
-own OpenAPI 3.1 document (reference: smtp2go-openapi.yml, harvested from the provider).
+own OpenAPI 3.1 document, vendored in ``data/smtp2go-openapi.yml`` (see ``data/README.md``;
+reference: docs/reference/smtp2go.md §9).
 
 Every request the emulator received (``server.requests``) is validated against its
 operation's request schema, and every answer (``server.exchanges``) against the response
 schema, with openapi-core. The document is used as published except for these adjustments,
-each for a stated reason (reference: smtp2go-smtp-users.md "PATCH edit returns a bare list",
-"Errors"):
+each for a stated reason (reference: docs/reference/smtp2go.md §6, §7):
 
 1. The PATCH 200 item schema nests ``request_id``/``data`` inside every list item (both
    required), while the operation's own example, and SMTP2GO's docs, show the user fields
@@ -27,8 +27,8 @@ the error statuses, the document must hold exactly those operations, a missing d
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -49,10 +49,9 @@ from smtpcreds.errors import SmtpCredsError
 
 from .conftest import STRONG, make_provider
 
-SPEC_FILE = Path(os.environ.get(
-    "SMTPCREDS_SMTP2GO_OPENAPI",
-    Path(__file__).resolve().parents[3] / "shared" / "reference" / "smtp2go-openapi.yml",
-))
+SPEC_FILE = Path(__file__).resolve().parent / "data" / "smtp2go-openapi.yml"
+#: The published document, byte for byte (data/README.md says where it came from and when).
+SPEC_SHA256 = "9afd633b5ff09bdd9cb4b673c41068c06fae1a8caa457d32cc35bf758dbb147c"
 OPERATIONS = {("POST", "/users/smtp/add"), ("POST", "/users/smtp/edit"), ("PATCH", "/users/smtp/edit"),
               ("POST", "/users/smtp/view"), ("POST", "/users/smtp/remove")}
 HOST = "https://api.smtp2go.com"  # the spec's first server, https://api.smtp2go.com/v3
@@ -61,8 +60,8 @@ HOST = "https://api.smtp2go.com"  # the spec's first server, https://api.smtp2go
 def _published() -> dict[str, Any]:
     # A missing document fails, never skips: a skipped contract test would pass silently.
     if not SPEC_FILE.is_file():
-        pytest.fail(f"SMTP2GO OpenAPI document not found at {SPEC_FILE}: put shared/ beside the "
-                    "clone or set SMTPCREDS_SMTP2GO_OPENAPI to the file")
+        pytest.fail(f"SMTP2GO OpenAPI document not found at {SPEC_FILE}: it is vendored test data "
+                    "(tests/smtp2go/data/README.md)")
     spec: dict[str, Any] = yaml.safe_load(SPEC_FILE.read_text(encoding="utf-8"))
     return spec
 
@@ -116,6 +115,12 @@ def _response_schema(spec: dict[str, Any], method: str, path: str, status: str) 
 def _example(spec: dict[str, Any], method: str, path: str, status: str) -> Any:
     media = _op(spec, method, path)["responses"][status]["content"]["application/json"]
     return media["examples"]["Result"]["value"]
+
+
+def test_the_vendored_document_is_the_published_one() -> None:
+    assert hashlib.sha256(SPEC_FILE.read_bytes()).hexdigest() == SPEC_SHA256
+    harvest = _published()["info"]["x-harvest"]
+    assert (harvest["source"], harvest["harvested"]) == ("https://developers.smtp2go.com/mcp", "2026-08-13")
 
 
 # -- the adjustments are needed, and enough for the provider's own examples -----------------

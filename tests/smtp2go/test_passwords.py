@@ -1,7 +1,7 @@
 """Passwords are chosen by the core and kept in the keyring before SMTP2GO hears of them.
 
 SMTP2GO generates a password when add is sent without one, but then it exists only in the
-answer (reference: smtp2go-smtp-users.md "Settings fields" email_password). So a create always
+answer (reference: docs/reference/smtp2go.md §4 email_password). So a create always
 sends a password that is already pending in the keyring, and a password set through the
 ``email_password`` option moves through the keyring the same way as a rotation's. The plugin
 never touches the keyring: the core (smtpcreds.newsecret) does, and these tests go through it.

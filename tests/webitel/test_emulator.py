@@ -1,4 +1,4 @@
-"""The emulator behaves as the engine's source says (reference: webitel-email-settings.md)."""
+"""The emulator behaves as the engine's source says (reference: docs/reference/webitel.md)."""
 
 from __future__ import annotations
 

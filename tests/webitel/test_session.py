@@ -235,7 +235,7 @@ def test_a_bad_request_other_than_token_expired_does_not_log_in_again(
                                               (404, "base_url is not the engine root")])
 def test_a_login_refused_with_the_documented_400_or_404_is_an_auth_error(
         make_provider: MakeProvider, emulator: WebitelEmulator, status: int, hint: str) -> None:
-    # The published docs give 400/404 for login errors where the code has 401 (reference §7).
+    # The published docs give 400/404 for login errors where the code has 401 (docs/reference/webitel.md §7).
     emulator.faults.inject(path="^/login$", status=status, body={"status": "error", "info": "User not found"})
     with pytest.raises(AuthError, match=f"login as 'root' refused: User not found .*{hint}") as info:
         make_provider().get_settings()

@@ -281,7 +281,7 @@ def test_a_configured_pair_cannot_test_another_domains_settings(
 
 def test_a_token_some_client_stored_in_the_document_does_not_replace_ours(
         pbx: WebitelProvider, emulator: WebitelEmulator, stored_doc: Doc) -> None:
-    # The engine reads access_token/x_key from the body before the headers (reference §2).
+    # The engine reads access_token/x_key from the body before the headers (docs/reference/webitel.md §2).
     stale = emulator.issue_session("root")
     emulator.seed_settings("example.com", {**stored_doc(), "x_key": stale["X-Key"],
                                            "access_token": stale["X-Access-Token"]})
