@@ -175,19 +175,17 @@ class PostfixProvider(Provider):
             if self.pf.reload and self.postfix.running(self.pf.postfix):
                 self.postfix.reload(self.pf.postfix)
                 steps.append("postfix reload")
-            if self._indexed(key, table) != wanted:
+            if self.postfix.query(self.pf.postmap, key, table) != wanted:
                 raise PostfixCommandError(f"postmap -q {key} {table} does not answer the new login after postmap",
                                           provider=self.name)
         return SetResult(changed=True, settings=self._settings(key, username, password), detail="; ".join(steps))
 
     def _indexed(self, key: str, table: str) -> str | None:
-        """What the built map answers for ``key`` (None when absent or not built yet)."""
+        """What the built map answers for ``key``; None when absent, not built yet or unreadable."""
         try:
             return self.postfix.query(self.pf.postmap, key, table)
         except PostfixCommandError:
-            if not Path(f"{self.pf.map_source()}").exists():
-                return None
-            raise
+            return None  # postmap then rebuilds it, and reports what is wrong
 
     def _settings(self, key: str, username: str, password: SecretStr) -> EmailSettings:
         host, port = relay.host_port(key)

@@ -114,6 +114,8 @@ class PostfixInstance:
             "minimal_backoff_time": "300s",
         }
         self.cmd(POSTCONF, "-e", *(f"{k}={v}" for k, v in settings.items()))
+        past = time.time() - 10  # Postfix waits (up to ~2 s) for a main.cf changed this second to settle
+        os.utime(self.config_dir / "main.cf", (past, past))
 
     def start(self) -> PostfixInstance:
         try:
