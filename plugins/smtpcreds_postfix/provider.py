@@ -36,8 +36,8 @@ from smtpcreds_postfix.profile import FILE_MAP_TYPES, PostfixProfile
 from smtpcreds_postfix.sasl_map import UnwritableLogin, check_login, lookup, rewrite
 
 log = logging.getLogger("smtpcreds.postfix")
-#: EmailSettings fields the map cannot hold (the relay's host and TLS live in main.cf).
-_NOT_IN_MAP = ("security", "verify_tls", "from_address", "description")
+#: EmailSettings fields with no place in Postfix's relay login (host, port, TLS: main.cf).
+_NOT_IN_MAP = ("verify_tls", "description")
 
 
 class PostfixProvider(Provider):
@@ -109,11 +109,14 @@ class PostfixProvider(Provider):
     # -- write ------------------------------------------------------------------------------
     def push_login(self, login: SmtpLogin, scope: str | None = None) -> SetResult:
         """Write the login's user and password under relayhost (its host and port are main.cf's business)."""
-        host, port = relay.host_port(self.relayhost)
-        if (login.host.lower(), login.port) != (host.lower(), port):
-            log.warning("profile %r: the login is for %s:%s but Postfix relays through %s; writing it anyway",
-                        self.ctx.profile_name, login.host, login.port, self.relayhost)
+        self._check_relay(login.host, login.port)
         return self._write(login.username, login.password)
+
+    def _check_relay(self, host: str | None, port: int | None) -> None:
+        relay_host, relay_port = relay.host_port(self.relayhost)
+        if (host is not None and host.lower() != relay_host.lower()) or (port is not None and port != relay_port):
+            log.warning("profile %r: the login is for %s:%s but Postfix relays through %s; writing it anyway",
+                        self.ctx.profile_name, host or relay_host, port or relay_port, self.relayhost)
 
     def set_settings(
         self,
@@ -122,22 +125,24 @@ class PostfixProvider(Provider):
         *,
         options: Mapping[str, Any] | None = None,
     ) -> SetResult:
-        """Set the relay entry's user and/or password (the other stays as it is in the map)."""
+        """Set the relay entry's user and/or password (the other stays as it is in the map).
+
+        Host and port are compared with relayhost (a warning when they differ), security and
+        sender are main.cf's and the message's business: none of them is written.
+        """
         errors: dict[str, list[str]] = {}
         for field in _NOT_IN_MAP:
             if getattr(changes, field) is not None:
-                errors[field] = ["the SASL map holds only user and password (TLS lives in main.cf)"]
-        for field in ("host", "port"):
-            if getattr(changes, field) is not None:
-                errors[field] = ["the relay is Postfix's relayhost (postconf -e relayhost=...)"]
+                errors[field] = ["postfix has no place for this field (TLS settings live in main.cf)"]
         if changes.extra or options:
             errors["options"] = ["postfix takes no options"]
         if changes.username is None and changes.password is None:
-            errors.setdefault("username", []).append("give a user name and/or a password")
+            errors["username"] = ["give a user name and/or a password"]
         if errors:
             summary = "; ".join(f"{f}: {', '.join(r)}" for f, r in errors.items())
             raise ValidationError(f"invalid email settings for postfix: {summary}", fields=errors,
                                   provider=self.name)
+        self._check_relay(changes.host, changes.port)
         username, password = changes.username, changes.password
         if username is None or password is None:
             current = self._current_entry()
