@@ -56,3 +56,26 @@ def locked(path: Path) -> Iterator[None]:
     """Serialize smtpcreds writers of one map (threads and processes) from read to reload."""
     with _as_postfix(), atomic_file.locked(path):
         yield
+
+
+#: Files postmap builds from ``source`` for each map type (docs/reference/postfix.md §Maps).
+_INDEXED_SUFFIXES = (".db", ".lmdb", ".cdb", ".dir", ".pag")
+
+
+def tighten_indexed(source: Path) -> list[Path]:
+    """Make indexed files of ``source`` that others can read 0600; return those changed.
+
+    postmap copies the source's permissions only when it creates the file, so a ``.db`` built
+    once from a readable source keeps showing every password to local users.
+    """
+    changed: list[Path] = []
+    for suffix in _INDEXED_SUFFIXES:
+        path = source.with_name(source.name + suffix)
+        try:
+            st = os.lstat(path)
+        except FileNotFoundError:
+            continue
+        if stat.S_ISREG(st.st_mode) and stat.S_IMODE(st.st_mode) & 0o077:
+            os.chmod(path, stat.S_IMODE(st.st_mode) & 0o700)
+            changed.append(path)
+    return changed

@@ -31,7 +31,7 @@ from smtpcreds.plugin import (  # type: ignore[attr-defined]  # public, but its 
 )
 from smtpcreds_postfix import relay, relay_test
 from smtpcreds_postfix.commands import Postfix, PostfixCommandError
-from smtpcreds_postfix.map_file import locked, read_for_update, write
+from smtpcreds_postfix.map_file import locked, read_for_update, tighten_indexed, write
 from smtpcreds_postfix.profile import FILE_MAP_TYPES, PostfixProfile
 from smtpcreds_postfix.sasl_map import UnwritableLogin, check_login, lookup, rewrite
 
@@ -177,6 +177,7 @@ class PostfixProvider(Provider):
             steps = [f"wrote {key} to {path}" if new != old or snapshot.text is None else f"{path} was current"]
             self.postfix.postmap(self.pf.postmap, table)
             steps.append(f"postmap {table}")
+            steps += [f"made {p} readable by its owner only" for p in tighten_indexed(path)]
             if self.pf.reload and self.postfix.running(self.pf.postfix):
                 self.postfix.reload(self.pf.postfix)
                 steps.append("postfix reload")

@@ -49,6 +49,21 @@ def test_a_readable_map_is_rewritten_with_mode_0600(make_provider: MakeProvider,
     assert mode(map_source) == 0o600
 
 
+def test_an_indexed_map_that_others_can_read_is_made_0600(
+    make_provider: MakeProvider, map_source: Path, config_dir: Path
+) -> None:
+    import subprocess
+
+    os.chmod(map_source, 0o644)  # postmap gives a new .db the source's read permissions
+    subprocess.run(["/usr/sbin/postmap", "-c", str(config_dir), f"hash:{map_source}"], check=True)
+    db = Path(f"{map_source}.db")
+    assert mode(db) == 0o644
+
+    result = make_provider().push_login(login())
+
+    assert mode(db) == 0o600 and f"made {db} readable by its owner only" in result.detail
+
+
 def test_a_missing_map_is_created_with_mode_0600(make_provider: MakeProvider, config_dir: Path) -> None:
     make_provider().push_login(login())
 
