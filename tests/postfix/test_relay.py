@@ -128,17 +128,18 @@ def test_no_password_reaches_output_journals_or_the_mail_log(
 ) -> None:
     ref = run_cli("--json", "creds", "create", "cron-relay").json()["id"]
     outputs = [run_cli("--profile", "mta", "settings", "set", "--login-from", f"relay:{ref}")]
-    for extra in ([], ["--json"]):
+    for extra in ([], ["--json"], ["-vv"]):  # -vv: every log line of the rotation and the push
         outputs.append(run_cli(*extra, "creds", "rotate", ref, "--push", "mta"))
     outputs.append(run_cli("--profile", "mta", "settings", "show"))
     outputs.append(run_cli("--profile", "mta", "settings", "test", "--to", "ops@example.com"))
     assert all(o.code == 0 for o in outputs), outputs
+    assert "DEBUG" in outputs[3].err  # the -vv run did log
 
     logins = [json.loads(v) for v in memory_keyring.store.values() if v.startswith("{")]
     passwords = {login["password"] for login in logins if "password" in login}
     state = Path(os.environ["SMTPCREDS_STATE_DIR"])
     written = [p.read_text(errors="replace") for p in state.rglob("*") if p.is_file()] + [instance.log()]
-    assert len(passwords) == 2
+    assert len(passwords) == 2  # current and previous
     for password in passwords:
         assert [o for o in outputs if password in o.out + o.err] == []
         assert [w for w in written if password in w] == []
