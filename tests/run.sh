@@ -13,6 +13,17 @@ if ! command -v gnome-keyring-daemon >/dev/null || ! command -v dbus-run-session
     exit 2
   fi
 fi
+# Debian's Postfix for the real-relay tests (tests/postfix): "No configuration" leaves the system's
+# /etc/postfix unconfigured and nothing running; the tests start private instances of their own.
+if ! dpkg -s postfix libsasl2-modules >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    export DEBIAN_FRONTEND=noninteractive
+    echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+    apt-get update -qq && apt-get install -y -qq postfix libsasl2-modules >/dev/null
+  else
+    echo "tests/run.sh: the Postfix tests need postfix and libsasl2-modules (run as root to install them)" >&2
+  fi
+fi
 python3 -m pip install -q --disable-pip-version-check -e '.[dev,docs]'
 dbus-run-session -- tests/scripts/with-secret-service.sh python3 -m pytest -q -p no:randomly "$@"
 if [ "$#" -eq 0 ]; then
