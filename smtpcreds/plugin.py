@@ -14,7 +14,9 @@ What is here:
 * talking HTTP: :class:`HttpTransport` (built through ``ctx.http(...)``), :class:`ErrorDetail`,
   :func:`parse_json`, :func:`expect`, :func:`register_secret` and :func:`redact` (redaction),
   :func:`generate_password` and :func:`entropy_bits` (an emulator's own passwords, a provider's
-  password rules), :func:`state_dir`;
+  password rules), :func:`state_dir`, and :class:`SecretFile` (a consumer's file of secrets: checked,
+  locked, replaced atomically), :func:`child_environment` and :func:`last_line` (a command a
+  consumer runs);
 * emulating the provider: :class:`EmulatorServer`, :func:`route`, :class:`Request`,
   :class:`Response`, :class:`HttpError`, :class:`SmtpServer`;
 * testing it: :class:`IssuerContract`, :class:`ConsumerContract` (the contract suite),
@@ -31,6 +33,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from smtpcreds.capabilities import Capability as Capability
+    from smtpcreds.child import child_environment as child_environment
+    from smtpcreds.child import last_line as last_line
     from smtpcreds.cli.common import App as App
     from smtpcreds.cli.common import pass_app as pass_app
     from smtpcreds.emulator.http import EmulatorServer as EmulatorServer
@@ -69,6 +73,8 @@ if TYPE_CHECKING:
     from smtpcreds.redact import redact as redact
     from smtpcreds.redact import register as register_secret
     from smtpcreds.rotation.events import RotationEvent as RotationEvent
+    from smtpcreds.secretfile import SecretFile as SecretFile
+    from smtpcreds.secretfile import Snapshot as Snapshot
     from smtpcreds.secretstore import state_dir as state_dir
     from smtpcreds.testing.answering import Answer as Answer
     from smtpcreds.testing.answering import SentRequest as SentRequest
@@ -88,6 +94,7 @@ _NAMES: dict[str, tuple[str, str]] = {
     **{n: ("smtpcreds.emulator.http", n) for n in ("EmulatorServer", "Fault", "HttpError", "Request", "Response",
                                                   "route")},
     "SmtpServer": ("smtpcreds.emulator.smtp", "SmtpServer"),
+    **{n: ("smtpcreds.child", n) for n in ("child_environment", "last_line")},
     **{n: ("smtpcreds.cli.common", n) for n in ("App", "pass_app")},
     **{n: ("smtpcreds.errors", n) for n in ("AuthError", "ConfigError", "NotFound", "ProviderError", "RateLimited",
                                            "SecretStoreError", "SmtpCredsError", "TransportError",
@@ -104,6 +111,7 @@ _NAMES: dict[str, tuple[str, str]] = {
     "register_secret": ("smtpcreds.redact", "register"),
     "RotationEvent": ("smtpcreds.rotation.events", "RotationEvent"),
     "state_dir": ("smtpcreds.secretstore", "state_dir"),
+    **{n: ("smtpcreds.secretfile", n) for n in ("SecretFile", "Snapshot")},
     **{n: ("smtpcreds.testing.answering", n) for n in ("Answer", "SentRequest", "answering")},
     "ConsumerContract": ("smtpcreds.testing.contract", "ConsumerContract"),
     "IssuerContract": ("smtpcreds.testing.contract", "IssuerContract"),
@@ -116,11 +124,11 @@ __all__ = [
     "Answer", "App", "AuthError", "Capability", "ConfigError", "ConsumerContract", "ConsumerProfile",
     "EmailSettings", "EmulatorServer", "ErrorDetail", "Fault", "HttpError", "HttpTransport", "IssuerContract",
     "IssuerProfile", "MemoryKeyring", "NotFound", "ProfileBase", "Provider", "ProviderContext", "ProviderError",
-    "RateLimited", "Request", "Response", "RotationEvent", "SecretStoreError", "Security", "SentRequest",
-    "SetResult", "SmtpCredential", "SmtpCredsError", "SmtpLogin", "SmtpServer", "TransportError",
-    "UnsupportedOperation", "ValidationError", "answering", "entropy_bits", "expect", "generate_password",
-    "hookimpl", "is_loopback", "parse_json", "pass_app", "provider_for", "redact", "register_secret", "route",
-    "security_for_port", "state_dir", "utcnow",
+    "RateLimited", "Request", "Response", "RotationEvent", "SecretFile", "SecretStoreError", "Security",
+    "SentRequest", "SetResult", "SmtpCredential", "SmtpCredsError", "SmtpLogin", "SmtpServer", "Snapshot",
+    "TransportError", "UnsupportedOperation", "ValidationError", "answering", "child_environment", "entropy_bits",
+    "expect", "generate_password", "hookimpl", "is_loopback", "last_line", "parse_json", "pass_app", "provider_for",
+    "redact", "register_secret", "route", "security_for_port", "state_dir", "utcnow",
 ]
 
 

@@ -18,12 +18,12 @@ from smtpcreds.plugin import (
     NotFound,
     Provider,
     ProviderError,
+    SecretFile,
     Security,
     SetResult,
     ValidationError,
     register_secret,
 )
-from smtpcreds_envfile.atomic_file import locked, read_for_update, read_text, write_atomic
 from smtpcreds_envfile.dotenv_format import UnwritableValue, check_value, rewrite, values
 from smtpcreds_envfile.profile import EnvFileProfile
 
@@ -49,7 +49,7 @@ class EnvFileProvider(Provider):
     def get_settings(self, scope: str | None = None) -> EmailSettings:
         """The settings as the application reads them (``${...}`` is shown unexpanded)."""
         path = self.envfile.file()
-        return self._parse(path, read_text(path))
+        return self._parse(path, _file(path).read_text())
 
     def _parse(self, path: Path, text: str) -> EmailSettings:
         found = values(text)
@@ -101,15 +101,16 @@ class EnvFileProvider(Provider):
         path = self.envfile.file()
         if not updates:
             return SetResult(changed=False, detail="none of the given fields has a key in this profile")
-        with locked(path):
-            snapshot = read_for_update(path)
+        file = _file(path)
+        with file.locked():
+            snapshot = file.read_for_update()
             old = snapshot.text or ""
             new = self._render(path, old, updates, frozenset())
             if snapshot.text is not None and new == old:
                 return SetResult(
                     changed=False, settings=self._parse(path, new), detail=f"{path} is up to date"
                 )
-            write_atomic(path, new.encode("utf-8"), snapshot.stat)
+            file.write(new.encode("utf-8"), snapshot.stat)
         return SetResult(
             changed=True, settings=self._parse(path, new), detail=f"wrote {', '.join(updates)} to {path}"
         )
@@ -117,15 +118,16 @@ class EnvFileProvider(Provider):
     def delete_settings(self, scope: str | None = None) -> int:
         """Remove the profile's keys (every occurrence); return how many keys were present."""
         path = self.envfile.file()
-        with locked(path):
-            snapshot = read_for_update(path)
+        file = _file(path)
+        with file.locked():
+            snapshot = file.read_for_update()
             if snapshot.text is None:
                 raise NotFound(f"{path} does not exist", provider=self.name)
             present = frozenset(self.envfile.keys().values()) & set(values(snapshot.text))
             if not present:
                 return 0
             new = self._render(path, snapshot.text, {}, present)
-            write_atomic(path, new.encode("utf-8"), snapshot.stat)
+            file.write(new.encode("utf-8"), snapshot.stat)
         return len(present)
 
     def _updates(self, changes: EmailSettings, options: Mapping[str, Any] | None) -> dict[str, str]:
@@ -183,3 +185,7 @@ class EnvFileProvider(Provider):
                 f"refusing to write {path}: the result would not read back as written", provider=self.name
             )
         return new
+
+
+def _file(path: Path) -> SecretFile:
+    return SecretFile(path, "envfile", kind="dotenv file")

@@ -28,10 +28,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
 
-from smtpcreds.plugin import ProviderError, redact
+from smtpcreds.plugin import ProviderError, child_environment, last_line, redact
 
 PROVIDER = "exec"
-_MAX_LINE = 300
 #: Bytes kept of each output stream (its end: the last line is what a message shows).
 _KEEP = 64 * 1024
 
@@ -47,21 +46,6 @@ class Finished:
 
     def last_stdout_line(self) -> str | None:
         return last_line(self.stdout)
-
-
-def child_environment(parent: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The environment a hook gets: ours without ``SMTPCREDS_*`` (profile secrets live there)."""
-    source = os.environ if parent is None else parent
-    return {k: v for k, v in source.items() if not k.upper().startswith("SMTPCREDS_")}
-
-
-def last_line(text: str) -> str | None:
-    """The last non-blank line, redacted and shortened; None when there is none."""
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    if not lines:
-        return None
-    line = redact(lines[-1])
-    return line if len(line) <= _MAX_LINE else line[: _MAX_LINE - 3] + "..."
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:

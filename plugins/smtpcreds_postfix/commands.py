@@ -17,9 +17,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from smtpcreds_exec.runner import child_environment, last_line
-
-from smtpcreds.plugin import ProviderError
+from smtpcreds.plugin import ProviderError, child_environment, last_line
 
 PROVIDER = "postfix"
 #: Where Debian installs the Postfix programs; not on every user's PATH.

@@ -18,7 +18,7 @@ from typing import Any, cast
 
 from pydantic import SecretStr
 
-from smtpcreds.plugin import (  # type: ignore[attr-defined]  # public, but its stub lacks "as register_secret"
+from smtpcreds.plugin import (
     Capability,
     ConfigError,
     EmailSettings,
@@ -31,7 +31,7 @@ from smtpcreds.plugin import (  # type: ignore[attr-defined]  # public, but its 
 )
 from smtpcreds_postfix import relay, relay_test
 from smtpcreds_postfix.commands import Postfix, PostfixCommandError
-from smtpcreds_postfix.map_file import locked, read_for_update, tighten_indexed, write
+from smtpcreds_postfix.map_file import map_source, tighten_indexed
 from smtpcreds_postfix.profile import FILE_MAP_TYPES, PostfixProfile
 from smtpcreds_postfix.sasl_map import UnwritableLogin, check_login, lookup, rewrite
 
@@ -165,15 +165,16 @@ class PostfixProvider(Provider):
             raise ValidationError(f"cannot write this login to a Postfix map: {e}", provider=self.name) from None
         key, table, path = self.relayhost, self.table, self.pf.map_source()
         wanted = f"{username}:{secret}"
-        with locked(path):
-            snapshot = read_for_update(path)
+        source = map_source(path)
+        with source.locked():
+            snapshot = source.read_for_update()
             old = snapshot.text or ""
             new = rewrite(old, key, username, secret)
             if snapshot.text is not None and new == old and self._indexed(key, table) == wanted:
                 return SetResult(changed=False, settings=self._settings(key, username, password),
                                  detail=f"{table} already holds this login for {key}")
             if snapshot.text is None or new != old:
-                write(path, new, snapshot.stat)
+                source.write(new.encode("utf-8"), snapshot.stat)
             steps = [f"wrote {key} to {path}" if new != old or snapshot.text is None else f"{path} was current"]
             self.postfix.postmap(self.pf.postmap, table)
             steps.append(f"postmap {table}")

@@ -79,6 +79,7 @@ def test_sigkill_at_random_moments_never_leaves_a_torn_map(config_dir: Path, mak
 @pytest.mark.parametrize(
     ("stage", "expected"),
     [("fsync-file", OLD), ("before-replace", OLD), ("after-replace", NEW)],
+    ids=["fsync-file", "before-replace", "after-replace"],  # (a 400 kB id would reach the child's environment)
 )
 def test_sigkill_at_each_step_of_the_replace_leaves_old_or_new(config_dir: Path, stage: str, expected: str) -> None:
     proc = start_writer(config_dir, stage)
