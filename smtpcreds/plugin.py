@@ -57,7 +57,7 @@ if TYPE_CHECKING:
     from smtpcreds.profiles import IssuerProfile as IssuerProfile
     from smtpcreds.profiles import ProfileBase as ProfileBase
     from smtpcreds.profiles import is_loopback as is_loopback
-    from smtpcreds.redact import register as register_secret  # noqa: F401
+    from smtpcreds.redact import register as _register
     from smtpcreds.testing.contract import ConsumerContract as ConsumerContract
     from smtpcreds.testing.contract import IssuerContract as IssuerContract
     from smtpcreds.testing.support import MemoryKeyring as MemoryKeyring
@@ -66,6 +66,9 @@ if TYPE_CHECKING:
     from smtpcreds.transport import HttpTransport as HttpTransport
     from smtpcreds.transport import expect as expect
     from smtpcreds.transport import parse_json as parse_json
+
+    # An alias under another name is not a re-export for mypy; an assignment is.
+    register_secret = _register
 
 #: public name -> (module, name in that module)
 _NAMES: dict[str, tuple[str, str]] = {
