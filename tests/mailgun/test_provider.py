@@ -156,3 +156,33 @@ def test_the_emulator_shows_a_generated_password_once_when_none_is_sent(emulator
     resp = requests.post(f"{emulator.base_url}/v3/domains/{DOMAIN}/credentials", auth=("api", API_KEY),
                          data={"login": "gen"}, timeout=5)
     assert resp.status_code == 200 and f"gen@{DOMAIN}" in resp.json()["credentials"]
+
+
+def test_a_create_whose_answer_is_lost_is_found_by_listing_and_kept(conn: Connection,
+                                                                   emulator: MailgunEmulator) -> None:
+    emulator.faults.inject(Fault(method="POST", drop_after=True))
+    cred = conn.credentials.create("billing")
+    assert cred.id == LOGIN and cred.password is not None
+    assert emulator.count("POST") == 1  # never re-sent
+    stored = conn.store.get(LOGIN)
+    assert stored is not None and stored.password.get_secret_value() == cred.password.get_secret_value()
+    assert emulator.smtp is not None and emulator.smtp.accepts(LOGIN, cred.password.get_secret_value())
+
+
+def test_a_rotation_whose_put_answer_is_lost_resumes_with_the_same_password(
+        conn: Connection, emulator: MailgunEmulator) -> None:
+    from smtpcreds.errors import RotationError
+    from smtpcreds.rotation.engine import Rotator
+
+    conn.credentials.create("billing")
+    emulator.faults.inject(Fault(method="PUT", drop_after=True, times=5))
+    with pytest.raises(RotationError) as e:
+        rotate(conn, LOGIN)
+    pending = conn.store.get(LOGIN, "pending")
+    assert pending is not None
+    assert emulator.smtp is not None and emulator.smtp.accepts(LOGIN, pending.password.get_secret_value())
+    emulator.faults.clear()
+    rotator = Rotator(conn)
+    assert rotator.run(rotator.journals.load(e.value.rotation_id)).status == "done"
+    current = conn.store.get(LOGIN)
+    assert current is not None and current.password.get_secret_value() == pending.password.get_secret_value()
