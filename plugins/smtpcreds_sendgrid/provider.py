@@ -117,7 +117,11 @@ class SendGridProvider(Provider):
                                   fields={"name": [f"must have 1 to {NAME_MAX} characters"]}, provider=PROVIDER)
         key = self.api.create(clean)
         cred = self._credential(key)
-        cred.password = SecretStr(key["api_key"])
+        secret = key.get("api_key")
+        if isinstance(secret, str) and secret:
+            cred.password = SecretStr(secret)
+        else:
+            log.warning("sendgrid: API key %s was created without the key in the answer", cred.id)
         return cred
 
     def delete_credential(self, ref: str, scope: str | None = None) -> None:

@@ -171,3 +171,23 @@ def test_the_emulator_makes_a_full_access_key_when_scopes_are_missing(emulator: 
                          headers={"Authorization": f"Bearer {emulator.client_profile()['api_key']}"})
     assert resp.status_code == 201
     assert {"mail.send", "api_keys.create", "2fa_required"} <= set(resp.json()["scopes"])
+
+
+def test_a_create_answer_without_the_key_deletes_the_key_it_made(conn: Connection,
+                                                                 emulator: SendGridEmulator) -> None:
+    from smtpcreds.errors import SmtpCredsError
+    from smtpcreds.plugin import Response
+
+    original = emulator.create_key
+
+    def without_secret(req: Any) -> Response:
+        import json
+
+        answer = json.loads(original(req).body)
+        del answer["api_key"]
+        return Response.json(answer, 201)
+
+    emulator.create_key = without_secret  # type: ignore[method-assign]
+    with pytest.raises(SmtpCredsError, match="returned no password"):
+        conn.credentials.create("billing")
+    assert named(emulator, "billing") == []
