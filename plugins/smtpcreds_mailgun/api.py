@@ -33,8 +33,8 @@ class MailgunApi:
     def close(self) -> None:
         self.http.close()
 
-    def page(self, domain: str, *, limit: int, skip: int) -> tuple[list[Item], int | None]:
-        """One page of credentials and the ``total_count`` the answer gives (None when absent)."""
+    def page(self, domain: str, *, limit: int, skip: int) -> list[Item]:
+        """One page of credentials (``total_count`` is not used: see the provider's listing)."""
         body = self._json(domain, "GET", _base(domain), params={"limit": limit, "skip": skip})
         expect(isinstance(body, dict) and isinstance(body.get("items"), list), PROVIDER,
                f"GET {_base(domain)}: no items list")
@@ -43,8 +43,7 @@ class MailgunApi:
             expect(isinstance(item, dict) and isinstance(item.get("login"), str), PROVIDER,
                    f"GET {_base(domain)}: an item has no login")
             items.append(item)
-        total = body.get("total_count")
-        return items, total if isinstance(total, int) and not isinstance(total, bool) else None
+        return items
 
     def create(self, domain: str, login: str, password: str) -> None:
         # reference: §Endpoints "POST … (login, password)"; never without a password (§Passwords)

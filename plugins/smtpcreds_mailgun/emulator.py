@@ -3,10 +3,10 @@
 It answers as docs/reference/mailgun.md describes: the bare root with ``/v3`` endpoints,
 HTTP Basic ``api:<key>``, form bodies (urlencoded as the official SDK sends them, or
 multipart as the documentation shows), ``{"message"}`` errors, a plain-text ``Forbidden`` 401
-for a bad key *or* a domain of the other region, ``limit``/``skip`` paging with
-``total_count``, a password generated and shown once when a create or PUT has none, and 429s
-with ``X-RateLimit-*`` headers. Credentials it holds are issued to an attached SMTP server,
-so a login is accepted there exactly while Mailgun would accept it.
+for a bad key *or* a domain of the other region, ``limit``/``skip`` paging
+(``total_count`` counting the page), a password generated and shown once when a create or PUT
+has none, and 429s with ``X-RateLimit-*`` headers. Credentials it holds are issued to an
+attached SMTP server, so a login is accepted there exactly while Mailgun would accept it.
 
 Choices the reference leaves open (marked *unconfirmed* in the reference page): the status
 and message for a duplicate login (400 ``Credentials already exist``), an unknown login
@@ -133,7 +133,8 @@ class MailgunEmulator(EmulatorServer):
             raise HttpError(400, {"message": "limit must be positive and skip not negative"})
         items = [{"size_bytes": None, "created_at": c["created_at"], "mailbox": login, "login": login}
                  for login, c in creds.items()][skip:skip + limit]
-        return Response.json({"total_count": len(creds), "items": items})
+        # reference: §Endpoints: total_count is "the number of credentials described in items"
+        return Response.json({"total_count": len(items), "items": items})
 
     @route("POST", _DOMAIN_PATH)
     def create_credential(self, req: Request) -> Response:

@@ -84,7 +84,7 @@ class MailgunProvider(Provider):
     def list_credentials(
         self, scope: str | None = None, *, limit: int | None = None, page: int | None = None
     ) -> Iterator[SmtpCredential]:
-        """Every credential of the domain, ``PAGE_SIZE`` at a time (``limit``/``skip``).
+        """Every credential of the domain, ``PAGE_SIZE`` at a time (``limit``/``skip``), until a short page.
 
         With ``limit`` or ``page`` given, exactly that one page. The first page is read now, so a
         bad key fails before a caller starts printing.
@@ -99,16 +99,17 @@ class MailgunProvider(Provider):
         first = self.api.page(domain, limit=size, skip=skip)
         return self._pages(domain, first, size, skip, one_page=limit is not None or page is not None)
 
-    def _pages(self, domain: str, first: tuple[list[Item], int | None], size: int, skip: int, *,
+    def _pages(self, domain: str, items: list[Item], size: int, skip: int, *,
                one_page: bool) -> Iterator[SmtpCredential]:
-        items, total = first
         for _ in range(MAX_PAGES):
             for item in items:
                 yield self._credential(item, domain)
             skip += len(items)
-            if one_page or len(items) < size or (total is not None and skip >= total):
+            # reference: §Endpoints: total_count counts the items of this answer, not the domain's,
+            # so only a short page says the list is over.
+            if one_page or len(items) < size:
                 return
-            items, total = self.api.page(domain, limit=size, skip=skip)
+            items = self.api.page(domain, limit=size, skip=skip)
 
     def get_credential(self, ref: str, scope: str | None = None) -> SmtpCredential:
         """Mailgun has no single-credential GET: the domain's list is read and searched."""

@@ -39,7 +39,7 @@ def test_rotation_is_in_place_the_new_password_logs_in_and_the_old_one_fails(
     assert emulator.count("PUT", r"/credentials/billing\Z") == 1
 
 
-def test_listing_follows_skip_until_total_count(conn: Connection, emulator: MailgunEmulator,
+def test_listing_follows_skip_until_a_short_page(conn: Connection, emulator: MailgunEmulator,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     from smtpcreds_mailgun import provider
 
@@ -48,6 +48,18 @@ def test_listing_follows_skip_until_total_count(conn: Connection, emulator: Mail
         emulator.add_credential(f"{name}@{DOMAIN}", "Seeded-Password-1")
     emulator.requests.clear()
     assert [c.name for c in conn.credentials.list()] == [f"{n}@{DOMAIN}" for n in "abcde"]
+    assert [r.query["skip"] for r in emulator.requests] == [["0"], ["2"], ["4"]]
+
+
+def test_a_full_last_page_costs_one_more_request_that_comes_back_empty(
+        conn: Connection, emulator: MailgunEmulator, monkeypatch: pytest.MonkeyPatch) -> None:
+    from smtpcreds_mailgun import provider
+
+    monkeypatch.setattr(provider, "PAGE_SIZE", 2)
+    for name in ("a", "b", "c", "d"):
+        emulator.add_credential(f"{name}@{DOMAIN}", "Seeded-Password-1")
+    emulator.requests.clear()
+    assert len(list(conn.credentials.list())) == 4
     assert [r.query["skip"] for r in emulator.requests] == [["0"], ["2"], ["4"]]
 
 
