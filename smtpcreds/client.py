@@ -244,7 +244,15 @@ class Credentials(_Facade):
         pw = SecretStr(password or passwords.generate(self.provider.password_length))
         login = self._conn.login_for(cred, pw)
         store.put(cred.id, login, "pending")
-        self.provider.set_password(cred.id, pw, scope)
+        try:
+            self.provider.set_password(cred.id, pw, scope)
+        except TransportError:
+            raise  # unanswered: the provider may have set it, so the pending password stays
+        except SmtpCredsError:
+            # Refused (a local rule or the provider said no): nothing was set, so drop the pending
+            # password, or the next rotation would reuse it and fail the same way.
+            store.delete(cred.id, "pending")
+            raise
         store.promote(cred.id, pending=login)
         return login
 

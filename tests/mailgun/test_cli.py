@@ -127,3 +127,17 @@ def test_the_same_round_trip_through_the_python_api(lab: Lab, env_file: Path) ->
         assert dotenv_values(env_file)["SMTP_PASSWORD"] == new
         mg.credentials.delete(cred.id)
         assert list(mg.credentials.list()) == []
+
+
+def test_update_new_password_and_password_stdin_set_it_in_place(lab: Lab, env_file: Path, run_cli: Any) -> None:
+    ref = run_cli("--json", "creds", "create", "billing").json()["id"]
+    r = run_cli("--json", "creds", "update", ref, "--new-password")
+    assert r.code == 0, r
+    generated = run_cli("--json", "creds", "login", ref, "--reveal").json()["password"]
+    assert len(generated) == 32 and lab.smtp.accepts(ref, generated) and generated not in r.out + r.err
+    short = run_cli("creds", "update", ref, "--password-stdin", stdin="abcd\n")
+    assert short.code == 5 and "5 to 32 characters" in short.err
+    assert lab.smtp.accepts(ref, generated)  # nothing was sent
+    chosen = "Chosen-Stdin-Password-123"
+    assert run_cli("creds", "update", ref, "--password-stdin", stdin=chosen + "\n").code == 0
+    assert lab.smtp.accepts(ref, chosen) and not lab.smtp.accepts(ref, generated)

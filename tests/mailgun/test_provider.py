@@ -198,3 +198,12 @@ def test_a_rotation_whose_put_answer_is_lost_resumes_with_the_same_password(
     assert rotator.run(rotator.journals.load(e.value.rotation_id)).status == "done"
     current = conn.store.get(LOGIN)
     assert current is not None and current.password.get_secret_value() == pending.password.get_secret_value()
+
+
+def test_a_refused_password_leaves_no_pending_secret_for_the_next_rotation(
+        conn: Connection, emulator: MailgunEmulator) -> None:
+    conn.credentials.create("billing")
+    with pytest.raises(ValidationError, match="5 to 32"):
+        conn.credentials.set_password(LOGIN, "abcd")
+    assert conn.store.get(LOGIN, "pending") is None
+    assert rotate(conn, LOGIN).status == "done"
