@@ -46,7 +46,7 @@ class MailgunApi:
         return items
 
     def create(self, domain: str, login: str, password: str) -> None:
-        # reference: §Endpoints "POST … (login, password)"; never without a password (§Passwords)
+        # docs/reference/mailgun.md §Endpoints (login, password) and §Passwords (never without one)
         self._json(domain, "POST", _base(domain), form_body={"login": login, "password": password},
                    idempotent=False)
 
@@ -66,7 +66,7 @@ class MailgunApi:
         return parse_json(resp, PROVIDER)
 
     def forbidden(self, domain: str) -> str:
-        """The two causes of Mailgun's bare 401 ``Forbidden`` (reference: §Errors)."""
+        """The two causes of Mailgun's bare 401 ``Forbidden`` (docs/reference/mailgun.md §Errors)."""
         other = "eu" if self.region == "us" else "us"
         where = ("the API root set in base_url" if self.custom_root
                  else f"the {self.region!r} region's API")
@@ -84,7 +84,7 @@ def _segment(value: str) -> str:
 
 
 def parse_error(resp: requests.Response, body: Any) -> ErrorDetail | None:
-    """``{"message": ...}`` (reference: §Errors); anything else falls back to the status."""
+    """``{"message": ...}`` (docs/reference/mailgun.md §Errors); anything else falls back to the status."""
     if isinstance(body, dict) and isinstance(body.get("message"), str) and body["message"]:
         return ErrorDetail(body["message"])
     return None
@@ -92,7 +92,7 @@ def parse_error(resp: requests.Response, body: Any) -> ErrorDetail | None:
 
 def transport(factory: Callable[..., HttpTransport], base_url: str, api_key: str, *, timeout: float,
               verify_tls: bool) -> HttpTransport:
-    """The transport: HTTP Basic ``api:<key>`` (reference: §Authentication)."""
+    """The transport: HTTP Basic ``api:<key>`` (docs/reference/mailgun.md §Authentication)."""
     import base64
 
     basic = base64.b64encode(f"api:{api_key}".encode()).decode()

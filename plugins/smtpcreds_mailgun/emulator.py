@@ -85,7 +85,7 @@ class MailgunEmulator(EmulatorServer):
     def dispatch(self, req: Request) -> Response:
         """Check the key (and the domain's region) first: a refusal is a plain-text body."""
         if not self._authorized(req):
-            # reference: §Errors: a bad key, or a domain of the other region, gets this
+            # docs/reference/mailgun.md §Errors: a bad key, or a domain of the other region, gets this
             return Response(401, b"Forbidden", {"Content-Type": "text/plain; charset=utf-8"})
         return super().dispatch(req)
 
@@ -133,7 +133,7 @@ class MailgunEmulator(EmulatorServer):
             raise HttpError(400, {"message": "limit must be positive and skip not negative"})
         items = [{"size_bytes": None, "created_at": c["created_at"], "mailbox": login, "login": login}
                  for login, c in creds.items()][skip:skip + limit]
-        # reference: §Endpoints: total_count is "the number of credentials described in items"
+        # docs/reference/mailgun.md §Endpoints: total_count is "the number of credentials described in items"
         return Response.json({"total_count": len(items), "items": items})
 
     @route("POST", _DOMAIN_PATH)
@@ -150,7 +150,7 @@ class MailgunEmulator(EmulatorServer):
             raise HttpError(400, {"message": "Credentials already exist"})
         password, generated = self._password(fields)
         self.add_credential(login, password, domain)
-        if generated:  # reference: §Passwords: shown once, in this answer only
+        if generated:  # docs/reference/mailgun.md §Passwords: shown once, in this answer only
             return Response.json({"message": "Created 1 credentials pair(s)",
                                   "note": "Please store the password, it will not be shown again",
                                   "credentials": {login: password}})

@@ -33,7 +33,7 @@ from smtpcreds_mailgun.profile import MailgunProfile
 #: reference: docs/reference/mailgun.md §Regions: port 587 with STARTTLS
 SMTP_PORT = 587
 SMTP_SECURITY: Security = "starttls"
-#: Page size when listing everything (reference: §Endpoints, the documented default of limit).
+#: Page size when listing everything (docs/reference/mailgun.md §Endpoints, the documented default of limit).
 PAGE_SIZE = 100
 #: Bound on pages read when listing (100 000 credentials): a server that keeps answering stops here.
 MAX_PAGES = 1000
@@ -50,7 +50,7 @@ class MailgunProvider(Provider):
     })
     description: ClassVar[str] = "Mailgun domain SMTP credentials (password set in place)"
     emulator: ClassVar[str | None] = "smtpcreds_mailgun.emulator:MailgunEmulator"
-    #: reference: §Passwords: 5 to 32 characters; all 32 are used.
+    #: docs/reference/mailgun.md §Passwords: 5 to 32 characters; all 32 are used.
     password_length: ClassVar[int] = rules.PASSWORD_MAX
 
     profile: MailgunProfile
@@ -105,7 +105,7 @@ class MailgunProvider(Provider):
             for item in items:
                 yield self._credential(item, domain)
             skip += len(items)
-            # reference: §Endpoints: total_count counts the items of this answer, not the domain's,
+            # docs/reference/mailgun.md §Endpoints: total_count counts the items of this answer, not the domain's,
             # so only a short page says the list is over.
             if one_page or len(items) < size:
                 return
@@ -142,7 +142,7 @@ class MailgunProvider(Provider):
             raise rules.invalid("enabled", "Mailgun credentials cannot be disabled (delete it instead)")
         login = self._login(name, domain, "name")
         if password is None:
-            # reference: §Passwords: Mailgun would generate one that exists only in its answer
+            # docs/reference/mailgun.md §Passwords: Mailgun would generate one that exists only in its answer
             raise rules.invalid("password", "required: smtpcreds never lets Mailgun generate one")
         self.api.create(domain, login, rules.password(password.get_secret_value()))
         cred = self._credential({"login": login, "mailbox": login}, domain)

@@ -14,11 +14,11 @@ import requests
 from smtpcreds.plugin import ErrorDetail, HttpTransport, ValidationError, expect, parse_json, register_secret
 
 PROVIDER = "sendgrid"
-#: reference: §Create: smtpcreds always asks for exactly this scope (none would mean full access)
+#: docs/reference/sendgrid.md §Create: smtpcreds always asks for exactly this scope (none would mean full access)
 MAIL_SEND = "mail.send"
-#: reference: §Rate limits: X-RateLimit-Reset is the epoch second the window resets
+#: docs/reference/sendgrid.md §Rate limits: X-RateLimit-Reset is the epoch second the window resets
 WAIT_HEADERS = ("X-RateLimit-Reset",)
-#: Bound on an account's keys (reference: §Limits: 100), so listing asks for all at once.
+#: Bound on an account's keys (docs/reference/sendgrid.md §Create: 100), so listing asks for all at once.
 LIST_LIMIT = 100
 
 Key = dict[str, Any]
@@ -52,7 +52,7 @@ class SendGridApi:
 
     def get(self, key_id: str) -> Key:
         """One key, with its scopes. The answer is a flat object or a one-item ``result`` array
-        (reference: §Single key: the OpenAPI document and clients in use disagree); both are read."""
+        (docs/reference/sendgrid.md §Single key: the OpenAPI document and clients in use disagree); both are read."""
         body = parse_json(self.http.request("GET", f"api_keys/{segment(key_id)}", ok=(200,)), PROVIDER)
         if isinstance(body, dict) and isinstance(body.get("result"), list):
             expect(len(body["result"]) == 1, PROVIDER, "GET /api_keys/{id}: result does not hold one key")
@@ -78,7 +78,8 @@ def segment(key_id: str) -> str:
 
 
 def parse_error(resp: requests.Response, body: Any) -> ErrorDetail | None:
-    """``{"errors": [{"field", "message"}]}`` (reference: §Errors); field-less messages join the text."""
+    """``{"errors": [{"field", "message"}]}`` (docs/reference/sendgrid.md §Errors); messages without a
+    field join the text."""
     if not isinstance(body, dict) or not isinstance(body.get("errors"), list):
         return None
     messages: list[str] = []
@@ -100,7 +101,7 @@ def parse_error(resp: requests.Response, body: Any) -> ErrorDetail | None:
 
 def transport(factory: Callable[..., HttpTransport], base_url: str, api_key: str, *, timeout: float,
               verify_tls: bool) -> HttpTransport:
-    """Bearer auth and JSON (reference: §Authentication)."""
+    """Bearer auth and JSON (docs/reference/sendgrid.md §Authentication)."""
     return factory(base_url, provider=PROVIDER, headers={"Authorization": f"Bearer {api_key}"},
                    timeout=timeout, verify_tls=verify_tls, error_parser=parse_error,
                    wait_headers=WAIT_HEADERS, secrets=[api_key])

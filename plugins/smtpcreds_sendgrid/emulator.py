@@ -25,7 +25,7 @@ ADMIN_KEY_ID = "AdminKeyEmulator000000"
 #: A key with the api_keys scopes (what the profile uses); never one the tests rotate.
 API_KEY = "SG." + ADMIN_KEY_ID + "." + "e" * 43
 SMTP_USERNAME = "apikey"
-#: reference: §Create: added to every key by SendGrid itself
+#: docs/reference/sendgrid.md §Create: added to every key by SendGrid itself
 ADDED_SCOPES = ("sender_verification_eligible", "2fa_required")
 KEY_SCOPES = ("api_keys.create", "api_keys.read", "api_keys.update", "api_keys.delete")
 #: What a key created without scopes gets (a full-access key; abridged).
@@ -101,7 +101,7 @@ class SendGridEmulator(EmulatorServer):
             raise errors(400, "missing required argument", "name")
         scopes = body.get("scopes")
         if scopes is None:
-            granted = list(FULL_ACCESS)  # reference: §Create: no scopes means full access
+            granted = list(FULL_ACCESS)  # docs/reference/sendgrid.md §Create: no scopes means full access
         elif not isinstance(scopes, list) or not all(isinstance(s, str) for s in scopes):
             raise errors(400, "scopes must be an array of strings", "scopes")
         else:
