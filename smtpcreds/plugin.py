@@ -88,6 +88,7 @@ if TYPE_CHECKING:
     from smtpcreds.transport import expect as expect
     from smtpcreds.transport import parse_json as parse_json
 
+
 #: public name -> (module, name in that module)
 _NAMES: dict[str, tuple[str, str]] = {
     "Capability": ("smtpcreds.capabilities", "Capability"),

@@ -228,11 +228,16 @@ class HttpTransport:
         *,
         params: Mapping[str, Any] | None = None,
         json_body: Any = None,
+        form_body: Mapping[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
         idempotent: bool | None = None,
         ok: Iterable[int] = (200, 201, 202, 204),
     ) -> requests.Response:
-        """Send one request; return the response when its status is in ``ok``, else raise."""
+        """Send one request; return the response when its status is in ``ok``, else raise.
+
+        ``form_body`` is sent urlencoded (``application/x-www-form-urlencoded``), for APIs that
+        take form fields instead of JSON (Mailgun).
+        """
         method = method.upper()
         if idempotent is None:
             idempotent = method in IDEMPOTENT
@@ -240,6 +245,8 @@ class HttpTransport:
         if json_body is not None:
             req.data = json.dumps(json_body)
             req.headers["Content-Type"] = "application/json"
+        elif form_body is not None:
+            req.data = dict(form_body)  # requests urlencodes a dict and sets the Content-Type
         prep = self.session.prepare_request(req)
         try:
             proxies = self._proxies_for(prep)

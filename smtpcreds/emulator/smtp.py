@@ -113,6 +113,8 @@ class SmtpServer:
         self.port = port or free_port()
         self._auth_required = auth_required
         self._logins: dict[str, str] = {}
+        #: Extra passwords per username, each accepted on its own (see :meth:`issue_key`).
+        self._keys: dict[str, set[str]] = {}
         self._lock = threading.Lock()
         self.delivered: list[Delivered] = []
         self.auth_attempts = 0
@@ -143,9 +145,20 @@ class SmtpServer:
         with self._lock:
             self._logins.pop(username, None)
 
+    def issue_key(self, username: str, password: str) -> None:
+        """Accept ``password`` for ``username`` besides any other: for API keys that share one
+        SMTP username (SendGrid's ``apikey``), where each key works until it is revoked."""
+        with self._lock:
+            self._keys.setdefault(username, set()).add(password)
+
+    def revoke_key(self, username: str, password: str) -> None:
+        """Stop accepting one key given with :meth:`issue_key`."""
+        with self._lock:
+            self._keys.get(username, set()).discard(password)
+
     def accepts(self, username: str, password: str) -> bool:
         with self._lock:
-            return self._logins.get(username) == password
+            return self._logins.get(username) == password or password in self._keys.get(username, ())
 
     def logins(self) -> dict[str, str]:
         with self._lock:

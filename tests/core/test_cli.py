@@ -55,10 +55,10 @@ def test_providers_table_lists_every_provider(run_cli: Any) -> None:
 def test_unknown_provider_in_config_exits_2_naming_choices(run_cli: Any, tmp_path: Path,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     cfg = tmp_path / "c.toml"
-    cfg.write_text('[profiles.x]\nprovider = "sendgrid"\n')
+    cfg.write_text('[profiles.x]\nprovider = "sparkpost"\n')
     r = run_cli("--config", str(cfg), "profiles")
     assert r.code == 2
-    assert r.err.count("\n") == 1 and "unknown provider 'sendgrid'" in r.err and "smtp2go" in r.err
+    assert r.err.count("\n") == 1 and "unknown provider 'sparkpost'" in r.err and "smtp2go" in r.err
     assert "Traceback" not in r.err
 
 

@@ -65,11 +65,11 @@ def test_a_profile_may_exist_only_in_the_environment(monkeypatch: pytest.MonkeyP
 
 def test_unknown_provider_names_the_valid_choices(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "c.toml"
-    path.write_text('[profiles.x]\nprovider = "sendgrid"\n')
+    path.write_text('[profiles.x]\nprovider = "sparkpost"\n')
     monkeypatch.setenv("SMTPCREDS_CONFIG", str(path))
     with pytest.raises(ConfigError) as e:
         load_config()
-    assert "unknown provider 'sendgrid'" in str(e.value)
+    assert "unknown provider 'sparkpost'" in str(e.value)
     for name in ("mailersend", "smtp2go", "webitel"):
         assert name in str(e.value)
     assert e.value.exit_code == 2

@@ -46,6 +46,18 @@ def test_retired_login_is_rejected(smtp: SmtpServer) -> None:
         verify_login(login(smtp, "app@example.com", "Issued-Pass-123456"))
 
 
+def test_keys_sharing_a_username_each_log_in_until_revoked() -> None:
+    with SmtpServer("none") as server:
+        server.issue_key("apikey", "SG.first.key-123456")
+        server.issue_key("apikey", "SG.second.key-123456")
+        verify_login(login(server, "apikey", "SG.first.key-123456"))
+        verify_login(login(server, "apikey", "SG.second.key-123456"))
+        server.revoke_key("apikey", "SG.first.key-123456")
+        with pytest.raises(AuthError):
+            verify_login(login(server, "apikey", "SG.first.key-123456"))
+        verify_login(login(server, "apikey", "SG.second.key-123456"))
+
+
 def test_plain_smtp_is_refused_to_a_remote_host() -> None:
     remote = SmtpLogin(host="smtp.example.com", port=25, security="none", username="u", password=SecretStr("p"))
     with pytest.raises(ConfigError, match="loopback only"):

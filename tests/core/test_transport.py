@@ -251,3 +251,11 @@ def test_a_plain_404_is_not_blamed_on_a_lost_answer(server: Echo) -> None:
     with pytest.raises(NotFound) as e:
         client(server).json("GET", "/things")
     assert not e.value.after_lost_answer
+
+
+def test_a_form_body_is_sent_urlencoded(server: Echo) -> None:
+    http = client(server)
+    http.request("POST", "things", form_body={"login": "a@b.example", "password": "p&q=r"})
+    [sent] = list(server.requests)
+    assert sent.headers["content-type"] == "application/x-www-form-urlencoded"
+    assert sent.body == b"login=a%40b.example&password=p%26q%3Dr"

@@ -1,0 +1,24 @@
+"""The provider contract suite, against the Mailgun emulator with the real SMTP server."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from smtpcreds_mailgun.emulator import MailgunEmulator
+
+from smtpcreds.emulator.smtp import SmtpServer
+from smtpcreds.testing.contract import IssuerContract
+
+
+class TestMailgunContract(IssuerContract):
+    @pytest.fixture
+    def emulator(self, smtp_server: SmtpServer) -> Iterator[MailgunEmulator]:
+        with MailgunEmulator(smtp=smtp_server) as emu:
+            yield emu
+
+    @pytest.fixture
+    def profile_fields(self, emulator: MailgunEmulator, smtp_server: SmtpServer) -> dict[str, Any]:
+        return {**emulator.client_profile(), "smtp_host": smtp_server.host, "smtp_port": smtp_server.port,
+                "smtp_security": "none"}
