@@ -20,7 +20,9 @@ if TYPE_CHECKING:
 @click.option("--issuer", "issuers", multiple=True, metavar="PROFILE",
               help="With --all: issuer profiles to cover (repeatable; default: the active profile).")
 @click.option("--scope", "-s", metavar="S", help="Scope (domain id, subaccount); default from the profile.")
-@click.option("--push", "push", multiple=True, metavar="PROFILE", help="Consumer profile to update (repeatable).")
+@click.option("--push", "push", multiple=True, metavar="PROFILE",
+              help="Also push to this unbound consumer profile (repeatable); bound consumers are pushed anyway.")
+@click.option("--no-push", is_flag=True, help="Do not push to the consumers bound to the rotated credentials.")
 @click.option("--no-verify", is_flag=True, help="Skip the SMTP login check (not recommended).")
 @click.option("--keep-old", is_flag=True, help="Replace strategy: keep the old login until 'rotations retire'.")
 @click.option("--strategy", type=click.Choice(["in-place", "replace"]),
@@ -31,10 +33,15 @@ if TYPE_CHECKING:
 @click.option("--older-than", metavar="AGE", help="Only secrets stored longer ago than AGE (90d, 12h, 2w).")
 @pass_app
 def rotate(app: App, refs: tuple[str, ...], all_: bool, issuers: tuple[str, ...], scope: str | None,
-           push: tuple[str, ...], no_verify: bool, keep_old: bool, strategy: str | None, dry_run: bool,
-           concurrency: int, older_than: str | None) -> None:
-    """Rotate passwords: new secret in the keyring, set, verify by SMTP, push, promote, retire."""
+           push: tuple[str, ...], no_push: bool, no_verify: bool, keep_old: bool, strategy: str | None,
+           dry_run: bool, concurrency: int, older_than: str | None) -> None:
+    """Rotate passwords: new secret in the keyring, set, verify by SMTP, push, promote, retire.
+
+    The new login goes to every consumer bound to the credential (login = "<issuer>/<id>" in
+    the consumer's profile) and to each --push PROFILE.
+    """
     from smtpcreds.rotation import bulk
+    from smtpcreds.rotation.summary import lines, summarize
 
     if all_ == bool(refs):
         raise click.UsageError("give REF... or --all (not both)")
@@ -48,33 +55,28 @@ def rotate(app: App, refs: tuple[str, ...], all_: bool, issuers: tuple[str, ...]
             raise click.BadParameter(str(e), param_hint="--older-than") from None
     items, known = _select(app, refs, all_, issuers, scope, age)
     if dry_run:
-        _dry_run(app, items, list(push), not no_verify, keep_old, strategy)
+        _dry_run(app, items, list(push), not no_push, not no_verify, keep_old, strategy)
         return
     if no_verify:
         app.warn("--no-verify: the new secrets will not be checked with an SMTP login")
-    outcomes = _run(app, items, known, list(push), not no_verify, keep_old, strategy, concurrency)
+    outcomes = _run(app, items, known, list(push), not no_push, not no_verify, keep_old, strategy, concurrency)
     failed = [o for o in outcomes if not o.ok]
-    incomplete = sorted({str(o.to_dict().get("rotation_id")) for o in failed if o.to_dict().get("rotation_id")})
-    summary = {"total": len(outcomes), "done": len(outcomes) - len(failed), "failed": len(failed),
-               "incomplete_rotations": incomplete, "results": [o.to_dict() for o in outcomes]}
+    skipped = None
+    if no_push:
+        from smtpcreds.bindings import Bindings
+
+        skipped = Bindings.of(app.config())
+    summary = summarize(outcomes, skipped=skipped)
     if app.json:
         app.emit(summary)
     else:
-        for o in outcomes:
-            d = o.to_dict()
-            if o.ok:
-                app.say(f"rotated {d['profile']}/{d['credential']} -> {d['new_credential']} "
-                        f"({d['strategy']}; verified: {'yes' if d['verified'] else 'no'}; "
-                        f"pushed: {', '.join(d['pushed']) or '-'})")  # type: ignore[arg-type]
-            else:
-                err: Any = d.get("error") or {}
-                click.echo(f"error: {d.get('profile')}/{d.get('credential')}: "
-                           f"{err.get('message') if isinstance(err, dict) else d.get('message')}", err=True)
-        app.say(f"{summary['done']} of {summary['total']} rotated")
+        out, err = lines(summary)
+        for line in out:
+            app.say(line)
+        for line in err:
+            click.echo(line, err=True)
     if failed:
-        if incomplete:
-            click.echo("resume with: " + "; ".join(f"smtpcreds rotations resume {i}" for i in incomplete), err=True)
-        click.get_current_context().exit(8 if incomplete else _worst_exit(failed))
+        click.get_current_context().exit(8 if summary["incomplete_rotations"] else _worst_exit(failed))
 
 
 def _worst_exit(failed: list[Outcome]) -> int:
@@ -107,19 +109,24 @@ def _select(app: App, refs: tuple[str, ...], all_: bool, issuers: tuple[str, ...
     return items, known
 
 
-def _dry_run(app: App, items: list[Item], push: list[str], verify: bool, keep_old: bool,
+def _dry_run(app: App, items: list[Item], push: list[str], push_bound: bool, verify: bool, keep_old: bool,
              strategy: str | None) -> None:
+    from smtpcreds.bindings import Bindings, listing, preflight
     from smtpcreds.rotation.engine import choose_strategy
 
+    bindings = Bindings.of(app.config())
+    preflight(app.config(), [(i.profile, i.ref) for i in items], push, lambda issuer: listing(app.connect(issuer)))
     plan = []
     for item in items:
         conn = app.connect(item.profile)
         chosen = choose_strategy(conn, strategy)
+        targets = bindings.consumers_of(item.profile, item.ref) if push_bound else []
+        targets += [name for name in push if name not in targets]
         steps = ["plan", "create_pending", "set" if chosen == "in-place" else "set (implicit)",
-                 "verify" if verify else "verify (skipped)", "push" if push else "push (none)", "promote",
+                 "verify" if verify else "verify (skipped)", "push" if targets else "push (none)", "promote",
                  "retire (kept: --keep-old)" if keep_old and chosen == "replace" else "retire"]
         plan.append({"profile": item.profile, "credential": item.ref, "provider": conn.profile.provider,
-                     "strategy": chosen, "push": push, "steps": steps})
+                     "strategy": chosen, "push": targets, "steps": steps})
     if app.json:
         app.emit({"dry_run": True, "plan": plan})
     else:
@@ -128,7 +135,8 @@ def _dry_run(app: App, items: list[Item], push: list[str], verify: bool, keep_ol
 
 
 def _run(app: App, items: list[Item], known: dict[tuple[str, str], set[str]], push: list[str],
-         verify: bool, keep_old: bool, strategy: str | None, concurrency: int) -> list[Outcome]:
+         push_bound: bool, verify: bool, keep_old: bool, strategy: str | None,
+         concurrency: int) -> list[Outcome]:
     from smtpcreds.client import Connection
     from smtpcreds.rotation.bulk import rotate_many
 
@@ -140,14 +148,14 @@ def _run(app: App, items: list[Item], known: dict[tuple[str, str], set[str]], pu
     show_progress = not app.json and sys.stderr.isatty() and len(items) > 1
     if not show_progress:
         return rotate_many(items, connect, push=push, verify=verify, keep_old=keep_old, strategy=strategy,
-                           concurrency=concurrency, known_ids=known)
+                           concurrency=concurrency, known_ids=known, push_bound=push_bound, config=cfg)
     from rich.progress import Progress
 
     with Progress(transient=True) as progress:
         task = progress.add_task("rotating", total=len(items))
         return rotate_many(items, connect, push=push, verify=verify, keep_old=keep_old, strategy=strategy,
                            concurrency=concurrency, known_ids=known,
-                           on_done=lambda _o: progress.advance(task))
+                           on_done=lambda _o: progress.advance(task), push_bound=push_bound, config=cfg)
 
 
 @click.command()

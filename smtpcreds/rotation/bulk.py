@@ -23,10 +23,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 
+from smtpcreds.bindings import listing, preflight
 from smtpcreds.capabilities import Capability
 from smtpcreds.client import Connection
+from smtpcreds.config import Config
 from smtpcreds.errors import RateLimited, RotationError, SmtpCredsError
-from smtpcreds.models import utcnow
+from smtpcreds.models import SmtpCredential, utcnow
 from smtpcreds.rotation.engine import Gate, RotationResult, Rotator, choose_strategy
 from smtpcreds.rotation.journal import JournalStore
 
@@ -73,12 +75,19 @@ def rotate_many(
     concurrency: int = 4,
     known_ids: dict[tuple[str, str], set[str]] | None = None,
     on_done: Callable[[Outcome], None] | None = None,
+    push_bound: bool = True,
+    config: Config | None = None,
 ) -> list[Outcome]:
     """Rotate every item; returns outcomes in the order of ``items``.
+
+    Each rotation pushes to the consumers bound to its credential (unless ``push_bound`` is
+    false) and to ``push``. Broken bindings and refused ``push`` names raise ConfigError before
+    any rotation starts (``config``: the configuration to read bindings from).
 
     ``known_ids``: for each (profile, ref), the ids of the logins named like it before the batch
     (as ``creds rotate --all`` has them from its own listing); computed here when not given.
     """
+    _preflight(items, connect, push or [], config)
     gate = Gate()
     journals = JournalStore()
     local = threading.local()
@@ -113,7 +122,8 @@ def rotate_many(
         try:
             try:
                 outcome.result = r.rotate(item.ref, item.scope, push=push, verify=verify,
-                                          keep_old=keep_old, strategy=strategy, known_ids=snapshot)
+                                          keep_old=keep_old, strategy=strategy, known_ids=snapshot,
+                                          push_bound=push_bound)
             except RotationError as e:
                 outcome.result = _resume_after_rate_limit(r, e, gate)
         except SmtpCredsError as e:
@@ -136,6 +146,19 @@ def rotate_many(
             r.conn.close()
         for conn in listing:
             conn.close()
+
+
+def _preflight(items: Sequence[Item], connect: Callable[[str], Connection], push: list[str],
+               config: Config | None) -> None:
+    if config is None and items:
+        with connect(items[0].profile) as first:
+            config = first.config
+
+    def credentials_of(issuer: str) -> list[SmtpCredential] | None:
+        with connect(issuer) as conn:
+            return listing(conn)
+
+    preflight(config, [(item.profile, item.ref) for item in items], push, credentials_of)
 
 
 def _same_name_ids(items: Sequence[Item], connect: Callable[[str], Connection], strategy: str | None,

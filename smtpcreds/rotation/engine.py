@@ -24,6 +24,7 @@ from typing import Any
 from pydantic import BaseModel, SecretStr
 
 from smtpcreds import passwords
+from smtpcreds.bindings import bound_push, listing, preflight
 from smtpcreds.capabilities import Capability
 from smtpcreds.client import Connection, connect
 from smtpcreds.errors import (
@@ -121,15 +122,15 @@ class Rotator:
     # -- entry points -----------------------------------------------------------------------
     def rotate(self, ref: str, scope: str | None = None, *, push: list[str] | None = None,
                verify: bool = True, keep_old: bool = False, strategy: str | None = None,
-               known_ids: set[str] | None = None) -> RotationResult:
+               known_ids: set[str] | None = None, push_bound: bool = True) -> RotationResult:
         """Start and run a rotation of ``ref``; raise RotationError if it stops before the end."""
         j = self.plan(ref, scope, push=push, verify=verify, keep_old=keep_old, strategy=strategy,
-                      known_ids=known_ids)
+                      known_ids=known_ids, push_bound=push_bound)
         return self.run(j)
 
     def plan(self, ref: str, scope: str | None = None, *, push: list[str] | None = None,
              verify: bool = True, keep_old: bool = False, strategy: str | None = None,
-             known_ids: set[str] | None = None) -> Journal:
+             known_ids: set[str] | None = None, push_bound: bool = True) -> Journal:
         """Check everything that can be checked before a change, and write the journal."""
         conn = self.conn
         chosen = choose_strategy(conn, strategy)
@@ -141,12 +142,15 @@ class Rotator:
                 rotation_id=open_j.id, step=open_j.step,
             )
         self.store.check_writable()  # refuse a keyring that cannot keep the new secret: no journal yet
-        for name in push or []:
+        cred = conn.credentials.get(ref, scope)
+        # Bindings: the consumers bound to this credential join the ad-hoc --push ones (none of
+        # them with push_bound=False, --no-push); a refused --push raises here, before any change.
+        push = bound_push(conn, cred, push, push_bound)
+        for name in push:
             self.consumer(name)  # fail on an unknown consumer profile before any change
         unretired = self.journals.unretired_for(conn.profile_name, ref)
         if unretired is not None:
             self.retire(unretired)
-        cred = conn.credentials.get(ref, scope)
         scope = scope if scope is not None else cred.scope
         known: set[str] = set()
         if chosen == "replace" and Capability.SET_PASSWORD not in conn.capabilities:
@@ -306,7 +310,8 @@ class Rotator:
         self.journals.save(j)
 
     def _push(self, j: Journal) -> None:
-        login = self._pending_login(j)
+        # Named, so a multi-login consumer (an exec hook) can tell which login it receives.
+        login = self._pending_login(j).model_copy(update={"issuer": j.profile, "credential": j.target})
         for name in j.push:
             if name in j.pushed:
                 continue
@@ -518,14 +523,19 @@ def _entry(step: str, outcome: str, message: str) -> Any:
 
 
 def rotate(client: Connection, ref: str, *, push: list[str] | None = None, verify: bool = True,
-           keep_old: bool = False, strategy: str | None = None, scope: str | None = None) -> RotationResult:
+           keep_old: bool = False, strategy: str | None = None, scope: str | None = None,
+           push_bound: bool = True) -> RotationResult:
     """Rotate credential ``ref`` of a connected issuer; see the module docstring.
 
+    The new login goes to every consumer bound to the credential (``login = "<issuer>/<id>"``)
+    unless ``push_bound`` is false, and to the consumers in ``push``.
     Raises RotationError (resumable, with ``rotation_id``) if a step fails.
     """
     rotator = Rotator(client)
     try:
-        return rotator.rotate(ref, scope, push=push, verify=verify, keep_old=keep_old, strategy=strategy)
+        preflight(client.config, [(client.profile_name, ref)], push or [], lambda _issuer: listing(client))
+        return rotator.rotate(ref, scope, push=push, verify=verify, keep_old=keep_old, strategy=strategy,
+                              push_bound=push_bound)
     finally:
         rotator.close()
 
