@@ -163,49 +163,33 @@ def _run(app: App, items: list[Item], known: dict[tuple[str, str], set[str]], pu
               help="Issuer profile to audit (repeatable; default: every issuer profile).")
 @pass_app
 def audit(app: App, profiles: tuple[str, ...]) -> None:
-    """Every credential: secret stored?, its age, last use, consumers, unfinished rotations."""
-    from smtpcreds.capabilities import Capability
-    from smtpcreds.models import utcnow
-    from smtpcreds.rotation.journal import JournalStore
+    """Every credential: secret stored?, age, last use, bound consumers in sync or not, open rotations."""
+    from smtpcreds.drift import audit as run_audit
 
     cfg = app.config()
-    names = list(profiles) or [
-        n for n, p in sorted(cfg.profiles.items())
-        if Capability.LIST in _caps(p.provider)
-    ]
-    journals = JournalStore().all()
-    now = utcnow()
-    rows: list[dict[str, Any]] = []
-    for name in names:
-        conn = app.connect(name)
-        for cred in conn.credentials.list():
-            login = conn.store.get(cred.id)
-            pushed: set[str] = set()
-            open_ids = []
-            for j in journals:
-                if j.profile != name or cred.id not in (j.ref, j.target):
-                    continue
-                if j.status == "done" and j.target == cred.id:
-                    pushed.update(j.pushed)
-                if j.open:
-                    open_ids.append(j.id)
-            rows.append({
-                "profile": name, "provider": conn.profile.provider, "id": cred.id, "name": cred.name,
-                "secret_stored": login is not None,
-                "secret_age_days": round((now - login.created_at).total_seconds() / 86400, 1) if login else None,
-                "last_used_at": cred.last_used_at.isoformat() if cred.last_used_at else None,
-                "consumers": sorted(pushed), "open_rotations": open_ids,
-            })
+    report = run_audit(list(profiles), config=cfg, connect=lambda name: app.connect(name))
+    for problem in report.problems:
+        app.warn(problem)
+    rows = [c.model_dump(mode="json") for c in report.credentials]
+    if app.json:
+        app.emit(rows)
+        return
+    for row in rows:
+        row["consumers"] = "; ".join(_consumer_text(c) for c in row["consumers"]) or "-"
+        row["unbound_pushes"] = ", ".join(row["unbound_pushes"]) or "-"
     app.emit(rows, columns=[("PROFILE", "profile"), ("ID", "id"), ("NAME", "name"),
                             ("STORED", "secret_stored"), ("AGE (d)", "secret_age_days"),
                             ("LAST USED", "last_used_at"), ("CONSUMERS", "consumers"),
-                            ("OPEN ROTATIONS", "open_rotations")], title="credential audit")
+                            ("PUSHED UNBOUND", "unbound_pushes"), ("OPEN ROTATIONS", "open_rotations")],
+             title="credential audit")
 
 
-def _caps(provider: str) -> frozenset[Any]:
-    from smtpcreds.plugins import plugins
-
-    try:
-        return plugins().provider(provider).capabilities
-    except Exception:
-        return frozenset()
+def _consumer_text(c: dict[str, Any]) -> str:
+    text = f"{c['consumer']}: {c['state']}"
+    if c["state"] == "stale" and c["holds"]:
+        text += f" (holds {c['holds']})"
+    elif c["state"] == "unknown" and c["last_push"]:
+        text += f" (last pushed by {c['last_push']} at {c['last_push_at']})"
+    elif c["detail"]:
+        text += f" ({c['detail']})"
+    return text
