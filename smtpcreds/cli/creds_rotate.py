@@ -67,14 +67,15 @@ def rotate(app: App, refs: tuple[str, ...], all_: bool, issuers: tuple[str, ...]
 
         skipped = Bindings.of(app.config())
     summary = summarize(outcomes, skipped=skipped)
+    out, err = lines(summary)
     if app.json:
         app.emit(summary)
+        err = [line for line in err if line.startswith("resume with:")]
     else:
-        out, err = lines(summary)
         for line in out:
             app.say(line)
-        for line in err:
-            click.echo(line, err=True)
+    for line in err:
+        click.echo(line, err=True)
     if failed:
         click.get_current_context().exit(8 if summary["incomplete_rotations"] else _worst_exit(failed))
 
