@@ -82,6 +82,8 @@ class _Session:
     def __init__(self, config: Config, connect: Callable[[str], Connection] | None) -> None:
         self.config = config
         self.bindings = Bindings.of(config)
+        #: Connections made here are closed here; the caller's (``connect``) stay open.
+        self._owned = connect is None
         self._connect = connect or (lambda name: Connection(name, config.profile(name), config=config))
         self._conns: dict[str, Connection] = {}
         self._listings: dict[str, list[SmtpCredential]] = {}
@@ -97,8 +99,9 @@ class _Session:
         return self._listings[issuer]
 
     def close(self) -> None:
-        for c in self._conns.values():
-            c.close()
+        if self._owned:
+            for c in self._conns.values():
+                c.close()
 
     def held(self, binding: Binding) -> list[tuple[str, SmtpCredential]]:
         """(issuer, credential) pairs a binding holds; ConfigError for a dangling one."""
