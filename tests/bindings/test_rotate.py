@@ -159,3 +159,27 @@ def test_resume_after_a_failed_bound_push_pushes_only_to_the_rest(
     assert env_files["billing"].read_text() == "hand edited\n"
     login = stored(run_cli, "billing-app")
     assert [(r["credential"], r["password"]) for r in hook_received(hook_log)] == [("billing-app", login["password"])]
+
+
+def test_dry_run_lists_each_credentials_bound_consumers(lab: Lab, configure: Configure, run_cli: Any) -> None:
+    configure(billing_env="relay/billing-app", shop_env="relay/shop-app", hook="relay/*")
+    two_logins(run_cli)
+
+    plan = run_cli("--json", "creds", "rotate", "--all", "--dry-run").json()["plan"]
+    skipped = run_cli("--json", "creds", "rotate", "--all", "--dry-run", "--no-push").json()["plan"]
+
+    assert {p["credential"]: p["push"] for p in plan} == {"billing-app": ["billing-env", "hook"],
+                                                          "shop-app": ["hook", "shop-env"]}
+    assert [p["push"] for p in skipped] == [[], []]
+
+
+def test_an_unbound_multi_login_hook_may_be_pushed_every_login_of_a_bulk_rotation(
+    lab: Lab, configure: Configure, hook_log: Path, run_cli: Any
+) -> None:
+    configure()
+    two_logins(run_cli)
+
+    rotated = run_cli("--json", "creds", "rotate", "--all", "--push", "hook")
+
+    assert rotated.code == 0, rotated
+    assert sorted(r["credential"] for r in hook_received(hook_log)) == ["billing-app", "shop-app"]
