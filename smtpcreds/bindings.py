@@ -220,8 +220,9 @@ def preflight(config: Config | None, targets: Sequence[tuple[str, str]], push: S
     """Before a command rotates ``targets`` ((issuer profile, ref) pairs): check every binding on
     their issuers and refuse a ``--push`` that would put a login in a consumer bound to another,
     or several logins in a single-login consumer. ``credentials_of(issuer)`` lists an issuer
-    (:func:`listing`); it is called once per issuer, and only when a binding names a credential
-    of it or ``push`` is given."""
+    (:func:`listing`), or returns None to skip the check of named credentials (a rotation in a
+    scope other than the default); it is called once per issuer, and only when a binding names a
+    credential of it or ``push`` is given."""
     bindings = Bindings.of(config)
     if not bindings and not push:
         return

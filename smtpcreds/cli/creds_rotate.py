@@ -116,7 +116,8 @@ def _dry_run(app: App, items: list[Item], push: list[str], push_bound: bool, ver
     from smtpcreds.rotation.engine import choose_strategy
 
     bindings = Bindings.of(app.config())
-    preflight(app.config(), [(i.profile, i.ref) for i in items], push, lambda issuer: listing(app.connect(issuer)))
+    preflight(app.config(), [(i.profile, i.ref) for i in items], push,
+              lambda issuer: None if any(i.scope for i in items) else listing(app.connect(issuer)))
     plan = []
     for item in items:
         conn = app.connect(item.profile)

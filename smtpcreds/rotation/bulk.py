@@ -154,7 +154,11 @@ def _preflight(items: Sequence[Item], connect: Callable[[str], Connection], push
         with connect(items[0].profile) as first:
             config = first.config
 
+    scoped = {item.profile for item in items if item.scope is not None}
+
     def credentials_of(issuer: str) -> list[SmtpCredential] | None:
+        if issuer in scoped:  # bindings name no scope: the default scope's listing cannot judge them
+            return None
         with connect(issuer) as conn:
             return listing(conn)
 

@@ -533,7 +533,9 @@ def rotate(client: Connection, ref: str, *, push: list[str] | None = None, verif
     """
     rotator = Rotator(client)
     try:
-        preflight(client.config, [(client.profile_name, ref)], push or [], lambda _issuer: listing(client))
+        # Bindings (smtpcreds.bindings): dangling ones and refused pushes fail here, before any change.
+        preflight(client.config, [(client.profile_name, ref)], push or [],
+                  lambda _issuer: listing(client) if scope is None else None)
         return rotator.rotate(ref, scope, push=push, verify=verify, keep_old=keep_old, strategy=strategy,
                               push_bound=push_bound)
     finally:
