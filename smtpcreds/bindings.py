@@ -171,7 +171,7 @@ class Bindings:
         for consumer in push:
             b = self.all.get(consumer)
             bound = f" (it is bound to {b.describe()}: bound consumers are pushed automatically)" if b else ""
-            if several and not self._multi(consumer):
+            if several and self._single(consumer):
                 raise ConfigError(f"--push {consumer}: profile {consumer!r} holds a single login and this "
                                   f"command rotates several credentials{bound}; bind each consumer to its "
                                   'login (login = "<issuer>/<credential>") instead')
@@ -179,11 +179,13 @@ class Bindings:
                 raise ConfigError(f"--push {consumer}: profile {consumer!r} is bound to {b.describe()}, "
                                   f"not to {issuer}/{cred_id}; bound consumers are pushed automatically")
 
-    def _multi(self, consumer: str) -> bool:
+    def _single(self, consumer: str) -> bool:
+        """A configured consumer that holds one login (anything else fails with its own message
+        when the rotation connects it)."""
         from smtpcreds.profiles import ConsumerProfile
 
         profile = self.profiles.get(consumer)
-        return isinstance(profile, ConsumerProfile) and type(profile).multi_login
+        return isinstance(profile, ConsumerProfile) and not type(profile).multi_login
 
     def push_list(self, issuer: str, cred: SmtpCredential, push: Sequence[str] | None,
                   push_bound: bool = True) -> list[str]:

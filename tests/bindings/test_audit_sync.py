@@ -163,3 +163,19 @@ def test_no_secret_reaches_audit_or_sync_output(
     assert all(r.code == 0 for r in outputs), outputs
     assert [r for r in outputs if secret in r.out + r.err] == []
     assert json.loads(outputs[3].out)["actions"][0]["action"] == "none"  # repaired by the first sync
+
+
+def test_sync_gives_a_rebuilt_pbx_the_login_bound_to_it(lab: Lab, configure: Configure, run_cli: Any) -> None:
+    configure(pbx="relay/shop-app")
+    rotated_pair(run_cli)
+    assert run_cli("--profile", "pbx", "settings", "delete", "--yes").code == 0
+
+    before = consumers(run_cli("--json", "creds", "audit").json(), "shop-app")["pbx"]
+    synced = run_cli("--json", "settings", "sync", "pbx").json()
+
+    assert before["state"] == "stale"
+    assert [(a["consumer"], a["credential"], a["action"]) for a in synced["actions"]] == [
+        ("pbx", "shop-app", "pushed")]
+    shop = stored(run_cli, "shop-app")
+    pbx = run_cli("--json", "--profile", "pbx", "settings", "show", "--reveal").json()
+    assert (pbx["username"], pbx["password"]) == (shop["username"], shop["password"])

@@ -183,3 +183,26 @@ def test_an_unbound_multi_login_hook_may_be_pushed_every_login_of_a_bulk_rotatio
 
     assert rotated.code == 0, rotated
     assert sorted(r["credential"] for r in hook_received(hook_log)) == ["billing-app", "shop-app"]
+
+
+def test_push_to_a_consumer_bound_to_the_rotated_login_pushes_it_once(
+    lab: Lab, configure: Configure, run_cli: Any
+) -> None:
+    configure(billing_env="relay/billing-app")
+    two_logins(run_cli)
+
+    rotated = run_cli("--json", "creds", "rotate", "billing-app", "--push", "billing-env")
+
+    assert rotated.code == 0, rotated
+    assert rotated.json()["results"][0]["pushed"] == ["billing-env"]
+
+
+def test_a_misspelt_push_in_a_bulk_rotation_names_the_missing_profile(
+    lab: Lab, configure: Configure, run_cli: Any
+) -> None:
+    configure()
+    two_logins(run_cli)
+
+    result = run_cli("creds", "rotate", "--all", "--push", "biling-env")
+
+    assert result.code == 2 and "no profile named 'biling-env'" in result.err
