@@ -79,6 +79,26 @@ def parse_login(value: str | Sequence[str] | None, *, multi_login: bool) -> tupl
     return tuple(patterns)
 
 
+def from_environment(value: object) -> object:
+    """A list given in the environment arrives as JSON text
+    (``SMTPCREDS_PROFILES__HOOK__LOGIN='["relay/a", "relay/b"]'``): decode it."""
+    if isinstance(value, str) and value.lstrip().startswith("["):
+        return _json_list(value)
+    return value
+
+
+def _json_list(text: str) -> list[str]:
+    import json
+
+    try:
+        value = json.loads(text)
+    except ValueError:
+        value = None
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError(f"{text!r} is not a JSON list of strings")
+    return value
+
+
 def _show(value: str | Sequence[str]) -> str:
     return repr(value) if isinstance(value, str) else "[" + ", ".join(repr(v) for v in value) + "]"
 

@@ -97,6 +97,13 @@ class ConsumerProfile(ProfileBase):
         'list, or "<issuer>/*" for every credential of the issuer.',
     )
 
+    @field_validator("login", mode="before")
+    @classmethod
+    def _login_list(cls, v: object) -> object:
+        from smtpcreds.bindings import from_environment
+
+        return from_environment(v)
+
     @model_validator(mode="after")
     def _login(self) -> ConsumerProfile:
         from smtpcreds.bindings import parse_login

@@ -96,3 +96,17 @@ def test_the_capability_matrix_says_which_consumers_hold_several_logins(run_cli:
 
     assert (rows["exec"]["multi_login"], rows["envfile"]["multi_login"], rows["webitel"]["multi_login"]) == (
         True, False, False)
+
+
+def test_a_list_of_logins_may_come_from_the_environment_as_json(
+    lab: Lab, configure: Configure, run_cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    configure()
+    monkeypatch.setenv("SMTPCREDS_PROFILES__HOOK__LOGIN", '["relay/a", "relay/b"]')
+    monkeypatch.setenv("SMTPCREDS_PROFILES__PBX__LOGIN", '["relay/a"]')
+
+    result = run_cli("profiles")
+
+    assert result.code == 2 and "'pbx'" in result.err and "holds one login" in result.err
+    monkeypatch.delenv("SMTPCREDS_PROFILES__PBX__LOGIN")
+    assert "relay/a, relay/b" in run_cli("profiles").out
