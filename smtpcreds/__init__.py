@@ -3,8 +3,10 @@
     import smtpcreds
     relay = smtpcreds.connect("relay")
     cred = relay.credentials.create("billing-app")     # password stored in the keyring
-    smtpcreds.rotate(relay, cred.id, push=["pbx"])
+    smtpcreds.rotate(relay, cred.id)                   # pushed to the consumers bound to it
     login = smtpcreds.stored_login("relay", cred.id)
+    report = smtpcreds.audit()                         # which consumers hold the current login
+    smtpcreds.sync()                                   # push it to those that drifted
 
 Names are imported on first use, so ``import smtpcreds`` stays cheap for the CLI.
 """
@@ -21,6 +23,9 @@ if TYPE_CHECKING:
     from smtpcreds.client import Connection as Connection
     from smtpcreds.client import connect as connect
     from smtpcreds.client import stored_login as stored_login
+    from smtpcreds.drift import AuditReport as AuditReport
+    from smtpcreds.drift import audit as audit
+    from smtpcreds.drift import sync as sync
     from smtpcreds.errors import AuthError as AuthError
     from smtpcreds.errors import ConfigError as ConfigError
     from smtpcreds.errors import NotFound as NotFound
@@ -48,6 +53,9 @@ _LAZY = {
     "EmailSettings": "smtpcreds.models",
     "SmtpLogin": "smtpcreds.models",
     "Capability": "smtpcreds.capabilities",
+    "audit": "smtpcreds.drift",
+    "sync": "smtpcreds.drift",
+    "AuditReport": "smtpcreds.drift",
     **{
         name: "smtpcreds.errors"
         for name in (
@@ -58,10 +66,10 @@ _LAZY = {
 }
 
 __all__ = [
-    "AuthError", "Capability", "ConfigError", "Connection", "EmailSettings", "NotFound", "ProviderError",
+    "AuditReport", "AuthError", "Capability", "ConfigError", "Connection", "EmailSettings", "NotFound", "ProviderError",
     "RateLimited", "RotationError", "RotationResult", "SecretStoreError", "SmtpCredential", "SmtpCredsError",
-    "SmtpLogin", "TransportError", "UnsupportedOperation", "ValidationError", "__version__", "connect",
-    "rotate", "stored_login",
+    "SmtpLogin", "TransportError", "UnsupportedOperation", "ValidationError", "__version__", "audit", "connect",
+    "rotate", "stored_login", "sync",
 ]
 
 

@@ -2,9 +2,11 @@
 
 Starts every emulator and a real SMTP server on loopback, uses an in-memory keyring and a
 temporary state directory (never the user's own), then: creates a MailerSend and an SMTP2GO
-login, pushes them into the Webitel PBX and an app's ``.env`` file, rotates both with real SMTP
-verification, proves the old logins are rejected and the new ones accepted, and shows where
-each secret lives. Everything is removed afterwards.
+login, with the Webitel PBX bound to the SMTP2GO one and an app's ``.env`` file to the MailerSend
+one (``login = "<issuer>/<credential>"``), brings both consumers in sync, rotates both logins with
+real SMTP verification (each new login goes to the consumers bound to it), proves the old logins
+are rejected and the new ones accepted, audits the bindings, and shows where each secret lives.
+Everything is removed afterwards.
 """
 
 from __future__ import annotations
@@ -71,6 +73,7 @@ def smtp_accepts(login: SmtpLogin) -> bool:
 def run_demo(report: Callable[[Step], None]) -> list[Step]:
     """Run the walkthrough, calling ``report`` after each step; returns every step."""
     from smtpcreds.client import Connection
+    from smtpcreds.drift import audit, sync
     from smtpcreds.emulator.lab import Lab
     from smtpcreds.rotation.engine import Rotator
 
@@ -87,7 +90,12 @@ def run_demo(report: Callable[[Step], None]) -> list[Step]:
         env_path.parent.mkdir()
         env_path.write_text("# billing app\nAPP_NAME=billing\nSMTP_HOST=old.example.com\n")
         env_path.chmod(0o600)
-        cfg = lab.config({"app-env": {"provider": "envfile", "path": str(env_path)}})
+        # Bindings: each consumer holds one login. The MailerSend one is bound by name, which a
+        # replace rotation keeps (its id changes).
+        cfg = lab.config({
+            "pbx": {**lab.profile("webitel"), "login": "relay/alerts-app"},
+            "app-env": {"provider": "envfile", "path": str(env_path), "login": "ms/billing-app"},
+        })
         conns: dict[str, Connection] = {}
 
         def conn(name: str) -> Connection:
@@ -105,16 +113,16 @@ def run_demo(report: Callable[[Step], None]) -> list[Step]:
 
         old_ms = conn("ms").credentials.stored_login(ms_cred.id)
         old_relay = conn("relay").credentials.stored_login(relay_cred.id)
-        conn("pbx").settings.push(old_relay)
-        conn("app-env").settings.push(old_ms)
+        synced = sync(config=cfg, connect=conn)
         pbx_test = conn("pbx").settings.test(to="ops@example.com")
-        add("push", True, "SMTP2GO login pushed to the Webitel PBX, MailerSend login to the app's .env; "
-            f"PBX self-test: {pbx_test}")
+        add("push", all(a.action == "pushed" for a in synced),
+            "settings sync: " + "; ".join(f"{a.issuer}/{a.credential} -> {a.consumer}: {a.action}" for a in synced)
+            + f"; PBX self-test: {pbx_test}")
 
         results = {}
-        for issuer, ref, push in (("relay", relay_cred.id, ["pbx"]), ("ms", ms_cred.id, ["app-env"])):
+        for issuer, ref in (("relay", relay_cred.id), ("ms", ms_cred.id)):
             rotator = Rotator(conn(issuer), consumer=conn)
-            result = rotator.rotate(ref, push=push)
+            result = rotator.rotate(ref)  # pushed to the consumers bound to it
             results[issuer] = result
             add(f"rotate {issuer}", result.status == "done",
                 f"{result.strategy} rotation {result.rotation_id}: verified by SMTP login, pushed to "
@@ -141,6 +149,12 @@ def run_demo(report: Callable[[Step], None]) -> list[Step]:
         add("consumers hold the new logins", pbx_ok and env_ok,
             f"Webitel document {'has' if pbx_ok else 'LACKS'} the new SMTP2GO password; "
             f".env {'has' if env_ok else 'LACKS'} the new MailerSend password (other lines untouched)")
+
+        audited = audit(config=cfg, connect=conn)
+        states = [f"{c.profile}/{c.name}: {', '.join(f'{s.consumer} {s.state}' for s in c.consumers)}"
+                  for c in audited.credentials if c.consumers]
+        add("audit", all(s.state == "in sync" for c in audited.credentials for s in c.consumers) and len(states) == 2,
+            "creds audit: " + "; ".join(states))
 
         add("where secrets live", True,
             "keyring service smtpcreds/<profile>, entries <id> (current), <id>#previous, <id>#pending "

@@ -61,6 +61,11 @@ class SmtpLogin(BaseModel):
     password: SecretStr
     created_at: datetime = Field(default_factory=utcnow)
     from_address: str | None = None
+    #: Which login this is (issuer profile and credential id), set when a rotation or ``settings
+    #: sync`` pushes it, so a multi-login consumer (an exec hook) can route it: a username alone
+    #: does not say (it changes with a replace rotation). Not stored: the keyring item names it.
+    issuer: str | None = Field(None, exclude=True)
+    credential: str | None = Field(None, exclude=True)
 
     def public_dict(self, reveal: bool = False) -> dict[str, Any]:
         """JSON-ready fields; the password masked unless ``reveal``."""

@@ -11,7 +11,7 @@ import ipaddress
 from typing import ClassVar
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from smtpcreds.models import Security
 
@@ -89,4 +89,25 @@ class ConsumerProfile(ProfileBase):
     """
 
     multi_login: ClassVar[bool] = False
+
+    login: str | list[str] | None = Field(
+        None,
+        description='The login this consumer holds: "<issuer profile>/<credential id>" (or its name). '
+        'Rotations push that credential\'s new login here. Multi-login consumers (exec) may give a '
+        'list, or "<issuer>/*" for every credential of the issuer.',
+    )
+
+    @field_validator("login", mode="before")
+    @classmethod
+    def _login_list(cls, v: object) -> object:
+        from smtpcreds.bindings import from_environment
+
+        return from_environment(v)
+
+    @model_validator(mode="after")
+    def _login(self) -> ConsumerProfile:
+        from smtpcreds.bindings import parse_login
+
+        parse_login(self.login, multi_login=type(self).multi_login)  # ValueError names the rule
+        return self
 

@@ -56,7 +56,11 @@ class ExecProvider(Provider):
         return f"profile {self.ctx.profile_name!r}: command {argv[0]!r}"
 
     def push_login(self, login: SmtpLogin, scope: str | None = None) -> SetResult:
-        """Run ``command`` with the login on stdin; exit 0 means the application took it."""
+        """Run ``command`` with the login on stdin; exit 0 means the application took it.
+
+        A login pushed by a rotation or ``settings sync`` also names its ``issuer`` profile and
+        ``credential`` id, so a hook bound to several logins can tell which one it got.
+        """
         password = login.password.get_secret_value()
         register_secret(password)
         payload: dict[str, Any] = {
@@ -68,6 +72,8 @@ class ExecProvider(Provider):
         }
         if login.from_address is not None:
             payload["from_address"] = login.from_address
+        if login.issuer is not None and login.credential is not None:
+            payload["issuer"], payload["credential"] = login.issuer, login.credential
         argv = self.hook.command
         done = run(argv, payload, timeout=self.hook.timeout, label=self._label(argv))
         return SetResult(changed=True, detail=done.last_stdout_line() or f"{argv[0]} accepted the login")

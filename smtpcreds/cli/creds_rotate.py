@@ -21,7 +21,9 @@ if TYPE_CHECKING:
 @click.option("--issuer", "issuers", multiple=True, metavar="PROFILE",
               help="With --all: issuer profiles to cover (repeatable; default: the active profile).")
 @click.option("--scope", "-s", metavar="S", help="Scope (domain id, subaccount); default from the profile.")
-@click.option("--push", "push", multiple=True, metavar="PROFILE", help="Consumer profile to update (repeatable).")
+@click.option("--push", "push", multiple=True, metavar="PROFILE",
+              help="Also push to this unbound consumer profile (repeatable); bound consumers are pushed anyway.")
+@click.option("--no-push", is_flag=True, help="Do not push to the consumers bound to the rotated credentials.")
 @click.option("--no-verify", is_flag=True, help="Skip the SMTP login check (not recommended).")
 @click.option("--keep-old", is_flag=True, help="Replace strategy: keep the old login until 'rotations retire'.")
 @click.option("--strategy", type=click.Choice(["in-place", "replace"]),
@@ -32,10 +34,15 @@ if TYPE_CHECKING:
 @click.option("--older-than", metavar="AGE", help="Only secrets stored longer ago than AGE (90d, 12h, 2w).")
 @pass_app
 def rotate(app: App, refs: tuple[str, ...], all_: bool, issuers: tuple[str, ...], scope: str | None,
-           push: tuple[str, ...], no_verify: bool, keep_old: bool, strategy: str | None, dry_run: bool,
-           concurrency: int, older_than: str | None) -> None:
-    """Rotate passwords: new secret in the keyring, set, verify by SMTP, push, promote, retire."""
+           push: tuple[str, ...], no_push: bool, no_verify: bool, keep_old: bool, strategy: str | None,
+           dry_run: bool, concurrency: int, older_than: str | None) -> None:
+    """Rotate passwords: new secret in the keyring, set, verify by SMTP, push, promote, retire.
+
+    The new login goes to every consumer bound to the credential (login = "<issuer>/<id>" in
+    the consumer's profile) and to each --push PROFILE.
+    """
     from smtpcreds.rotation import bulk
+    from smtpcreds.rotation.summary import lines, summarize
 
     if all_ == bool(refs):
         raise click.UsageError("give REF... or --all (not both)")
@@ -49,28 +56,29 @@ def rotate(app: App, refs: tuple[str, ...], all_: bool, issuers: tuple[str, ...]
             raise click.BadParameter(str(e), param_hint="--older-than") from None
     items, names = _select(app, refs, all_, issuers, scope, age)
     if dry_run:
-        _dry_run(app, items, list(push), not no_verify, keep_old, strategy)
+        _dry_run(app, items, list(push), not no_push, not no_verify, keep_old, strategy)
         return
     if no_verify:
         app.warn("--no-verify: the new secrets will not be checked with an SMTP login")
-    outcomes = _run(app, items, names, list(push), not no_verify, keep_old, strategy, concurrency)
+    outcomes = _run(app, items, names, list(push), not no_push, not no_verify, keep_old, strategy, concurrency)
     failed = [o for o in outcomes if not o.ok]
-    incomplete = sorted({str(o.to_dict().get("rotation_id")) for o in failed if o.to_dict().get("rotation_id")})
-    summary = {"total": len(outcomes), "done": len(outcomes) - len(failed), "failed": len(failed),
-               "incomplete_rotations": incomplete, "results": [o.to_dict() for o in outcomes]}
+    skipped = None
+    if no_push:
+        from smtpcreds.bindings import Bindings
+
+        skipped = Bindings.of(app.config())
+    summary = summarize(outcomes, skipped=skipped)
+    out, err = lines(summary)
     if app.json:
         app.emit(summary)
+        err = [line for line in err if line.startswith("resume with:")]
     else:
-        for o in outcomes:
-            if o.ok:
-                app.say(o.line())
-            else:
-                click.echo(f"error: {o.line()}", err=True)
-        app.say(f"{summary['done']} of {summary['total']} rotated")
+        for line in out:
+            app.say(line)
+    for line in err:
+        click.echo(line, err=True)
     if failed:
-        if incomplete:
-            click.echo("resume with: " + "; ".join(f"smtpcreds rotations resume {i}" for i in incomplete), err=True)
-        click.get_current_context().exit(8 if incomplete else _worst_exit(failed))
+        click.get_current_context().exit(8 if summary["incomplete_rotations"] else _worst_exit(failed))
 
 
 def _worst_exit(failed: list[ItemResult]) -> int:
@@ -100,16 +108,22 @@ def _select(app: App, refs: tuple[str, ...], all_: bool, issuers: tuple[str, ...
     return items, names
 
 
-def _dry_run(app: App, items: list[Item], push: list[str], verify: bool, keep_old: bool,
+def _dry_run(app: App, items: list[Item], push: list[str], push_bound: bool, verify: bool, keep_old: bool,
              strategy: str | None) -> None:
+    from smtpcreds.bindings import Bindings, listing, preflight
     from smtpcreds.rotation.engine import preview
 
+    bindings = Bindings.of(app.config())
+    preflight(app.config(), [(i.profile, i.ref) for i in items], push,
+              lambda issuer: None if any(i.scope for i in items) else listing(app.connect(issuer)))
     plan = []
     for item in items:
         conn = app.connect(item.profile)
-        chosen, steps = preview(conn, item.ref, push=push, verify=verify, keep_old=keep_old, strategy=strategy)
+        targets = bindings.consumers_of(item.profile, item.ref) if push_bound else []
+        targets += [name for name in push if name not in targets]
+        chosen, steps = preview(conn, item.ref, push=targets, verify=verify, keep_old=keep_old, strategy=strategy)
         plan.append({"profile": item.profile, "credential": item.ref, "provider": conn.profile.provider,
-                     "strategy": chosen, "push": push, "steps": steps})
+                     "strategy": chosen, "push": targets, "steps": steps})
     if app.json:
         app.emit({"dry_run": True, "plan": plan})
     else:
@@ -118,7 +132,8 @@ def _dry_run(app: App, items: list[Item], push: list[str], verify: bool, keep_ol
 
 
 def _run(app: App, items: list[Item], names: SameNames, push: list[str],
-         verify: bool, keep_old: bool, strategy: str | None, concurrency: int) -> list[ItemResult]:
+         push_bound: bool, verify: bool, keep_old: bool, strategy: str | None,
+         concurrency: int) -> list[ItemResult]:
     from smtpcreds.client import Connection
     from smtpcreds.rotation.bulk import rotate_many
 
@@ -130,14 +145,14 @@ def _run(app: App, items: list[Item], names: SameNames, push: list[str],
     show_progress = not app.json and sys.stderr.isatty() and len(items) > 1
     if not show_progress:
         return rotate_many(items, connect, push=push, verify=verify, keep_old=keep_old, strategy=strategy,
-                           concurrency=concurrency, names=names)
+                           concurrency=concurrency, names=names, push_bound=push_bound, config=cfg)
     from rich.progress import Progress
 
     with Progress(transient=True) as progress:
         task = progress.add_task("rotating", total=len(items))
         return rotate_many(items, connect, push=push, verify=verify, keep_old=keep_old, strategy=strategy,
                            concurrency=concurrency, names=names,
-                           on_done=lambda _o: progress.advance(task))
+                           on_done=lambda _o: progress.advance(task), push_bound=push_bound, config=cfg)
 
 
 @click.command()
@@ -145,49 +160,33 @@ def _run(app: App, items: list[Item], names: SameNames, push: list[str],
               help="Issuer profile to audit (repeatable; default: every issuer profile).")
 @pass_app
 def audit(app: App, profiles: tuple[str, ...]) -> None:
-    """Every credential: secret stored?, its age, last use, consumers, unfinished rotations."""
-    from smtpcreds.capabilities import Capability
-    from smtpcreds.models import utcnow
-    from smtpcreds.rotation.journal import JournalStore
+    """Every credential: secret stored?, age, last use, bound consumers in sync or not, open rotations."""
+    from smtpcreds.drift import audit as run_audit
 
     cfg = app.config()
-    names = list(profiles) or [
-        n for n, p in sorted(cfg.profiles.items())
-        if Capability.LIST in _caps(p.provider)
-    ]
-    journals = JournalStore().all()
-    now = utcnow()
-    rows: list[dict[str, Any]] = []
-    for name in names:
-        conn = app.connect(name)
-        for cred in conn.credentials.list():
-            login = conn.store.get(cred.id)
-            pushed: set[str] = set()
-            open_ids = []
-            for j in journals:
-                if j.profile != name or cred.id not in (j.ref, j.target):
-                    continue
-                if j.status == "done" and j.target == cred.id:
-                    pushed.update(j.pushed)
-                if j.open:
-                    open_ids.append(j.id)
-            rows.append({
-                "profile": name, "provider": conn.profile.provider, "id": cred.id, "name": cred.name,
-                "secret_stored": login is not None,
-                "secret_age_days": round((now - login.created_at).total_seconds() / 86400, 1) if login else None,
-                "last_used_at": cred.last_used_at.isoformat() if cred.last_used_at else None,
-                "consumers": sorted(pushed), "open_rotations": open_ids,
-            })
+    report = run_audit(list(profiles), config=cfg, connect=lambda name: app.connect(name))
+    for problem in report.problems:
+        app.warn(problem)
+    rows = [c.model_dump(mode="json") for c in report.credentials]
+    if app.json:
+        app.emit(rows)
+        return
+    for row in rows:
+        row["consumers"] = "; ".join(_consumer_text(c) for c in row["consumers"]) or "-"
+        row["unbound_pushes"] = ", ".join(row["unbound_pushes"]) or "-"
     app.emit(rows, columns=[("PROFILE", "profile"), ("ID", "id"), ("NAME", "name"),
                             ("STORED", "secret_stored"), ("AGE (d)", "secret_age_days"),
                             ("LAST USED", "last_used_at"), ("CONSUMERS", "consumers"),
-                            ("OPEN ROTATIONS", "open_rotations")], title="credential audit")
+                            ("PUSHED UNBOUND", "unbound_pushes"), ("OPEN ROTATIONS", "open_rotations")],
+             title="credential audit")
 
 
-def _caps(provider: str) -> frozenset[Any]:
-    from smtpcreds.plugins import plugins
-
-    try:
-        return plugins().provider(provider).capabilities
-    except Exception:
-        return frozenset()
+def _consumer_text(c: dict[str, Any]) -> str:
+    text = f"{c['consumer']}: {c['state']}"
+    if c["state"] == "stale" and c["holds"]:
+        text += f" (holds {c['holds']})"
+    elif c["state"] == "unknown" and c["last_push"]:
+        text += f" (last pushed by {c['last_push']} at {c['last_push_at']})"
+    elif c["detail"]:
+        text += f" ({c['detail']})"
+    return text

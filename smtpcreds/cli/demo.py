@@ -68,7 +68,8 @@ def _serve(app: App, directory: Path | None) -> None:
                     f"In another shell:\n"
                     f"  source {served.env_file}\n"
                     f"  smtpcreds creds create billing-app\n"
-                    f"  smtpcreds creds rotate billing-app --push pbx --push app-env\n"
+                    f"  smtpcreds creds rotate --all        # pushes to pbx and app-env, bound to it\n"
+                    f"  smtpcreds creds audit\n"
                     f"  smtpcreds creds login billing-app --reveal\n\n"
                     f"Stop with Ctrl-C.")
         click.get_text_stream("stdout").flush()

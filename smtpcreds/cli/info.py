@@ -22,6 +22,7 @@ def capability_matrix() -> list[dict[str, Any]]:
             "roles": roles(caps),
             "description": cls.description,
             "emulator": cls.emulator is not None,
+            "multi_login": bool(getattr(cls.profile_model, "multi_login", False)),
             "capabilities": {c.value: c in caps for c in Capability},
         })
     return rows
@@ -38,9 +39,10 @@ def providers(app: App) -> None:
         app.emit(rows)
         return
     table = [{"provider": r["name"], "roles": "/".join(r["roles"]),
-              **{c.value: "✓" if r["capabilities"][c.value] else "" for c in Capability}} for r in rows]
+              **{c.value: "✓" if r["capabilities"][c.value] else "" for c in Capability},
+              "multi_login": "✓" if r["multi_login"] else ""} for r in rows]
     app.emit(table, columns=[("PROVIDER", "provider"), ("ROLES", "roles")]
-             + [(c.value, c.value) for c in Capability])
+             + [(c.value, c.value) for c in Capability] + [("multi-login", "multi_login")])
 
 
 @click.command()
@@ -59,5 +61,8 @@ def profiles(app: App) -> None:
     if app.json:
         app.emit(rows)
     else:
+        for row in rows:
+            login = row.get("login")
+            row["login"] = ", ".join(login) if isinstance(login, list) else (login or "")
         app.emit(rows, columns=[("NAME", "name"), ("ACTIVE", "active"), ("PROVIDER", "provider"),
-                                ("BASE URL", "base_url")])
+                                ("BASE URL", "base_url"), ("LOGIN", "login")])

@@ -102,3 +102,26 @@ def test(app: App, scope: str | None, to: str | None) -> None:
     conn = app.connect()
     info = conn.settings.test(scope, to=to)
     app.emit({"ok": True, "info": info}) if app.json else app.say(f"ok: {info}")
+
+
+@settings.command("sync")
+@click.argument("consumers", nargs=-1, metavar="[CONSUMER]...")
+@click.option("--dry-run", is_flag=True, help="Show what would be pushed; change nothing.")
+@pass_app
+def sync(app: App, consumers: tuple[str, ...], dry_run: bool) -> None:
+    """Push the current stored login to bound consumers that drifted (all bound ones by default).
+
+    A consumer that cannot show its settings (exec) is pushed only when named.
+    """
+    from smtpcreds.drift import sync as run_sync
+
+    actions = run_sync(list(consumers), dry_run=dry_run, config=app.config(), connect=lambda name: app.connect(name))
+    rows = [a.model_dump(mode="json") for a in actions]
+    if app.json:
+        app.emit({"dry_run": dry_run, "actions": rows})
+    else:
+        app.emit(rows, columns=[("CONSUMER", "consumer"), ("LOGIN", "credential"), ("STATE", "state"),
+                                ("ACTION", "action"), ("DETAIL", "detail")],
+                 title="settings sync (dry run)" if dry_run else "settings sync")
+    if any(a.action == "failed" for a in actions):
+        click.get_current_context().exit(7)

@@ -57,8 +57,12 @@ def serve(stop: threading.Event, ready: Any, directory: Path | None = None) -> N
                 env_path.write_text("# an app's settings\nAPP_NAME=billing\n")
             env_path.chmod(0o600)
             config = root / "config.toml"
-            config.write_text(lab.toml({"app-env": {"provider": "envfile", "path": str(env_path)}},
-                                       default="relay"))
+            # Both consumers hold the SMTP2GO login billing-app (the instructions create it), so
+            # 'creds rotate --all' pushes it to them, and only it.
+            config.write_text(lab.toml({
+                "pbx": {**lab.profile("webitel"), "login": "relay/billing-app"},
+                "app-env": {"provider": "envfile", "path": str(env_path), "login": "relay/billing-app"},
+            }, default="relay"))
             config.chmod(0o600)
             served = ServedLab(root, f"{lab.smtp.host}:{lab.smtp.port}", env={
                 "SMTPCREDS_CONFIG": str(config),
@@ -66,8 +70,9 @@ def serve(stop: threading.Event, ready: Any, directory: Path | None = None) -> N
                 "PYTHON_KEYRING_BACKEND": "smtpcreds.testing.lab_keyring.LabKeyring",
                 "SMTPCREDS_LAB_KEYRING": str(root / "keyring.json"),
                 "SMTPCREDS_ALLOW_INSECURE_KEYRING": "1",
-            }, profiles={"ms": "MailerSend", "relay": "SMTP2GO, the default", "pbx": "Webitel PBX",
-                         "app-env": f".env file {env_path}"})
+            }, profiles={"ms": "MailerSend", "relay": "SMTP2GO, the default",
+                         "pbx": "Webitel PBX, bound to relay/billing-app",
+                         "app-env": f".env file {env_path}, bound to relay/billing-app"})
             served.env_file.write_text("".join(f"export {k}={shlex.quote(v)}\n" for k, v in served.env.items()))
             served.env_file.chmod(0o600)
             ready(served)

@@ -23,9 +23,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 
+from smtpcreds.bindings import listing, preflight
 from smtpcreds.client import Connection
+from smtpcreds.config import Config
 from smtpcreds.errors import RateLimited, RotationError, SmtpCredsError
-from smtpcreds.models import utcnow
+from smtpcreds.models import SmtpCredential, utcnow
 from smtpcreds.rotation.engine import Gate, RotationResult, Rotator
 from smtpcreds.rotation.journal import JournalStore
 from smtpcreds.rotation.names import SameNames
@@ -53,15 +55,6 @@ class ItemResult:
     def ok(self) -> bool:
         return self.result is not None and self.result.status == "done"
 
-    def line(self) -> str:
-        """One line for a person: what was rotated, or what stopped it."""
-        r = self.result
-        if r is not None and self.ok:
-            return (f"rotated {r.profile}/{r.credential} -> {r.new_credential} ({r.strategy}; "
-                    f"verified: {'yes' if r.verified else 'no'}; pushed: {', '.join(r.pushed) or '-'})")
-        message = self.error.message if self.error is not None else (r.message if r is not None else "")
-        return f"{self.item.profile}/{self.item.ref}: {message}"
-
     def to_dict(self) -> dict[str, object]:
         if self.result is not None:
             return {"ok": self.ok, **self.result.model_dump(mode="json")}
@@ -84,11 +77,18 @@ def rotate_many(
     concurrency: int = 4,
     names: SameNames | None = None,
     on_done: Callable[[ItemResult], None] | None = None,
+    push_bound: bool = True,
+    config: Config | None = None,
 ) -> list[ItemResult]:
     """Rotate every item; returns their results in the order of ``items``.
 
+    Each rotation pushes to the consumers bound to its credential (unless ``push_bound`` is
+    false) and to ``push``. Broken bindings and refused ``push`` names raise ConfigError before
+    any rotation starts (``config``: the configuration to read bindings from).
+
     ``names``: the batch's index of same-name logins, when the caller has listed already.
     """
+    _preflight(items, connect, push or [], config)
     gate = Gate()
     journals = JournalStore()
     names = names or SameNames()
@@ -112,7 +112,7 @@ def rotate_many(
         try:
             try:
                 outcome.result = r.rotate(item.ref, item.scope, push=push, verify=verify,
-                                          keep_old=keep_old, strategy=strategy)
+                                          keep_old=keep_old, strategy=strategy, push_bound=push_bound)
             except RotationError as e:
                 outcome.result = _resume_after_rate_limit(r, e, gate)
         except SmtpCredsError as e:
@@ -128,6 +128,23 @@ def rotate_many(
         for r in made:
             r.close()
             r.conn.close()
+
+
+def _preflight(items: Sequence[Item], connect: Callable[[str], Connection], push: list[str],
+               config: Config | None) -> None:
+    if config is None and items:
+        with connect(items[0].profile) as first:
+            config = first.config
+
+    scoped = {item.profile for item in items if item.scope is not None}
+
+    def credentials_of(issuer: str) -> list[SmtpCredential] | None:
+        if issuer in scoped:  # bindings name no scope: the default scope's listing cannot judge them
+            return None
+        with connect(issuer) as conn:
+            return listing(conn)
+
+    preflight(config, [(item.profile, item.ref) for item in items], push, credentials_of)
 
 
 def _resume_after_rate_limit(r: Rotator, error: RotationError, gate: Gate) -> RotationResult:

@@ -25,6 +25,7 @@ from typing import Any
 
 from pydantic import BaseModel, SecretStr
 
+from smtpcreds.bindings import bound_push, listing, preflight
 from smtpcreds.capabilities import Capability
 from smtpcreds.client import Connection, connect
 from smtpcreds.errors import (
@@ -133,13 +134,16 @@ class Rotator:
 
     # -- entry points -----------------------------------------------------------------------
     def rotate(self, ref: str, scope: str | None = None, *, push: list[str] | None = None,
-               verify: bool = True, keep_old: bool = False, strategy: str | None = None) -> RotationResult:
+               verify: bool = True, keep_old: bool = False, strategy: str | None = None,
+               push_bound: bool = True) -> RotationResult:
         """Start and run a rotation of ``ref``; raise RotationError if it stops before the end."""
-        j = self.plan(ref, scope, push=push, verify=verify, keep_old=keep_old, strategy=strategy)
+        j = self.plan(ref, scope, push=push, verify=verify, keep_old=keep_old, strategy=strategy,
+                      push_bound=push_bound)
         return self.run(j)
 
     def plan(self, ref: str, scope: str | None = None, *, push: list[str] | None = None,
-             verify: bool = True, keep_old: bool = False, strategy: str | None = None) -> Journal:
+             verify: bool = True, keep_old: bool = False, strategy: str | None = None,
+             push_bound: bool = True) -> Journal:
         """Check everything that can be checked before a change, and write the journal.
 
         Changes nothing at the provider or in the store: an old login that an earlier
@@ -155,10 +159,13 @@ class Rotator:
                 rotation_id=open_j.id, step=open_j.next,
             )
         self.store.check_writable()  # refuse a keyring that cannot keep the new secret: no journal yet
-        for name in push or []:
+        cred = conn.credentials.get(ref, scope)
+        # Bindings: the consumers bound to this credential join the ad-hoc --push ones (none of
+        # them with push_bound=False, --no-push); a refused --push raises here, before any change.
+        push = bound_push(conn, cred, push, push_bound)
+        for name in push:
             self.consumer(name)  # fail on an unknown consumer profile before any change
         leftover = self.journals.unretired_for(conn.profile_name, ref)
-        cred = conn.credentials.get(ref, scope)
         scope = scope if scope is not None else cred.scope
         known: set[str] = set()
         if chosen == "replace" and Capability.SET_PASSWORD not in conn.capabilities:
@@ -355,7 +362,8 @@ class Rotator:
         self.journals.save(j)
 
     def _push(self, j: Journal) -> StepResult:
-        login = self._pending_login(j)
+        # Named, so a multi-login consumer (an exec hook) can tell which login it receives.
+        login = self._pending_login(j).model_copy(update={"issuer": j.profile, "credential": j.target})
         for name in j.push:
             if name in j.pushed:
                 continue
@@ -574,14 +582,21 @@ def preview(conn: Connection, ref: str, *, push: list[str] | None = None, verify
 
 
 def rotate(client: Connection, ref: str, *, push: list[str] | None = None, verify: bool = True,
-           keep_old: bool = False, strategy: str | None = None, scope: str | None = None) -> RotationResult:
+           keep_old: bool = False, strategy: str | None = None, scope: str | None = None,
+           push_bound: bool = True) -> RotationResult:
     """Rotate credential ``ref`` of a connected issuer; see the module docstring.
 
+    The new login goes to every consumer bound to the credential (``login = "<issuer>/<id>"``)
+    unless ``push_bound`` is false, and to the consumers in ``push``.
     Raises RotationError (resumable, with ``rotation_id``) if a step fails.
     """
     rotator = Rotator(client)
     try:
-        return rotator.rotate(ref, scope, push=push, verify=verify, keep_old=keep_old, strategy=strategy)
+        # Bindings (smtpcreds.bindings): dangling ones and refused pushes fail here, before any change.
+        preflight(client.config, [(client.profile_name, ref)], push or [],
+                  lambda _issuer: listing(client) if scope is None else None)
+        return rotator.rotate(ref, scope, push=push, verify=verify, keep_old=keep_old, strategy=strategy,
+                              push_bound=push_bound)
     finally:
         rotator.close()
 

@@ -99,6 +99,8 @@ def test_one_rotation_leaves_the_pbx_the_env_file_and_the_hook_holding_the_new_l
         "security": login["security"],
         "username": login["username"],
         "password": secret,
+        "issuer": "relay",
+        "credential": ref,
     }
     assert secret not in json.dumps(hook["argv"]) + json.dumps(hook["environ"])
 
@@ -131,7 +133,8 @@ def test_audit_lists_consumers_of_every_kind(lab: Lab, configured: Path, run_cli
 
     rows = run_cli("--json", "creds", "audit", "--profile", "relay").json()
 
-    assert [row["consumers"] for row in rows if row["id"] == ref] == [["app-env", "hook", "pbx"]]
+    # pushed with --push, not bound: listed apart from the bound consumers
+    assert [row["unbound_pushes"] for row in rows if row["id"] == ref] == [["app-env", "hook", "pbx"]]
 
 
 def test_a_world_writable_env_stops_a_replace_rotation_before_retire_and_resume_pushes_only_to_it(

@@ -110,7 +110,8 @@ def test_audit_lists_stored_secrets_ages_consumers_and_open_rotations(lab: Lab, 
     assert run_cli("--json", "creds", "rotate", ref, "--push", "pbx").code == 0
     rows = run_cli("--json", "creds", "audit", "--profile", "relay").json()
     by_id = {row["id"]: row for row in rows}
-    assert by_id[ref]["secret_stored"] is True and by_id[ref]["consumers"] == ["pbx"]
+    assert by_id[ref]["secret_stored"] is True and by_id[ref]["unbound_pushes"] == ["pbx"]  # pushed, not bound
+    assert by_id[ref]["consumers"] == []
     assert by_id[ref]["secret_age_days"] == 0
     assert by_id["unmanaged-user"]["secret_stored"] is False
     assert by_id[ref]["open_rotations"] == []

@@ -1,0 +1,269 @@
+"""Drift between consumers and the logins bound to them: the audit, and the repair (sync).
+
+:func:`audit` lists every credential of the issuer profiles with its stored secret, age, last
+use, open rotations and its **bound consumers** (see :mod:`smtpcreds.bindings`), each with a
+state read from the consumer itself:
+
+* ``in sync``: it holds the current stored login;
+* ``stale``: it holds another one (``holds`` names it when known: the credential's previous
+  login, another credential's, or just the username), or none;
+* ``unreadable``: reading it failed (``detail``: the error, one line);
+* ``unknown``: it cannot show its settings (an exec hook): ``last_push`` and ``last_push_at``
+  come from the rotation journals instead.
+
+Consumers a rotation pushed this credential to (``--push``) without being bound to it are
+listed apart, in ``unbound_pushes``. :func:`sync` pushes the current login to every bound
+consumer found stale; a consumer that cannot be read is pushed only when named.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from smtpcreds.bindings import Binding, Bindings
+from smtpcreds.capabilities import Capability
+from smtpcreds.client import Connection
+from smtpcreds.config import Config, load_config
+from smtpcreds.errors import ConfigError, NotFound, SmtpCredsError
+from smtpcreds.models import SmtpCredential, SmtpLogin, utcnow
+from smtpcreds.rotation.journal import Journal, JournalStore
+
+State = Literal["in sync", "stale", "unreadable", "unknown"]
+
+
+class ConsumerState(BaseModel):
+    """One bound consumer of a credential, as read from the consumer."""
+
+    consumer: str
+    state: State
+    holds: str | None = Field(None, description="With stale: the login it holds, when known.")
+    detail: str = ""
+    last_push: str | None = Field(None, description="With unknown: the last rotation that pushed to it.")
+    last_push_at: datetime | None = None
+
+
+class CredentialAudit(BaseModel):
+    profile: str
+    provider: str
+    id: str
+    name: str
+    secret_stored: bool
+    secret_age_days: float | None
+    last_used_at: datetime | None
+    consumers: list[ConsumerState]
+    unbound_pushes: list[str] = Field(description="Consumers pushed this login by --push without a binding.")
+    open_rotations: list[str]
+
+
+class AuditReport(BaseModel):
+    credentials: list[CredentialAudit]
+    #: Bindings that name no issuer profile or no credential, one line each.
+    problems: list[str] = Field(default_factory=list)
+
+
+class SyncAction(BaseModel):
+    """What ``sync`` did (or, with ``dry_run``, would do) for one consumer and login."""
+
+    consumer: str
+    issuer: str
+    credential: str
+    state: State
+    action: Literal["pushed", "would push", "none", "failed"]
+    detail: str = ""
+
+
+class _Session:
+    """Connections, listings and stored logins, each fetched once."""
+
+    def __init__(self, config: Config, connect: Callable[[str], Connection] | None) -> None:
+        self.config = config
+        self.bindings = Bindings.of(config)
+        #: Connections made here are closed here; the caller's (``connect``) stay open.
+        self._owned = connect is None
+        self._connect = connect or (lambda name: Connection(name, config.profile(name), config=config))
+        self._conns: dict[str, Connection] = {}
+        self._listings: dict[str, list[SmtpCredential]] = {}
+
+    def conn(self, name: str) -> Connection:
+        if name not in self._conns:
+            self._conns[name] = self._connect(name)
+        return self._conns[name]
+
+    def credentials(self, issuer: str) -> list[SmtpCredential]:
+        if issuer not in self._listings:
+            self._listings[issuer] = list(self.conn(issuer).credentials.list())
+        return self._listings[issuer]
+
+    def close(self) -> None:
+        if self._owned:
+            for c in self._conns.values():
+                c.close()
+
+    def held(self, binding: Binding) -> list[tuple[str, SmtpCredential]]:
+        """(issuer, credential) pairs a binding holds; ConfigError for a dangling one."""
+        out = []
+        for p in binding.patterns:
+            creds = [c for c in self.credentials(p.issuer) if p.matches(p.issuer, c.id, c.name)]
+            if not creds and not p.every:
+                self.bindings.check_credentials(p.issuer, [])  # raises, naming the consumer
+            out += [(p.issuer, c) for c in creds]
+        return out
+
+    def state(self, consumer: str, issuer: str, cred: SmtpCredential, journals: list[Journal]) -> ConsumerState:
+        """Read ``consumer`` and compare it with the stored logins of ``issuer``."""
+        try:
+            conn = self.conn(consumer)
+        except SmtpCredsError as e:
+            return ConsumerState(consumer=consumer, state="unreadable", detail=_line(e.message))
+        current = self.conn(issuer).store.get(cred.id)
+        if Capability.SETTINGS_SHOW not in conn.capabilities:
+            j = _last_push(journals, issuer, cred.id, consumer)
+            return ConsumerState(consumer=consumer, state="unknown",
+                                 detail=f"{conn.profile.provider} cannot show its settings",
+                                 last_push=j.id if j else None, last_push_at=_push_time(j) if j else None)
+        try:
+            found = conn.settings.get()
+        except NotFound as e:
+            return ConsumerState(consumer=consumer, state="stale", holds=None, detail=_line(e.message))
+        except SmtpCredsError as e:
+            return ConsumerState(consumer=consumer, state="unreadable", detail=_line(e.message))
+        if current is None:
+            return ConsumerState(consumer=consumer, state="unknown",
+                                 detail=f"no stored login for {issuer}/{cred.id} to compare with")
+        pair = (found.username, found.password.get_secret_value() if found.password else None)
+        if _same(pair, current):
+            return ConsumerState(consumer=consumer, state="in sync")
+        return ConsumerState(consumer=consumer, state="stale", holds=self._name(pair, issuer, cred))
+
+    def _name(self, pair: tuple[str | None, str | None], issuer: str, cred: SmtpCredential) -> str | None:
+        store = self.conn(issuer).store
+        previous = store.get(cred.id, "previous")
+        if previous is not None and _same(pair, previous):
+            return f"the previous login of {issuer}/{cred.id}"
+        for other in self.credentials(issuer):
+            if other.id != cred.id and pair[0] == other.username:
+                login = store.get(other.id)
+                if login is not None and _same(pair, login):
+                    return f"{issuer}/{other.id}"
+        return f"username {pair[0]}" if pair[0] else "no login"
+
+
+def _same(pair: tuple[str | None, str | None], login: SmtpLogin) -> bool:
+    username, password = pair
+    return username == login.username and password in (None, login.password.get_secret_value())
+
+
+def _line(message: str) -> str:
+    return " ".join(message.split())
+
+
+def _last_push(journals: list[Journal], issuer: str, cred_id: str, consumer: str) -> Journal | None:
+    pushed = [j for j in journals if j.profile == issuer and j.target == cred_id and consumer in j.pushed]
+    return max(pushed, key=lambda j: j.updated_at, default=None)
+
+
+def _push_time(j: Journal) -> datetime:
+    times = [h.at for h in j.history if h.step == "push" and h.outcome == "done"]
+    return times[-1] if times else j.updated_at
+
+
+def _issuer_names(config: Config) -> list[str]:
+    from smtpcreds.plugins import plugins
+
+    names = []
+    for name, profile in sorted(config.profiles.items()):
+        try:
+            caps = plugins().provider(profile.provider).capabilities
+        except SmtpCredsError:
+            continue
+        if Capability.LIST in caps:
+            names.append(name)
+    return names
+
+
+def audit(profiles: Sequence[str] | None = None, *, config: Config | None = None,
+          connect: Callable[[str], Connection] | None = None) -> AuditReport:
+    """Every credential of ``profiles`` (default: every issuer profile) and its bound consumers."""
+    cfg = config or load_config()
+    session = _Session(cfg, connect)
+    journals = JournalStore().all()
+    now = utcnow()
+    report = AuditReport(credentials=[])
+    try:
+        try:
+            session.bindings.check_issuers()
+        except ConfigError as e:
+            report.problems.append(e.message)
+        for name in profiles or _issuer_names(cfg):
+            conn = session.conn(name)
+            creds = session.credentials(name)
+            try:
+                session.bindings.check_credentials(name, creds)
+            except ConfigError as e:
+                report.problems.append(e.message)
+            for cred in creds:
+                login = conn.store.get(cred.id)
+                mine = [j for j in journals if j.profile == name and cred.id in (j.ref, j.target)]
+                bound = session.bindings.consumers_of(name, cred.id, cred.name)
+                unbound = sorted({c for j in mine if j.status == "done" and j.target == cred.id
+                                  for c in j.pushed} - set(bound))
+                report.credentials.append(CredentialAudit(
+                    profile=name, provider=conn.profile.provider, id=cred.id, name=cred.name,
+                    secret_stored=login is not None,
+                    secret_age_days=round((now - login.created_at).total_seconds() / 86400, 1) if login else None,
+                    last_used_at=cred.last_used_at,
+                    consumers=[session.state(c, name, cred, journals) for c in bound],
+                    unbound_pushes=unbound, open_rotations=[j.id for j in mine if j.open],
+                ))
+    finally:
+        session.close()
+    return report
+
+
+def sync(consumers: Sequence[str] | None = None, *, dry_run: bool = False, config: Config | None = None,
+         connect: Callable[[str], Connection] | None = None) -> list[SyncAction]:
+    """Push the current stored login to each bound consumer (``consumers``, default all) that is
+    stale. A consumer that cannot show its settings is pushed only when named in ``consumers``.
+    Broken bindings raise ConfigError before anything is pushed."""
+    cfg = config or load_config()
+    session = _Session(cfg, connect)
+    named = list(consumers or [])
+    for consumer in named:
+        cfg.profile(consumer)  # ConfigError for an unknown profile
+        if session.bindings.get(consumer) is None:
+            raise ConfigError(f"profile {consumer!r} is not bound to a login (set login = \"<issuer>/<credential>\")")
+    chosen = [session.bindings.all[c] for c in named] if named else list(session.bindings.all.values())
+    actions: list[SyncAction] = []
+    journals = JournalStore().all()
+    try:
+        session.bindings.check_issuers()
+        work = [(b, issuer, cred) for b in chosen for issuer, cred in session.held(b)]
+        for b, issuer, cred in work:
+            state = session.state(b.consumer, issuer, cred, journals)
+            act = SyncAction(consumer=b.consumer, issuer=issuer, credential=cred.id, state=state.state,
+                             action="none", detail=state.holds or state.detail)
+            actions.append(act)
+            wanted = state.state == "stale" or (state.state == "unknown" and b.consumer in named)
+            if not wanted:
+                continue
+            login = session.conn(issuer).store.get(cred.id)
+            if login is None:
+                act.action, act.detail = "failed", f"no stored login for {issuer}/{cred.id}"
+                continue
+            if dry_run:
+                act.action = "would push"
+                continue
+            try:
+                result = session.conn(b.consumer).settings.push(
+                    login.model_copy(update={"issuer": issuer, "credential": cred.id}))
+            except SmtpCredsError as e:
+                act.action, act.detail = "failed", _line(e.message)
+                continue
+            act.action, act.detail = "pushed", result.detail
+    finally:
+        session.close()
+    return actions
