@@ -138,11 +138,12 @@ class RootGroup(click.Group):
 def cli(ctx: click.Context, config_path: str | None, profile_name: str | None, as_json: bool,
         verbose: int) -> None:
     """Manage SMTP credentials across email providers: one interface, keyring storage, safe rotation."""
-    from pathlib import Path  # not at the top: --help does without pathlib
-
     app = ctx.ensure_object(App)
     app.json, app.verbose, app.profile_name = as_json, verbose, profile_name
-    app.config_path = Path(config_path) if config_path is not None else None
+    if config_path is not None:
+        from pathlib import Path  # not at the top: --help (and a sub-command's) does without pathlib
+
+        app.config_path = Path(config_path)
     _setup_logging(verbose)
     ctx.call_on_close(app.close)
 
