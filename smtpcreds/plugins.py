@@ -21,12 +21,9 @@ import threading
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-import pluggy
-
-from smtpcreds import hookspecs
-
 if TYPE_CHECKING:
     import click
+    import pluggy
 
     from smtpcreds.interfaces import Provider
     from smtpcreds.rotation.events import RotationEvent
@@ -45,6 +42,10 @@ def disabled_plugins() -> set[str]:
 
 def new_plugin_manager(load_entry_points: bool = True) -> pluggy.PluginManager:
     """A fresh manager with the hookspecs, entry-point plugins loaded and checked."""
+    import pluggy  # here, not at the top: the CLI reads entry points without it (smtpcreds/cli/plugin_commands.py)
+
+    from smtpcreds import hookspecs
+
     pm = pluggy.PluginManager(GROUP)
     pm.add_hookspecs(hookspecs)
     for name in disabled_plugins():
@@ -152,6 +153,11 @@ def get_plugin_manager() -> pluggy.PluginManager:
         if _pm is None:
             _pm = new_plugin_manager()
         return _pm
+
+
+def manager_built() -> bool:
+    """Whether the process-wide manager exists (built, or given by reset_plugin_manager)."""
+    return _pm is not None
 
 
 def reset_plugin_manager(pm: pluggy.PluginManager | None = None) -> None:

@@ -23,6 +23,7 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pa
     state = tmp_path / "state"
     monkeypatch.setenv("SMTPCREDS_STATE_DIR", str(state))
     monkeypatch.setenv("SMTPCREDS_CONFIG", str(tmp_path / "no-config.toml"))
+    monkeypatch.setenv("SMTPCREDS_CACHE_DIR", str(tmp_path / "cache"))  # the CLI's plugin-command cache
     yield tmp_path
 
 

@@ -24,7 +24,8 @@ if ! dpkg -s postfix libsasl2-modules >/dev/null 2>&1; then
     echo "tests/run.sh: the Postfix tests need postfix and libsasl2-modules (run as root to install them)" >&2
   fi
 fi
-python3 -m pip install -q --disable-pip-version-check -e '.[dev,docs]'
+# Pinned tools and dependencies (requirements/dev.txt; refresh: bash requirements/compile.sh).
+python3 -m pip install -q --disable-pip-version-check -c requirements/dev.txt -e '.[dev,docs]'
 dbus-run-session -- tests/scripts/with-secret-service.sh python3 -m pytest -q -p no:randomly "$@"
 if [ "$#" -eq 0 ]; then
   python3 -m ruff check smtpcreds plugins tests bench

@@ -3,7 +3,9 @@
 Command groups live in their own modules and are imported only when invoked (or when help
 lists them), and plugin groups are added through ``smtpcreds_register_commands``; so
 ``smtpcreds --help`` imports neither requests, pydantic, keyring nor rich, and not even
-``json`` or ``logging`` (see docs/performance.md for what start-up costs).
+``json``, ``logging``, ``pathlib``, ``shutil`` or pluggy: the plugins' commands are listed from a
+cache (smtpcreds/cli/plugin_commands.py) and the help width is read without ``shutil``
+(see docs/performance.md for what start-up costs).
 
 Exit codes: 0 ok · 1 unexpected · 2 usage or config · 3 not found · 4 auth or permission ·
 5 validation · 6 rate limited · 7 provider, network or TLS · 8 rotation incomplete.
@@ -12,14 +14,17 @@ Exit codes: 0 ok · 1 unexpected · 2 usage or config · 3 not found · 4 auth o
 from __future__ import annotations
 
 import importlib
+import os
 import sys
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from smtpcreds._version import __version__
 from smtpcreds.cli.common import App, accept_trailing_json
+
+if TYPE_CHECKING:
+    from click.shell_completion import CompletionItem
 
 #: Built-in commands: name -> "module:attribute", imported on use.
 BUILTIN = {
@@ -42,9 +47,33 @@ HELP = {
 }
 
 
+def _help_width(max_width: int | None) -> int:
+    """click's default help width (terminal columns, at most ``max_width``), without importing shutil."""
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 80
+    return max(min(columns, max_width or 80) - 2, 50)
+
+
+class RootContext(click.Context):
+    """Sets the help width itself: click would import shutil (and zlib, bz2, lzma) to find it."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.terminal_width is None and click.formatting.FORCED_WIDTH is None:
+            self.terminal_width = _help_width(self.max_content_width)  # sub-commands inherit it
+
+
 class RootGroup(click.Group):
     """Loads built-in command modules lazily and plugin commands on first need."""
 
+    context_class = RootContext
     _plugins_loaded = False
 
     def _load_plugins(self) -> None:
@@ -67,27 +96,54 @@ class RootGroup(click.Group):
         found = self.commands.get(cmd_name)
         return accept_trailing_json(found) if found is not None else None
 
+    def _summaries(self) -> list[tuple[str, str]]:
+        """``(name, one-line help)`` of every visible command; plugin commands from the cache if valid."""
+        from smtpcreds.cli import plugin_commands
+        from smtpcreds.plugins import manager_built
+
+        # Only a manager built from the entry points matches the cache (tests may install their own).
+        from_entry_points = not self._plugins_loaded and not manager_built()
+        cached = plugin_commands.read() if from_entry_points else None
+        if cached is not None:
+            plugin_rows = cached
+        else:
+            self._load_plugins()
+            plugin_rows = [(name, cmd.get_short_help_str(60)) for name, cmd in sorted(self.commands.items())
+                           if not cmd.hidden and name not in BUILTIN]
+            if from_entry_points:
+                plugin_commands.write(plugin_rows)
+        return sorted([(name, HELP[name]) for name in BUILTIN] + plugin_rows)
+
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        self._load_plugins()
-        rows = [(name, HELP[name]) for name in BUILTIN]
-        rows += [(name, cmd.get_short_help_str(60)) for name, cmd in sorted(self.commands.items())]
         with formatter.section("Commands"):
-            formatter.write_dl(sorted(rows))
+            formatter.write_dl(self._summaries())
+
+    def shell_complete(self, ctx: click.Context, incomplete: str) -> list[CompletionItem]:
+        """Command names as click completes them, without importing a command module or plugin."""
+        from click.shell_completion import CompletionItem
+
+        items = [CompletionItem(name, help=summary)
+                 for name, summary in self._summaries() if name.startswith(incomplete)]
+        return items + click.Command.shell_complete(self, ctx, incomplete)
 
 
 @click.group(cls=RootGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
+@click.option("--config", "config_path", type=click.Path(dir_okay=False),
               envvar="SMTPCREDS_CONFIG", help="Config file (default: user config dir/config.toml).")
 @click.option("--profile", "profile_name", metavar="NAME", help="Profile to use (overrides SMTPCREDS_PROFILE).")
 @click.option("--json", "as_json", is_flag=True, help="Print exactly one JSON document on stdout.")
 @click.option("-v", "--verbose", count=True, help="-v: info logs, tracebacks on errors; -vv: every HTTP request too.")
 @click.version_option(__version__, prog_name="smtpcreds")
 @click.pass_context
-def cli(ctx: click.Context, config_path: Path | None, profile_name: str | None, as_json: bool,
+def cli(ctx: click.Context, config_path: str | None, profile_name: str | None, as_json: bool,
         verbose: int) -> None:
     """Manage SMTP credentials across email providers: one interface, keyring storage, safe rotation."""
     app = ctx.ensure_object(App)
-    app.json, app.verbose, app.profile_name, app.config_path = as_json, verbose, profile_name, config_path
+    app.json, app.verbose, app.profile_name = as_json, verbose, profile_name
+    if config_path is not None:
+        from pathlib import Path  # not at the top: --help (and a sub-command's) does without pathlib
+
+        app.config_path = Path(config_path)
     _setup_logging(verbose)
     ctx.call_on_close(app.close)
 

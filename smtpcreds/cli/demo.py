@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -72,7 +73,9 @@ def _serve(app: App, directory: Path | None) -> None:
                     f"  smtpcreds creds audit\n"
                     f"  smtpcreds creds login billing-app --reveal\n\n"
                     f"Stop with Ctrl-C.")
-        click.get_text_stream("stdout").flush()
+        # --json writes through sys.stdout (click.echo flushes by itself); a script waiting for
+        # the first line needs it now. click.get_text_stream is deprecated (and untyped) since click 8.5.
+        sys.stdout.flush()
 
     def on_signal(_signum: int, _frame: Any) -> None:
         stop.set()

@@ -25,6 +25,7 @@ def list_(app: App, only_open: bool) -> None:
     """Rotations recorded in the journal directory (newest last)."""
     from smtpcreds.rotation.journal import JournalStore
 
+    app.config()  # a config every other command rejects is rejected here too (exit 2)
     rows = []
     store = JournalStore()
     for j in store.live() if only_open else store.all():
@@ -41,6 +42,7 @@ def _rotator(app: App, rotation_id: str) -> tuple[Rotator, Journal]:
     from smtpcreds.rotation.engine import Rotator
     from smtpcreds.rotation.journal import JournalStore
 
+    app.config()  # validated before the journal is read, as in every command that reads state
     journals = JournalStore()
     j = journals.load(rotation_id)
     return Rotator(app.connect(j.profile), journals=journals, consumer=app.connect), j
