@@ -11,6 +11,8 @@ from smtpcreds.capabilities import Capability
 from smtpcreds.cli.info import render_matrix, short_names
 
 ALL_CAPS = [c.value for c in Capability]
+#: the table's columns: every capability, then whether a consumer may hold many logins
+COLUMNS = [*ALL_CAPS, "multi-login"]
 
 
 def test_providers_table_fits_80_columns_and_names_every_capability_whole(run_cli: Any) -> None:
@@ -23,12 +25,13 @@ def test_providers_table_fits_80_columns_and_names_every_capability_whole(run_cl
     assert len(rows) == 5  # one line per provider
     by_name = {row[0]: row[2:] for row in rows}
     header = lines[0].split()[2:]
-    codes = short_names(ALL_CAPS)
-    assert header == [codes[c] for c in ALL_CAPS]
+    codes = short_names(COLUMNS)
+    assert header == [codes[c] for c in COLUMNS]
     assert by_name["smtp2go"][header.index(codes["set-password"])] == "✓"
     assert by_name["mailersend"][header.index(codes["set-password"])] == "·"
     legend = " ".join(lines[lines.index("") + 1:])
-    for cap in ALL_CAPS:  # the legend spells every heading out, none cut mid-word
+    assert by_name["exec"][header.index(codes["multi-login"])] == "✓"
+    for cap in COLUMNS:  # the legend spells every heading out, none cut mid-word
         assert f"{codes[cap]} {cap}" in legend
 
 
@@ -36,7 +39,7 @@ def test_ten_providers_still_fit_80_columns() -> None:
     names = ["envfile", "exec", "mailersend", "smtp2go", "webitel", "ses", "mailgun", "sendgrid",
              "postfix", "vaultkv"]
     rows = [{"name": n, "roles": ["issuer", "consumer"] if i % 3 == 0 else ["issuer"],
-             "capabilities": {c: (i + j) % 2 == 0 for j, c in enumerate(ALL_CAPS)}}
+             "capabilities": {c: (i + j) % 2 == 0 for j, c in enumerate(ALL_CAPS)}, "multi_login": i % 2 == 0}
             for i, n in enumerate(names)]
     lines = render_matrix(rows)
     assert max(len(line) for line in lines) <= 80
