@@ -57,7 +57,7 @@ if TYPE_CHECKING:
     from smtpcreds.profiles import IssuerProfile as IssuerProfile
     from smtpcreds.profiles import ProfileBase as ProfileBase
     from smtpcreds.profiles import is_loopback as is_loopback
-    from smtpcreds.redact import register as register_secret  # noqa: F401
+    from smtpcreds.redact import register_secret as register_secret
     from smtpcreds.testing.contract import ConsumerContract as ConsumerContract
     from smtpcreds.testing.contract import IssuerContract as IssuerContract
     from smtpcreds.testing.support import MemoryKeyring as MemoryKeyring
@@ -82,7 +82,7 @@ _NAMES: dict[str, tuple[str, str]] = {
     **{n: ("smtpcreds.models", n) for n in ("EmailSettings", "Security", "SetResult", "SmtpCredential", "SmtpLogin",
                                            "security_for_port", "utcnow")},
     **{n: ("smtpcreds.profiles", n) for n in ("ConsumerProfile", "IssuerProfile", "ProfileBase", "is_loopback")},
-    "register_secret": ("smtpcreds.redact", "register"),
+    "register_secret": ("smtpcreds.redact", "register_secret"),
     "ConsumerContract": ("smtpcreds.testing.contract", "ConsumerContract"),
     "IssuerContract": ("smtpcreds.testing.contract", "IssuerContract"),
     "MemoryKeyring": ("smtpcreds.testing.support", "MemoryKeyring"),

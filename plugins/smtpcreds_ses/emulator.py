@@ -122,13 +122,23 @@ class SesEmulator(EmulatorServer):
         # IAM throttles with 400 Throttling (docs/reference/ses.md §Errors)
         return Response(400, str(self.error_body(429, "Rate exceeded")).encode(), {"Content-Type": "text/xml"})
 
+    def dispatch(self, req: Request) -> Response:
+        """Faults match the IAM action as a path (``inject(path="CreateAccessKey", ...)``): every IAM
+        request is a POST to ``/``. The request is still forwarded to ``/``."""
+        from urllib.parse import parse_qs
+
+        form = parse_qs(req.body.decode("utf-8", "replace")) if req.body else req.query
+        action = (form.get("Action") or [""])[-1]
+        req.path = f"/{action}" if action else req.path
+        return super().dispatch(req)
+
     def _route(self, req: Request) -> Response:
         assert self._moto_addr is not None
         query = "&".join(f"{k}={v}" for k, vs in req.query.items() for v in vs)
         conn = http.client.HTTPConnection(*self._moto_addr, timeout=30)
         try:
             # The Host header goes through unchanged: the client signed it.
-            conn.request(req.method, req.path + (f"?{query}" if query else ""), body=req.body,
+            conn.request(req.method, "/" + (f"?{query}" if query else ""), body=req.body,
                          headers={k: v for k, v in req.headers.items() if k not in ("connection", "keep-alive")})
             answer = conn.getresponse()
             body = answer.read()

@@ -209,8 +209,9 @@ class SesProvider(Provider):
         for policy in call(f"ListUserPolicies {ref}", iam.list_user_policies, UserName=ref)["PolicyNames"]:
             call(f"DeleteUserPolicy {ref}", iam.delete_user_policy, UserName=ref, PolicyName=policy)
         attached = call(f"ListAttachedUserPolicies {ref}", iam.list_attached_user_policies, UserName=ref)
-        for policy in attached["AttachedPolicies"]:
-            call(f"DetachUserPolicy {ref}", iam.detach_user_policy, UserName=ref, PolicyArn=policy["PolicyArn"])
+        for attachment in attached["AttachedPolicies"]:
+            call(f"DetachUserPolicy {ref}", iam.detach_user_policy, UserName=ref,
+                 PolicyArn=attachment["PolicyArn"])
         call(f"DeleteUser {ref}", iam.delete_user, UserName=ref)
 
     # -- rotation: alternate keys -----------------------------------------------------------
@@ -227,10 +228,11 @@ class SesProvider(Provider):
         unknown = [k for k in keys if k != current]
         if unknown:
             # docs/reference/ses.md §IAM limits: two access keys per user
+            why = ("IAM allows two keys per user, so a rotation cannot add one" if len(keys) >= 2
+                   else "a rotation would leave it in place")
             raise ValidationError(
                 f"ses: IAM user {ref!r} holds access key(s) unknown to smtpcreds: {', '.join(unknown)}; "
-                f"{'IAM allows two keys per user, so a rotation cannot add one' if len(keys) >= 2 else 'a rotation would leave it'}"
-                f"; delete the unknown key (if nothing uses it) and run the rotation again",
+                f"{why}; delete the unknown key (if nothing uses it) and run the rotation again",
                 provider=self.name, code="UnknownAccessKey", fields={"access_keys": unknown},
             )
         return current or ""

@@ -23,8 +23,11 @@ if TYPE_CHECKING:
 @click.option("--push", "push", multiple=True, metavar="PROFILE", help="Consumer profile to update (repeatable).")
 @click.option("--no-verify", is_flag=True, help="Skip the SMTP login check (not recommended).")
 @click.option("--keep-old", is_flag=True, help="Replace strategy: keep the old login until 'rotations retire'.")
-@click.option("--strategy", type=click.Choice(["in-place", "replace"]),
-              help="Default: in-place when the provider can set passwords, else replace.")
+@click.option("--strategy", type=click.Choice(["in-place", "replace", "regenerate"]),
+              help="Default: in-place when the provider can set passwords, regenerate when it alternates "
+              "keys (SES), else replace.")
+@click.option("--force-retire", is_flag=True,
+              help="Regenerate: retire the old secret even if it was used after the push began.")
 @click.option("--dry-run", is_flag=True, help="Print the plan; change nothing (read-only requests only).")
 @click.option("--concurrency", type=click.IntRange(1, 64), default=4, show_default=True,
               help="Rotations at once.")
@@ -32,7 +35,7 @@ if TYPE_CHECKING:
 @pass_app
 def rotate(app: App, refs: tuple[str, ...], all_: bool, issuers: tuple[str, ...], scope: str | None,
            push: tuple[str, ...], no_verify: bool, keep_old: bool, strategy: str | None, dry_run: bool,
-           concurrency: int, older_than: str | None) -> None:
+           concurrency: int, older_than: str | None, force_retire: bool) -> None:
     """Rotate passwords: new secret in the keyring, set, verify by SMTP, push, promote, retire."""
     from smtpcreds.rotation import bulk
 
@@ -52,7 +55,7 @@ def rotate(app: App, refs: tuple[str, ...], all_: bool, issuers: tuple[str, ...]
         return
     if no_verify:
         app.warn("--no-verify: the new secrets will not be checked with an SMTP login")
-    outcomes = _run(app, items, known, list(push), not no_verify, keep_old, strategy, concurrency)
+    outcomes = _run(app, items, known, list(push), not no_verify, keep_old, strategy, concurrency, force_retire)
     failed = [o for o in outcomes if not o.ok]
     incomplete = sorted({str(o.to_dict().get("rotation_id")) for o in failed if o.to_dict().get("rotation_id")})
     summary = {"total": len(outcomes), "done": len(outcomes) - len(failed), "failed": len(failed),
@@ -128,7 +131,8 @@ def _dry_run(app: App, items: list[Item], push: list[str], verify: bool, keep_ol
 
 
 def _run(app: App, items: list[Item], known: dict[tuple[str, str], set[str]], push: list[str],
-         verify: bool, keep_old: bool, strategy: str | None, concurrency: int) -> list[Outcome]:
+         verify: bool, keep_old: bool, strategy: str | None, concurrency: int,
+         force_retire: bool = False) -> list[Outcome]:
     from smtpcreds.client import Connection
     from smtpcreds.rotation.bulk import rotate_many
 
@@ -140,13 +144,13 @@ def _run(app: App, items: list[Item], known: dict[tuple[str, str], set[str]], pu
     show_progress = not app.json and sys.stderr.isatty() and len(items) > 1
     if not show_progress:
         return rotate_many(items, connect, push=push, verify=verify, keep_old=keep_old, strategy=strategy,
-                           concurrency=concurrency, known_ids=known)
+                           concurrency=concurrency, known_ids=known, force_retire=force_retire)
     from rich.progress import Progress
 
     with Progress(transient=True) as progress:
         task = progress.add_task("rotating", total=len(items))
         return rotate_many(items, connect, push=push, verify=verify, keep_old=keep_old, strategy=strategy,
-                           concurrency=concurrency, known_ids=known,
+                           concurrency=concurrency, known_ids=known, force_retire=force_retire,
                            on_done=lambda _o: progress.advance(task))
 
 

@@ -73,6 +73,7 @@ def rotate_many(
     concurrency: int = 4,
     known_ids: dict[tuple[str, str], set[str]] | None = None,
     on_done: Callable[[Outcome], None] | None = None,
+    force_retire: bool = False,
 ) -> list[Outcome]:
     """Rotate every item; returns outcomes in the order of ``items``.
 
@@ -113,7 +114,8 @@ def rotate_many(
         try:
             try:
                 outcome.result = r.rotate(item.ref, item.scope, push=push, verify=verify,
-                                          keep_old=keep_old, strategy=strategy, known_ids=snapshot)
+                                          keep_old=keep_old, strategy=strategy, known_ids=snapshot,
+                                          force_retire=force_retire)
             except RotationError as e:
                 outcome.result = _resume_after_rate_limit(r, e, gate)
         except SmtpCredsError as e:
