@@ -50,6 +50,9 @@ def iam_clients(*, region: str, endpoint_url: str | None, aws_profile: str | Non
     import botocore.config
     from botocore.exceptions import BotoCoreError
 
+    # botocore's parser logs every response body at DEBUG (-vv), CreateAccessKey's secret included,
+    # before anyone could register that secret for redaction: keep that logger above DEBUG.
+    logging.getLogger("botocore.parsers").setLevel(logging.INFO)
     kwargs: dict[str, Any] = {}
     if key_id is not None:
         value = secret()
