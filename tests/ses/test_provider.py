@@ -148,8 +148,9 @@ def test_throttling_is_rate_limited(emulator: SesEmulator, conn: Connection) -> 
 
 def test_the_documented_permissions_are_enough_and_checked(emulator: SesEmulator, conn: Connection) -> None:
     """moto enforces the emulator's admin policy (the documented list): an action beyond it fails."""
-    from smtpcreds.errors import AuthError
     from smtpcreds_ses.iam import call
+
+    from smtpcreds.errors import AuthError
 
     iam = conn.provider._iam()  # type: ignore[attr-defined]
     with pytest.raises(AuthError, match="not authorized"):
