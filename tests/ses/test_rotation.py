@@ -205,3 +205,23 @@ def test_audit_shows_the_last_use_aws_reports(
     [row] = run_cli("--json", "creds", "audit", "--profile", "ses").json()
 
     assert row["id"] == "app" and row["last_used_at"] is not None
+
+
+def test_abort_after_a_failed_verification_removes_the_new_key_and_keeps_the_old(
+    emulator: SesEmulator, smtp_server: SmtpServer, configured: Path, run_cli: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    created = create(run_cli)
+    with monkeypatch.context() as m:
+        m.setattr(emulator, "sync", lambda: None)
+        stopped = run_cli("--json", "creds", "rotate", "app")
+    assert stopped.code == 8, stopped
+    [rotation_id] = stopped.json()["incomplete_rotations"]
+
+    aborted = run_cli("rotations", "abort", rotation_id, "--yes")
+
+    assert aborted.code == 0, aborted
+    assert [k.access_key_id for k in keys_of(emulator, "app")] == [created["username"]]
+    assert SecretStore("ses").get("app", "pending") is None
+    stored = SecretStore("ses").get("app")
+    assert stored is not None and smtp_server.accepts(stored.username, stored.password.get_secret_value())
