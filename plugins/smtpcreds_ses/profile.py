@@ -105,6 +105,8 @@ class SesProfile(IssuerProfile):
     def _key_pair(self) -> SesProfile:
         if self.aws_access_key_id is not None and self.aws_profile is not None:
             raise ValueError("set aws_profile or aws_access_key_id, not both")
+        if self.aws_secret_access_key is not None and self.aws_access_key_id is None:
+            raise ValueError("aws_secret_access_key needs aws_access_key_id")
         return self
 
     @property

@@ -50,6 +50,11 @@ def test_aws_profile_and_an_explicit_key_are_exclusive() -> None:
                 aws_secret_access_key="x" * 40)
 
 
+def test_a_secret_key_without_its_key_id_is_refused() -> None:
+    with pytest.raises(ConfigError, match="needs aws_access_key_id"):
+        connect(region="eu-west-1", aws_secret_access_key="x" * 40)
+
+
 def test_the_smtp_endpoint_defaults_to_the_regions_starttls_submission_port() -> None:
     with connect(region="ap-southeast-2") as conn:
         assert conn.smtp_endpoint() == ("email-smtp.ap-southeast-2.amazonaws.com", 587, "starttls")

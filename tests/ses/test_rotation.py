@@ -225,3 +225,19 @@ def test_abort_after_a_failed_verification_removes_the_new_key_and_keeps_the_old
     assert SecretStore("ses").get("app", "pending") is None
     stored = SecretStore("ses").get("app")
     assert stored is not None and smtp_server.accepts(stored.username, stored.password.get_secret_value())
+
+
+def test_keep_old_leaves_both_keys_until_rotations_retire(
+    emulator: SesEmulator, smtp_server: SmtpServer, configured: Path, run_cli: Any
+) -> None:
+    old = create(run_cli)["username"]
+
+    kept = run_cli("--json", "creds", "rotate", "app", "--keep-old")
+
+    assert kept.code == 0, kept
+    [outcome] = kept.json()["results"]
+    assert outcome["retired"] is False and len(keys_of(emulator, "app")) == 2
+    retired = run_cli("rotations", "retire", outcome["rotation_id"])
+    assert retired.code == 0, retired
+    [key] = keys_of(emulator, "app")
+    assert key.access_key_id != old
