@@ -414,12 +414,15 @@ class Rotator:
         p, old = self.conn.provider, j.old_username
         if old:
             used = p.password_last_used(j.ref, old, j.scope)
-            since = j.push_started_at or j.created_at
+            since = j.retire_held_at or j.push_started_at or j.created_at
             if used is not None and used > since and not j.force_retire:
+                what = "the retire was last held" if j.retire_held_at else "the push began"
+                j.retire_held_at = utcnow()  # a resume retires it if unused from now on
+                self.journals.save(j)
                 raise SmtpCredsError(
-                    f"old login {old} of {j.ref} was used at {used:%Y-%m-%d %H:%M:%S}Z, after the push began "
-                    f"({since:%H:%M:%S}Z): something still sends with it; retire held (resume later, or "
-                    "with --force-retire)", provider=p.name, code="RetireHeld")
+                    f"old login {old} of {j.ref} was used at {used:%Y-%m-%d %H:%M:%S}Z, after {what}: something "
+                    "still sends with it; retire held (update that sender and resume, or resume with "
+                    "--force-retire)", provider=p.name, code="RetireHeld")
             p.retire_password(j.ref, old, j.scope)
         j.retired, j.status = True, "done"
         self._done(j, "retire", f"retired old login {old or '-'}", persist=True)

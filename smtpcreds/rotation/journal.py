@@ -61,10 +61,12 @@ class Journal(BaseModel):
     retired: bool = False
     restored_old: bool = False
     #: regenerate strategy ("alternate keys"): the username being replaced, the new one, when the
-    #: push began (a later use of the old secret holds its retire) and --force-retire.
+    #: push began (a later use of the old secret holds its retire), when a retire was last held
+    #: (a resume then asks for a use since that check) and --force-retire.
     old_username: str | None = None
     new_username: str | None = None
     push_started_at: datetime | None = None
+    retire_held_at: datetime | None = None
     force_retire: bool = False
     error: str | None = None
     created_at: datetime = Field(default_factory=_now)

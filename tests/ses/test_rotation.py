@@ -103,7 +103,7 @@ def test_a_key_the_keyring_does_not_know_beside_ours_is_refused_and_named(
     assert len(keys_of(emulator, "app")) == 2
 
 
-def test_an_old_key_used_after_the_push_began_holds_the_retire_until_forced(
+def test_an_old_key_used_after_the_push_began_holds_the_retire_until_it_is_unused(
     emulator: SesEmulator, smtp_server: SmtpServer, configured: Path, app_env: Path, run_cli: Any,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -129,11 +129,13 @@ def test_an_old_key_used_after_the_push_began_holds_the_retire_until_forced(
     [j] = [j for j in JournalStore().all() if j.open]
     assert j.step == "promote"
 
+    smtp_server.send_test(old.username, old.password.get_secret_value(), "ops@example.com")
     again = run_cli("rotations", "resume", j.id)
-    assert again.code == 8, again  # still used after the push began: still held
+    assert again.code == 8, again  # used again since the retire was held: still held
+    assert old.username in again.err and "after the retire was last held" in again.err
 
-    forced = run_cli("rotations", "resume", j.id, "--force-retire")
-    assert forced.code == 0, forced
+    done = run_cli("rotations", "resume", j.id)  # no use since the last check: now it goes
+    assert done.code == 0, done
     [key] = keys_of(emulator, "app")
     assert key.access_key_id != old.username
 
