@@ -9,6 +9,8 @@ once. Each accepted SMTP login is recorded as the key's last use, as AWS does fo
 
 moto checks signatures and permissions: the emulator's own admin identity holds exactly the
 IAM actions that docs/providers/ses.md lists, so a call the documentation forgets fails here.
+moto's backend and its authentication switch are process-wide: run one SesEmulator per process
+at a time (starting one resets moto's IAM).
 """
 
 from __future__ import annotations

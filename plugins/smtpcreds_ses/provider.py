@@ -9,6 +9,7 @@ changes with every rotation. docs/reference/ses.md holds the evidence.
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import re
 from collections.abc import Iterator, Mapping
@@ -46,6 +47,7 @@ _USER_NAME = re.compile(r"^[\w+=,.@-]{1,64}$", re.ASCII)
 #: Tags on the users smtpcreds creates: who made it, and whether its first key was made.
 TAG_MANAGED, TAG_STATE = "managed-by", "smtpcreds-state"
 MANAGED_BY = "smtpcreds"
+_HAS_MOTO = importlib.util.find_spec("moto") is not None
 
 
 class SesProvider(Provider):
@@ -58,7 +60,9 @@ class SesProvider(Provider):
         Capability.REGENERATE_PASSWORD, Capability.MULTI_USER,
     })
     description: ClassVar[str] = "Amazon SES SMTP logins (IAM users' access keys), rotated by alternating keys"
-    emulator: ClassVar[str | None] = "smtpcreds_ses.emulator:SesEmulator"
+    #: moto comes with the test extra, not with ``smtpcreds[ses]``: without it there is no emulator
+    #: (so a lab of "every installed emulator" leaves SES out instead of failing).
+    emulator: ClassVar[str | None] = "smtpcreds_ses.emulator:SesEmulator" if _HAS_MOTO else None
 
     profile: SesProfile
 
