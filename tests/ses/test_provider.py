@@ -169,3 +169,24 @@ def test_the_cli_start_up_does_not_import_boto3() -> None:
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr.strip().splitlines()[-1] == "[]"
     assert "ses" in proc.stdout
+
+
+def test_the_managing_secret_key_can_live_in_the_keyring(
+    emulator: SesEmulator, profile_fields: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    run_cli: Any,
+) -> None:
+    from smtpcreds.emulator.lab import _toml_value
+
+    fields = {k: v for k, v in profile_fields.items() if k != "aws_secret_access_key"}
+    config = tmp_path / "keyring-config.toml"
+    config.write_text("[profiles.ses]\n" + "".join(f"{k} = {_toml_value(v)}\n" for k, v in fields.items()))
+    config.chmod(0o600)
+    monkeypatch.setenv("SMTPCREDS_CONFIG", str(config))
+    missing = run_cli("--profile", "ses", "creds", "list")
+    assert missing.code == 2 and "auth set ses" in missing.err, missing
+
+    assert run_cli("auth", "set", "ses", stdin=profile_fields["aws_secret_access_key"] + "\n").code == 0
+    created = run_cli("--profile", "ses", "--json", "creds", "create", "app")
+
+    assert created.code == 0, created
+    assert profile_fields["aws_secret_access_key"] not in created.out + created.err
