@@ -152,6 +152,10 @@ class SesProvider(Provider):
         return self._credential(self._user(ref))
 
     # -- create, update, delete -------------------------------------------------------------
+    def predict_id(self, name: str, scope: str | None = None) -> str | None:
+        """The IAM user name is the id: a create of ``name`` makes login ``name``."""
+        return name if _USER_NAME.match(name) else None
+
     def create_credential(self, name: str, scope: str | None = None, *, enabled: bool = True,
                           password: SecretStr | None = None,
                           options: Mapping[str, Any] | None = None) -> SmtpCredential:
