@@ -190,3 +190,14 @@ def test_the_managing_secret_key_can_live_in_the_keyring(
 
     assert created.code == 0, created
     assert profile_fields["aws_secret_access_key"] not in created.out + created.err
+
+
+def test_a_create_does_not_list_every_login(emulator: SesEmulator, conn: Connection) -> None:
+    for i in range(3):
+        conn.credentials.create(f"app{i}")
+    before = len(emulator.requests)
+
+    conn.credentials.create("one-more")
+
+    actions = [r.body.split(b"Action=")[1].split(b"&")[0] for r in list(emulator.requests)[before:]]
+    assert b"ListUsers" not in actions and len(actions) == 8, actions
