@@ -184,6 +184,12 @@ class Credentials(_Facade):
         if Capability.LIST not in self.provider.capabilities:
             return set()
         try:
+            predicted = self.provider.predict_id(name, scope)
+            if predicted is not None:  # the name is the id (SES): one look-up instead of a listing
+                try:
+                    return {self.provider.get_credential(predicted, scope).id}
+                except NotFound:
+                    return set()
             return {c.id for c in self.provider.list_credentials(scope) if c.name == name}
         except SmtpCredsError:
             return set()

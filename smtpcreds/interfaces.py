@@ -17,6 +17,8 @@ from smtpcreds.capabilities import Capability
 from smtpcreds.errors import UnsupportedOperation
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from pydantic import BaseModel, SecretStr
 
     from smtpcreds.models import EmailSettings, Security, SetResult, SmtpCredential, SmtpLogin
@@ -123,8 +125,30 @@ class Provider:
     def set_password(self, ref: str, password: SecretStr, scope: str | None = None) -> None:
         raise self._unsupported("set passwords")
 
-    def regenerate_password(self, ref: str, scope: str | None = None) -> SecretStr:
+    # -- REGENERATE_PASSWORD: the provider makes a second secret beside the first ("alternate
+    # keys", e.g. SES's two IAM access keys); the username may change with it.
+    def plan_regenerate(self, ref: str, current: str | None, scope: str | None = None) -> str:
+        """Check, changing nothing, that a regenerate can start; return the username it replaces.
+
+        ``current``: the username smtpcreds stores for ``ref`` (None when none is stored). Raises
+        (e.g. ValidationError) when a secret unknown to smtpcreds is in the way.
+        """
         raise self._unsupported("regenerate passwords")
+
+    def regenerate_password(self, ref: str, scope: str | None = None, *, keep: str | None = None,
+                            replace_orphans: bool = False) -> SmtpCredential:
+        """Make a new secret beside ``keep`` (which keeps working); return the credential with the
+        NEW username and its password. ``replace_orphans``: an earlier attempt lost its answer, so
+        secrets other than ``keep`` are its leftovers (nobody holds them): remove them first."""
+        raise self._unsupported("regenerate passwords")
+
+    def retire_password(self, ref: str, username: str, scope: str | None = None) -> None:
+        """Disable, then remove, the secret of ``username`` (already gone is fine)."""
+        raise self._unsupported("retire passwords")
+
+    def password_last_used(self, ref: str, username: str, scope: str | None = None) -> datetime | None:
+        """When the provider last saw ``username``'s secret used, if it tells."""
+        return None
 
     def predict_id(self, name: str, scope: str | None = None) -> str | None:
         """The id a create of ``name`` will get, when the caller chooses it (SMTP2GO: the username)."""

@@ -32,6 +32,10 @@ def register(*values: str | None) -> None:
             _pattern = sorted(_secrets, key=len, reverse=True)
 
 
+#: The name plugins import from ``smtpcreds.plugin`` (an explicit re-export, so mypy sees it).
+register_secret = register
+
+
 def redact(text: str) -> str:
     """Return ``text`` with every registered secret replaced by ``***``."""
     pattern = _pattern

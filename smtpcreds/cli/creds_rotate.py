@@ -26,8 +26,11 @@ if TYPE_CHECKING:
 @click.option("--no-push", is_flag=True, help="Do not push to the consumers bound to the rotated credentials.")
 @click.option("--no-verify", is_flag=True, help="Skip the SMTP login check (not recommended).")
 @click.option("--keep-old", is_flag=True, help="Replace strategy: keep the old login until 'rotations retire'.")
-@click.option("--strategy", type=click.Choice(["in-place", "replace"]),
-              help="Default: in-place when the provider can set passwords, else replace.")
+@click.option("--strategy", type=click.Choice(["in-place", "replace", "regenerate"]),
+              help="Default: in-place when the provider can set passwords, regenerate when it alternates "
+              "keys (SES), else replace.")
+@click.option("--force-retire", is_flag=True,
+              help="Regenerate: retire the old secret even if it was used after the push began.")
 @click.option("--dry-run", is_flag=True, help="Print the plan; change nothing (read-only requests only).")
 @click.option("--concurrency", type=click.IntRange(1, 64), default=4, show_default=True,
               help="Rotations at once.")
@@ -35,7 +38,7 @@ if TYPE_CHECKING:
 @pass_app
 def rotate(app: App, refs: tuple[str, ...], all_: bool, issuers: tuple[str, ...], scope: str | None,
            push: tuple[str, ...], no_push: bool, no_verify: bool, keep_old: bool, strategy: str | None,
-           dry_run: bool, concurrency: int, older_than: str | None) -> None:
+           dry_run: bool, concurrency: int, older_than: str | None, force_retire: bool) -> None:
     """Rotate passwords: new secret in the keyring, set, verify by SMTP, push, promote, retire.
 
     The new login goes to every consumer bound to the credential (login = "<issuer>/<id>" in
@@ -60,7 +63,8 @@ def rotate(app: App, refs: tuple[str, ...], all_: bool, issuers: tuple[str, ...]
         return
     if no_verify:
         app.warn("--no-verify: the new secrets will not be checked with an SMTP login")
-    outcomes = _run(app, items, names, list(push), not no_push, not no_verify, keep_old, strategy, concurrency)
+    outcomes = _run(app, items, names, list(push), not no_push, not no_verify, keep_old, strategy, concurrency,
+                    force_retire)
     failed = [o for o in outcomes if not o.ok]
     skipped = None
     if no_push:
@@ -133,7 +137,7 @@ def _dry_run(app: App, items: list[Item], push: list[str], push_bound: bool, ver
 
 def _run(app: App, items: list[Item], names: SameNames, push: list[str],
          push_bound: bool, verify: bool, keep_old: bool, strategy: str | None,
-         concurrency: int) -> list[ItemResult]:
+         concurrency: int, force_retire: bool = False) -> list[ItemResult]:
     from smtpcreds.client import Connection
     from smtpcreds.rotation.bulk import rotate_many
 
@@ -145,13 +149,14 @@ def _run(app: App, items: list[Item], names: SameNames, push: list[str],
     show_progress = not app.json and sys.stderr.isatty() and len(items) > 1
     if not show_progress:
         return rotate_many(items, connect, push=push, verify=verify, keep_old=keep_old, strategy=strategy,
-                           concurrency=concurrency, names=names, push_bound=push_bound, config=cfg)
+                           concurrency=concurrency, names=names, push_bound=push_bound, config=cfg,
+                           force_retire=force_retire)
     from rich.progress import Progress
 
     with Progress(transient=True) as progress:
         task = progress.add_task("rotating", total=len(items))
         return rotate_many(items, connect, push=push, verify=verify, keep_old=keep_old, strategy=strategy,
-                           concurrency=concurrency, names=names,
+                           concurrency=concurrency, names=names, force_retire=force_retire,
                            on_done=lambda _o: progress.advance(task), push_bound=push_bound, config=cfg)
 
 

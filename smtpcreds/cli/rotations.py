@@ -50,10 +50,15 @@ def _rotator(app: App, rotation_id: str) -> tuple[Rotator, Journal]:
 
 @rotations.command("resume")
 @click.argument("rotation_id")
+@click.option("--force-retire", is_flag=True,
+              help="Retire the old secret even if it was used after the push began (regenerate strategy).")
 @pass_app
-def resume(app: App, rotation_id: str) -> None:
+def resume(app: App, rotation_id: str, force_retire: bool) -> None:
     """Roll an unfinished rotation forward, reusing its pending secret."""
     rotator, j = _rotator(app, rotation_id)
+    if force_retire and not j.force_retire:
+        j.force_retire = True
+        rotator.journals.save(j)
     result = rotator.run(j)
     data = result.model_dump(mode="json")
     app.emit(data) if app.json else app.say(

@@ -16,6 +16,7 @@ import ssl
 import tempfile
 import threading
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
@@ -118,6 +119,8 @@ class SmtpServer:
         self._lock = threading.Lock()
         self.delivered: list[Delivered] = []
         self.auth_attempts = 0
+        #: Called with the username after each accepted login (an emulator records last use with it).
+        self.on_login: Callable[[str], None] | None = None
         self._tmp = tempfile.TemporaryDirectory(prefix="smtpcreds-smtp-")
         self.cert_file, self.key_file = make_certificate(Path(self._tmp.name))
         self._controller: Controller | None = None
@@ -175,6 +178,8 @@ class SmtpServer:
         user = auth_data.login.decode("utf-8", "replace")
         pw = auth_data.password.decode("utf-8", "replace")
         if self.accepts(user, pw):
+            if self.on_login is not None:
+                self.on_login(user)
             return AuthResult(success=True, auth_data=user)
         return AuthResult(success=False, handled=False)
 

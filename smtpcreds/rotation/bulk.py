@@ -79,6 +79,7 @@ def rotate_many(
     on_done: Callable[[ItemResult], None] | None = None,
     push_bound: bool = True,
     config: Config | None = None,
+    force_retire: bool = False,
 ) -> list[ItemResult]:
     """Rotate every item; returns their results in the order of ``items``.
 
@@ -112,7 +113,8 @@ def rotate_many(
         try:
             try:
                 outcome.result = r.rotate(item.ref, item.scope, push=push, verify=verify,
-                                          keep_old=keep_old, strategy=strategy, push_bound=push_bound)
+                                          keep_old=keep_old, strategy=strategy, push_bound=push_bound,
+                                          force_retire=force_retire)
             except RotationError as e:
                 outcome.result = _resume_after_rate_limit(r, e, gate)
         except SmtpCredsError as e:

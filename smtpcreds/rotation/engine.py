@@ -12,6 +12,9 @@ Strategies, chosen from capabilities:
 * **in-place** (SET_PASSWORD, e.g. SMTP2GO): generate, store pending, set at the provider, verify.
 * **replace** (CREATE + DELETE, e.g. MailerSend): create a new login, store the password it
   comes with as pending at once, verify, and retire the old login after promotion.
+* **regenerate** (REGENERATE_PASSWORD, e.g. SES's alternate access keys): the provider makes a
+  second secret beside the first (the username changes), stored as pending at once; verify,
+  push, promote, then retire the old secret, unless it was used after the push began.
 """
 
 from __future__ import annotations
@@ -35,8 +38,8 @@ from smtpcreds.errors import (
     TransportError,
     UnsupportedOperation,
 )
-from smtpcreds.models import SmtpCredential, SmtpLogin
-from smtpcreds.newsecret import ChosenSecret
+from smtpcreds.models import SmtpCredential, SmtpLogin, utcnow
+from smtpcreds.newsecret import ChosenSecret, keep_returned
 from smtpcreds.rotation.events import RotationEvent, StepOutcome
 from smtpcreds.rotation.journal import HistoryEntry, Journal, JournalStore, Strategy, make_rotation_id
 from smtpcreds.rotation.names import SameNames
@@ -46,8 +49,10 @@ from smtpcreds.secretstore import SecretStore
 log = logging.getLogger("smtpcreds.rotation")
 
 #: SMTP verification attempts (a new password can take a moment to reach the SMTP servers).
+#: A profile may set ``verify_attempts`` / ``verify_delay`` (SES does: new IAM keys take seconds).
 VERIFY_ATTEMPTS = 3
 VERIFY_DELAY = 1.0
+VERIFY_MAX_DELAY = 5.0
 
 
 class RotationResult(BaseModel):
@@ -77,6 +82,12 @@ class RotationResult(BaseModel):
 def choose_strategy(conn: Connection, requested: str | None = None) -> Strategy:
     caps = conn.capabilities
     can_replace = Capability.CREATE in caps and Capability.DELETE in caps
+    if requested == "regenerate" or (requested is None and Capability.REGENERATE_PASSWORD in caps
+                                     and Capability.SET_PASSWORD not in caps):
+        if Capability.REGENERATE_PASSWORD not in caps:
+            raise UnsupportedOperation(f"{conn.profile.provider} cannot regenerate passwords",
+                                       provider=conn.profile.provider)
+        return "regenerate"
     if requested == "replace":
         if not can_replace:
             raise UnsupportedOperation(f"{conn.profile.provider} cannot rotate by replacement "
@@ -89,7 +100,7 @@ def choose_strategy(conn: Connection, requested: str | None = None) -> Strategy:
             return "replace"
         raise UnsupportedOperation(f"{conn.profile.provider} cannot rotate passwords "
                                    "(needs set-password, or create and delete)", provider=conn.profile.provider)
-    raise UnsupportedOperation(f"unknown strategy {requested!r} (in-place or replace)")
+    raise UnsupportedOperation(f"unknown strategy {requested!r} (in-place, replace or regenerate)")
 
 
 class Gate:
@@ -135,15 +146,15 @@ class Rotator:
     # -- entry points -----------------------------------------------------------------------
     def rotate(self, ref: str, scope: str | None = None, *, push: list[str] | None = None,
                verify: bool = True, keep_old: bool = False, strategy: str | None = None,
-               push_bound: bool = True) -> RotationResult:
+               push_bound: bool = True, force_retire: bool = False) -> RotationResult:
         """Start and run a rotation of ``ref``; raise RotationError if it stops before the end."""
         j = self.plan(ref, scope, push=push, verify=verify, keep_old=keep_old, strategy=strategy,
-                      push_bound=push_bound)
+                      push_bound=push_bound, force_retire=force_retire)
         return self.run(j)
 
     def plan(self, ref: str, scope: str | None = None, *, push: list[str] | None = None,
              verify: bool = True, keep_old: bool = False, strategy: str | None = None,
-             push_bound: bool = True) -> Journal:
+             push_bound: bool = True, force_retire: bool = False) -> Journal:
         """Check everything that can be checked before a change, and write the journal.
 
         Changes nothing at the provider or in the store: an old login that an earlier
@@ -170,11 +181,15 @@ class Rotator:
         known: set[str] = set()
         if chosen == "replace" and Capability.SET_PASSWORD not in conn.capabilities:
             known = self.names.ids(conn, cred.name, scope)
+        old_username = None
+        if chosen == "regenerate":  # refuses, before any change, a secret unknown to smtpcreds
+            stored = self.store.get(cred.id)
+            old_username = conn.provider.plan_regenerate(cred.id, stored.username if stored else None, scope)
         template = conn.login_for(cred, SecretStr("x"))
         j = Journal(id=make_rotation_id(), profile=conn.profile_name, provider=conn.profile.provider, ref=cred.id,
                     scope=scope, name=cred.name, strategy=chosen, push=list(push or []), verify=verify,
-                    keep_old=keep_old, known_ids=sorted(known | {cred.id}),
-                    leftover=leftover.id if leftover is not None else None,
+                    keep_old=keep_old, known_ids=sorted(known | {cred.id}), old_username=old_username,
+                    force_retire=force_retire, leftover=leftover.id if leftover is not None else None,
                     next=Step.RETIRE_LEFTOVER if leftover is not None else Step.CREATE_PENDING)
         j.history.append(_entry("plan", "done", f"{template.host}:{template.port} {template.security}"))
         self.journals.save(j)
@@ -192,7 +207,7 @@ class Rotator:
                 self.journals.save(j)
             try:
                 while j.next is not Step.DONE:
-                    if j.next is Step.RETIRE and j.keep_old and not j.retired and j.strategy == "replace":
+                    if j.next is Step.RETIRE and j.keep_old and not j.retired and j.strategy != "in-place":
                         j.status = "done"  # the old login stays until 'rotations retire'
                         self.journals.save(j)
                         self._event(j, "retire", "skipped", f"old login {j.ref} kept (--keep-old)")
@@ -246,6 +261,9 @@ class Rotator:
         if j.strategy == "in-place":
             self._pending_login(j, create=True)
             return StepResult("done")
+        if j.strategy == "regenerate":
+            self._create_regenerated(j)
+            return StepResult("done", f"new username {j.new_username}")
         if Capability.SET_PASSWORD in self.conn.provider.capabilities:
             self._create_chosen(j)
         else:
@@ -293,6 +311,26 @@ class Rotator:
         j.new_id, j.creating = cred.id, False
         self.journals.save(j)
 
+    def _create_regenerated(self, j: Journal) -> None:
+        """Regenerate: the provider makes a second secret; store it as pending the moment it arrives.
+
+        A crash or lost answer during the request (``creating`` still set) leaves at most a secret
+        nobody holds: the next attempt asks the provider to remove it first (``replace_orphans``).
+        """
+        if j.new_username is not None:
+            return
+        orphans = j.creating
+        j.creating = True
+        self.journals.save(j)
+        p = self.conn.provider
+        cred = p.regenerate_password(j.ref, j.scope, keep=j.old_username or None, replace_orphans=orphans)
+        assert cred.password is not None
+        login = self.conn.login_for(cred, cred.password)
+        keep_returned(self.store, j.ref, login, "pending", lambda: p.retire_password(j.ref, cred.username, j.scope))
+        self._pending[j.id] = login
+        j.new_username, j.creating = cred.username, False
+        self.journals.save(j)
+
     def _adopt_or_discard(self, j: Journal) -> None:
         """After a crash during a create: keep a new login whose password we stored, delete the rest."""
         p = self.conn.provider
@@ -331,13 +369,15 @@ class Rotator:
             self._set_pending(j)
         login = self._pending_login(j)
         verify_tls = self.conn.profile.verify_tls
-        for attempt in range(VERIFY_ATTEMPTS):
+        attempts = int(getattr(self.conn.profile, "verify_attempts", VERIFY_ATTEMPTS))
+        delay = float(getattr(self.conn.profile, "verify_delay", VERIFY_DELAY))
+        for attempt in range(attempts):
             try:
                 verify_login(login, verify_tls=verify_tls)
                 break
             except SmtpCredsError:
-                if attempt + 1 < VERIFY_ATTEMPTS:
-                    time.sleep(VERIFY_DELAY * (attempt + 1))
+                if attempt + 1 < attempts:
+                    time.sleep(min(delay * (attempt + 1), VERIFY_MAX_DELAY))
                     continue
                 if j.strategy == "in-place":
                     self._restore_old(j)
@@ -362,6 +402,9 @@ class Rotator:
         self.journals.save(j)
 
     def _push(self, j: Journal) -> StepResult:
+        if j.strategy == "regenerate" and j.push_started_at is None:
+            j.push_started_at = utcnow()  # a use of the old secret after this holds its retire
+            self.journals.save(j)
         # Named, so a multi-login consumer (an exec hook) can tell which login it receives.
         login = self._pending_login(j).model_copy(update={"issuer": j.profile, "credential": j.target})
         for name in j.push:
@@ -385,7 +428,7 @@ class Rotator:
     def _promote(self, j: Journal) -> StepResult:
         pending = self._pending.get(j.id) or self.store.get(j.target, "pending")
         if pending is not None:
-            if j.strategy == "in-place":
+            if j.strategy in ("in-place", "regenerate"):
                 self.store.promote(j.ref, pending=pending)
             else:
                 old = self.store.get(j.ref)
@@ -399,6 +442,8 @@ class Rotator:
         if j.strategy == "in-place":
             j.retired = True
             return StepResult("skipped", "the old password stopped working when the new one was set")
+        if j.strategy == "regenerate":
+            return self._retire_old_secret(j)
         with suppress(NotFound):
             self.conn.provider.delete_credential(j.ref, j.scope)
         for slot in ("current", "pending", "previous"):
@@ -407,10 +452,29 @@ class Rotator:
         j.retired = True
         return StepResult("done", f"deleted old login {j.ref}")
 
+    def _retire_old_secret(self, j: Journal) -> StepResult:
+        """Regenerate: retire the old username's secret, unless it was used after the push began."""
+        p, old = self.conn.provider, j.old_username
+        if old:
+            used = p.password_last_used(j.ref, old, j.scope)
+            since = j.retire_held_at or j.push_started_at or j.created_at
+            if used is not None and used > since and not j.force_retire:
+                what = "the retire was last held" if j.retire_held_at else "the push began"
+                j.retire_held_at = utcnow()  # a resume retires it if unused from now on
+                self.journals.save(j)
+                raise SmtpCredsError(
+                    f"old login {old} of {j.ref} was used at {used:%Y-%m-%d %H:%M:%S}Z, after {what}: something "
+                    "still sends with it; retire held (update that sender and resume, or resume with "
+                    "--force-retire)", provider=p.name, code="RetireHeld")
+            p.retire_password(j.ref, old, j.scope)
+        j.retired = True
+        return StepResult("done", f"retired old login {old or '-'}")
+
     def retire(self, j: Journal) -> RotationResult:
         """Retire the old login of a finished ``--keep-old`` rotation."""
         with self._locked(j):
-            if j.strategy == "replace" and j.status == "done" and not j.retired and j.next is Step.RETIRE:
+            if j.strategy in ("replace", "regenerate") and j.status == "done" and not j.retired \
+                    and j.next is Step.RETIRE:
                 self._run_step(j)
         return RotationResult.of(j)
 
@@ -439,6 +503,15 @@ class Rotator:
                 if old is not None and not j.restored_old:
                     self.conn.provider.set_password(j.ref, old.password, j.scope)
                     actions.append(f"restored the previous password of {j.ref} at {j.provider}")
+                if self.store.delete(j.ref, "pending"):
+                    actions.append("removed the pending secret from the keyring")
+            elif j.strategy == "regenerate":
+                if j.new_username is not None:
+                    self.conn.provider.retire_password(j.ref, j.new_username, j.scope)
+                    actions.append(f"retired the new login {j.new_username} at {j.provider}")
+                elif j.creating:
+                    actions.append("a request for a new secret got no answer: 'smtpcreds creds show "
+                                   f"{j.ref}' tells whether {j.provider} made one")
                 if self.store.delete(j.ref, "pending"):
                     actions.append("removed the pending secret from the keyring")
             else:
@@ -583,7 +656,7 @@ def preview(conn: Connection, ref: str, *, push: list[str] | None = None, verify
 
 def rotate(client: Connection, ref: str, *, push: list[str] | None = None, verify: bool = True,
            keep_old: bool = False, strategy: str | None = None, scope: str | None = None,
-           push_bound: bool = True) -> RotationResult:
+           push_bound: bool = True, force_retire: bool = False) -> RotationResult:
     """Rotate credential ``ref`` of a connected issuer; see the module docstring.
 
     The new login goes to every consumer bound to the credential (``login = "<issuer>/<id>"``)
@@ -596,15 +669,18 @@ def rotate(client: Connection, ref: str, *, push: list[str] | None = None, verif
         preflight(client.config, [(client.profile_name, ref)], push or [],
                   lambda _issuer: listing(client) if scope is None else None)
         return rotator.rotate(ref, scope, push=push, verify=verify, keep_old=keep_old, strategy=strategy,
-                              push_bound=push_bound)
+                              push_bound=push_bound, force_retire=force_retire)
     finally:
         rotator.close()
 
 
-def resume(rotation_id: str, *, config: Any = None) -> RotationResult:
-    """Roll an unfinished rotation forward."""
+def resume(rotation_id: str, *, config: Any = None, force_retire: bool = False) -> RotationResult:
+    """Roll an unfinished rotation forward (``force_retire``: retire an old secret still in use)."""
     journals = JournalStore()
     j = journals.load(rotation_id)
+    if force_retire and not j.force_retire:
+        j.force_retire = True
+        journals.save(j)
     with connect(j.profile, config=config) as conn:
         rotator = Rotator(conn, journals=journals)
         try:

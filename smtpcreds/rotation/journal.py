@@ -24,7 +24,7 @@ from smtpcreds.errors import ConfigError
 from smtpcreds.rotation.steps import Step, following
 
 Status = Literal["running", "failed", "done", "aborted"]
-Strategy = Literal["in-place", "replace"]
+Strategy = Literal["in-place", "replace", "regenerate"]
 
 
 def _now() -> datetime:
@@ -65,6 +65,14 @@ class Journal(BaseModel):
     keep_old: bool = False
     retired: bool = False
     restored_old: bool = False
+    #: regenerate strategy ("alternate keys"): the username being replaced, the new one, when the
+    #: push began (a later use of the old secret holds its retire), when a retire was last held
+    #: (a resume then asks for a use since that check) and --force-retire.
+    old_username: str | None = None
+    new_username: str | None = None
+    push_started_at: datetime | None = None
+    retire_held_at: datetime | None = None
+    force_retire: bool = False
     error: str | None = None
     created_at: datetime = Field(default_factory=_now)
     updated_at: datetime = Field(default_factory=_now)
@@ -182,7 +190,7 @@ class JournalStore:
         """A finished rotation that kept the old login (``--keep-old``) and whose new id is ``ref``."""
         for j in self.live():
             if j.status == "done" and j.profile == profile and j.target == ref and \
-                    j.strategy == "replace" and not j.retired:
+                    j.strategy in ("replace", "regenerate") and not j.retired:
                 return j
         return None
 

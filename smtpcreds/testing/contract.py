@@ -115,6 +115,29 @@ class IssuerContract(ProviderContract):
             assert smtp.accepts(login.username, login.password.get_secret_value())
         assert conn.store.get(created.id, "previous") is not None
 
+    def test_regenerate_adds_a_login_beside_the_old_one_until_it_is_retired(
+            self, conn: Connection, emulator: Any) -> None:
+        if Capability.REGENERATE_PASSWORD not in conn.capabilities:  # then it must say so, not act
+            with pytest.raises(UnsupportedOperation):
+                conn.provider.regenerate_password("no-such-login-000")
+            return
+        created = conn.credentials.create(self.new_name())
+        stored = conn.store.get(created.id)
+        assert stored is not None
+        old = conn.provider.plan_regenerate(created.id, stored.username)
+        assert old == stored.username
+        new = conn.provider.regenerate_password(created.id, keep=old)
+        assert new.password is not None and new.password.get_secret_value() not in repr(new)
+        smtp = getattr(emulator, "smtp", None)
+        if smtp is not None:
+            assert smtp.accepts(new.username, new.password.get_secret_value())
+            assert smtp.accepts(old, stored.password.get_secret_value())
+        conn.provider.retire_password(created.id, old)
+        conn.provider.retire_password(created.id, old)  # already gone is fine
+        if smtp is not None:
+            assert not smtp.accepts(old, stored.password.get_secret_value())
+            assert smtp.accepts(new.username, new.password.get_secret_value())
+
     def test_unknown_credential_is_not_found(self, conn: Connection, emulator: Any) -> None:
         with pytest.raises(NotFound):
             conn.credentials.get("no-such-login-000")

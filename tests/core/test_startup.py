@@ -13,11 +13,14 @@ import pytest
 from smtpcreds.cli import _help_width, plugin_commands
 from smtpcreds.plugins import plugins, reset_plugin_manager
 
+#: (modules the interpreter's own start-up imported, e.g. through a site .pth, do not count)
 PROBE = (
     "import sys\n"
+    "before = set(sys.modules)\n"
     "from smtpcreds.cli import main\n"
     "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
-    "print(sorted(m for m in ('pluggy', 'shutil', 'smtpcreds_mailersend') if m in sys.modules), file=sys.stderr)\n"
+    "print(sorted(m for m in ('pluggy', 'shutil', 'smtpcreds_mailersend') if m in set(sys.modules) - before),"
+    " file=sys.stderr)\n"
 )
 
 
