@@ -28,6 +28,19 @@ if TYPE_CHECKING:
     from smtpcreds.models import SmtpCredential
     from smtpcreds.profiles import ProfileBase
 
+__all__ = [
+    "EVERY",
+    "Binding",
+    "Bindings",
+    "LoginPattern",
+    "binding_of",
+    "bound_push",
+    "from_environment",
+    "listing",
+    "parse_login",
+    "preflight",
+]
+
 #: The credential part of a pattern that binds every credential of an issuer.
 EVERY = "*"
 

@@ -9,6 +9,14 @@ from __future__ import annotations
 
 import enum
 
+__all__ = [
+    "CONSUMER",
+    "ISSUER",
+    "METHODS",
+    "Capability",
+    "roles",
+]
+
 
 class Capability(str, enum.Enum):
     """One operation a provider may support. The value is the name shown to users."""

@@ -8,6 +8,10 @@ from collections.abc import Mapping
 
 from smtpcreds.redact import redact
 
+__all__ = [
+    "MAX_LINE", "child_environment", "last_line",
+]
+
 #: The longest line of a command's output an error message quotes.
 MAX_LINE = 300
 

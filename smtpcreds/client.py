@@ -32,6 +32,17 @@ from smtpcreds.newsecret import ChosenSecret, keep_returned
 from smtpcreds.profiles import ProfileBase, is_loopback
 from smtpcreds.secretstore import SecretStore, Slot
 
+__all__ = [
+    "ORPHAN_CHECKS",
+    "ORPHAN_GRACE",
+    "Connection",
+    "Credentials",
+    "Settings",
+    "connect",
+    "parse_options",
+    "stored_login",
+]
+
 log = logging.getLogger("smtpcreds")
 #: After a create with no answer, where the provider chooses the password: watch for the login the
 #: request may still make for this many times the profile's timeout, listing this many times more.

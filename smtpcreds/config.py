@@ -28,6 +28,14 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from smtpcreds.errors import ConfigError
 from smtpcreds.profiles import ProfileBase
 
+__all__ = [
+    "ENV_PREFIX",
+    "Config",
+    "config_path",
+    "load_config",
+    "resolve_secret",
+]
+
 log = logging.getLogger("smtpcreds.config")
 ENV_PREFIX = "SMTPCREDS_"
 

@@ -23,6 +23,10 @@ from typing import Any
 
 from smtpcreds.models import SmtpLogin
 
+__all__ = [
+    "Step", "run_demo", "smtp_accepts",
+]
+
 
 @dataclass
 class Step:

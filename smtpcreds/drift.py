@@ -32,6 +32,10 @@ from smtpcreds.errors import ConfigError, NotFound, SmtpCredsError
 from smtpcreds.models import SmtpCredential, SmtpLogin, utcnow
 from smtpcreds.rotation.journal import Journal, JournalStore
 
+__all__ = [
+    "AuditReport", "ConsumerState", "CredentialAudit", "State", "SyncAction", "audit", "sync",
+]
+
 State = Literal["in sync", "stale", "unreadable", "unknown"]
 
 

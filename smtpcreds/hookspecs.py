@@ -19,6 +19,11 @@ if TYPE_CHECKING:
     from smtpcreds.interfaces import Provider
     from smtpcreds.rotation.events import RotationEvent
 
+__all__ = [
+    "hookimpl", "hookspec", "smtpcreds_register_commands", "smtpcreds_register_providers",
+    "smtpcreds_rotation_step",
+]
+
 hookspec = pluggy.HookspecMarker("smtpcreds")
 hookimpl = pluggy.HookimplMarker("smtpcreds")
 

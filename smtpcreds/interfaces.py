@@ -26,6 +26,10 @@ if TYPE_CHECKING:
     from smtpcreds.secretstore import SecretStore
     from smtpcreds.transport import HttpTransport
 
+__all__ = [
+    "Provider", "ProviderContext", "implemented",
+]
+
 
 def _http_transport(base_url: str, **kwargs: Any) -> HttpTransport:
     from smtpcreds.transport import HttpTransport

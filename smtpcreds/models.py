@@ -12,6 +12,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
+__all__ = [
+    "EmailSettings", "Security", "SetResult", "SmtpCredential", "SmtpLogin", "security_for_port", "utcnow",
+]
+
 Security = Literal["ssl", "starttls", "none"]
 
 

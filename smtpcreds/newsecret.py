@@ -28,6 +28,10 @@ from smtpcreds.errors import SmtpCredsError, TransportError
 from smtpcreds.models import SmtpLogin, utcnow
 from smtpcreds.secretstore import SecretStore, Slot
 
+__all__ = [
+    "ChosenSecret", "keep_returned", "log",
+]
+
 log = logging.getLogger("smtpcreds")
 
 

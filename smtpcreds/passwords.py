@@ -12,6 +12,10 @@ import math
 import secrets
 import string
 
+__all__ = [
+    "ALPHABET", "LENGTH", "MIN_BITS", "entropy_bits", "generate",
+]
+
 LOWER, UPPER, DIGITS, SYMBOLS = string.ascii_lowercase, string.ascii_uppercase, string.digits, "-_.~+="
 ALPHABET = LOWER + UPPER + DIGITS + SYMBOLS
 LENGTH = 24

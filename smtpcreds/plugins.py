@@ -28,6 +28,11 @@ if TYPE_CHECKING:
     from smtpcreds.interfaces import Provider
     from smtpcreds.rotation.events import RotationEvent
 
+__all__ = [
+    "GROUP", "Plugins", "disabled_plugins", "entry_points", "get_plugin_manager", "load_entry_points_of",
+    "manager_built", "new_plugin_manager", "plugins", "reset_plugin_manager",
+]
+
 GROUP = "smtpcreds"
 _lock = threading.Lock()
 _pm: pluggy.PluginManager | None = None

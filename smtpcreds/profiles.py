@@ -15,6 +15,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from smtpcreds.models import Security
 
+__all__ = [
+    "ConsumerProfile", "IssuerProfile", "ProfileBase", "check_base_url", "is_loopback",
+]
+
 
 def is_loopback(host: str | None) -> bool:
     """True for localhost and addresses in 127.0.0.0/8 or ::1."""

@@ -11,6 +11,10 @@ from __future__ import annotations
 import logging
 import threading
 
+__all__ = [
+    "MASK", "RedactingFilter", "install_log_filter", "redact", "register", "register_secret", "restore", "snapshot",
+]
+
 _lock = threading.Lock()
 _secrets: set[str] = set()
 _pattern: list[str] = []  # longest first, so a secret containing another is masked whole

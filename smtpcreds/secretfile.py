@@ -27,6 +27,13 @@ from pathlib import Path
 
 from smtpcreds.errors import ConfigError, NotFound, ProviderError
 
+__all__ = [
+    "NEW_FILE_MODE",
+    "TMP_SUFFIX",
+    "SecretFile",
+    "Snapshot",
+]
+
 NEW_FILE_MODE = 0o600
 TMP_SUFFIX = ".smtpcreds-tmp"
 

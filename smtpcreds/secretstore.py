@@ -29,6 +29,23 @@ from smtpcreds.errors import SecretStoreError
 if TYPE_CHECKING:
     from smtpcreds.models import SmtpLogin
 
+__all__ = [
+    "SERVICE",
+    "SLOTS",
+    "WRITE_CHECK",
+    "SecretStore",
+    "Slot",
+    "check_backend",
+    "delete_raw",
+    "get_raw",
+    "insecure_allowed",
+    "op_count",
+    "profile_secret_user",
+    "reset_backend_check",
+    "set_raw",
+    "state_dir",
+]
+
 Slot = Literal["current", "pending", "previous"]
 SLOTS: tuple[Slot, ...] = ("current", "pending", "previous")
 SERVICE = "smtpcreds"

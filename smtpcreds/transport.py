@@ -54,6 +54,20 @@ from smtpcreds.errors import (
 )
 from smtpcreds.redact import redact
 
+__all__ = [
+    "CONNECT_TIMEOUT",
+    "IDEMPOTENT",
+    "LATE_WRITES",
+    "MAX_RETRY_AFTER",
+    "USER_AGENT",
+    "ErrorDetail",
+    "ErrorParser",
+    "HttpTransport",
+    "expect",
+    "make_retry",
+    "parse_json",
+]
+
 log = logging.getLogger("smtpcreds.http")
 
 USER_AGENT = f"smtpcreds/{__version__}"

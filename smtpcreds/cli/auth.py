@@ -6,6 +6,10 @@ import click
 
 from smtpcreds.cli.common import App, pass_app, read_secret
 
+__all__ = [
+    "auth", "auth_clear", "auth_set",
+]
+
 
 def _field(app: App, profile: str, field: str | None) -> str:
     from smtpcreds.errors import ConfigError

@@ -20,6 +20,11 @@ if TYPE_CHECKING:
     from smtpcreds.config import Config
     from smtpcreds.interfaces import Provider
 
+__all__ = [
+    "App", "Columns", "P", "accept_trailing_json", "parse_key_values", "pass_app", "print_mapping", "print_table",
+    "profile_option", "read_secret", "write_json",
+]
+
 P = TypeVar("P", bound="Provider")
 
 Columns = Sequence[tuple[str, str]]

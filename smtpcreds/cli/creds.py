@@ -6,6 +6,11 @@ import click
 
 from smtpcreds.cli.common import App, parse_key_values, pass_app, profile_option, read_secret
 
+__all__ = [
+    "CRED_COLUMNS", "create", "creds", "delete", "list_", "login", "option_option", "scope_option", "show",
+    "update",
+]
+
 CRED_COLUMNS = [("ID", "id"), ("NAME", "name"), ("USERNAME", "username"), ("ENABLED", "enabled"),
                 ("HOST", "host"), ("PORT", "port"), ("LAST USED", "last_used_at")]
 

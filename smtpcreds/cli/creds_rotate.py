@@ -13,6 +13,10 @@ if TYPE_CHECKING:
     from smtpcreds.rotation.bulk import Item, ItemResult
     from smtpcreds.rotation.names import SameNames
 
+__all__ = [
+    "audit", "rotate",
+]
+
 
 @click.command()
 @profile_option

@@ -10,6 +10,10 @@ import click
 
 from smtpcreds.cli.common import App, pass_app
 
+__all__ = [
+    "demo",
+]
+
 
 @click.command()
 @click.option("--serve", is_flag=True,

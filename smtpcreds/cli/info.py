@@ -8,6 +8,10 @@ import click
 
 from smtpcreds.cli.common import App, pass_app
 
+__all__ = [
+    "SHORT", "capability_matrix", "profiles", "providers", "render_matrix", "short_names",
+]
+
 
 def capability_matrix() -> list[dict[str, Any]]:
     """One row per installed provider, from the same data the façade checks."""

@@ -22,6 +22,10 @@ from collections.abc import Iterable
 
 from smtpcreds._version import __version__
 
+__all__ = [
+    "MAGIC", "cache_file", "environment_key", "read", "write",
+]
+
 MAGIC = "smtpcreds-plugin-commands 1"
 
 

@@ -12,6 +12,10 @@ if TYPE_CHECKING:
     from smtpcreds.rotation.engine import Rotator
     from smtpcreds.rotation.journal import Journal
 
+__all__ = [
+    "abort", "list_", "resume", "retire", "rotations",
+]
+
 
 @click.group()
 def rotations() -> None:

@@ -8,6 +8,10 @@ import click
 
 from smtpcreds.cli.common import App, parse_key_values, pass_app, profile_option, read_secret
 
+__all__ = [
+    "delete", "scope_option", "set_", "settings", "show", "sync", "test",
+]
+
 scope_option = click.option("--scope", "-s", metavar="DOMAIN", help="Consumer scope (Webitel domain).")
 
 

@@ -35,6 +35,11 @@ from typing_extensions import Self
 
 from smtpcreds.emulator.smtp import SmtpServer
 
+__all__ = [
+    "EmulatorServer", "F", "Fault", "FaultInjector", "Handler", "HttpError", "RecordedRequest", "Request",
+    "Response", "route",
+]
+
 Handler = Callable[["EmulatorServer", "Request"], "Response"]
 F = TypeVar("F", bound=Callable[..., Any])
 

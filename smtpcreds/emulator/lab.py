@@ -14,6 +14,10 @@ from typing import Any
 from smtpcreds.emulator.http import EmulatorServer
 from smtpcreds.emulator.smtp import Mode, SmtpServer
 
+__all__ = [
+    "Lab", "emulator_class",
+]
+
 
 def emulator_class(provider: str) -> type[EmulatorServer]:
     from smtpcreds.errors import ConfigError

@@ -20,6 +20,10 @@ from typing import Any
 
 from smtpcreds.emulator.lab import Lab
 
+__all__ = [
+    "PROVIDERS", "ServedLab", "serve",
+]
+
 PROVIDERS = ["mailersend", "smtp2go", "webitel"]
 
 

@@ -25,6 +25,10 @@ from typing import Any, Literal
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
+__all__ = [
+    "Delivered", "Mode", "SmtpServer", "free_port", "make_certificate",
+]
+
 Mode = Literal["none", "starttls", "ssl"]
 
 # AUTH without TLS is what the loopback "none" mode is for; aiosmtpd warns on every connection.

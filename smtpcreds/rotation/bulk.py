@@ -32,6 +32,15 @@ from smtpcreds.rotation.engine import Gate, RotationResult, Rotator
 from smtpcreds.rotation.journal import JournalStore
 from smtpcreds.rotation.names import SameNames
 
+__all__ = [
+    "RATE_LIMIT_RESUMES",
+    "Item",
+    "ItemResult",
+    "older_than",
+    "parse_age",
+    "rotate_many",
+]
+
 #: How often one item is resumed after rate limiting before it is reported incomplete.
 RATE_LIMIT_RESUMES = 6
 

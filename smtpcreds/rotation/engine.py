@@ -46,6 +46,21 @@ from smtpcreds.rotation.names import SameNames
 from smtpcreds.rotation.steps import ORDER, Step, following
 from smtpcreds.secretstore import SecretStore
 
+__all__ = [
+    "VERIFY_ATTEMPTS",
+    "VERIFY_DELAY",
+    "VERIFY_MAX_DELAY",
+    "Gate",
+    "RotationResult",
+    "Rotator",
+    "StepResult",
+    "choose_strategy",
+    "preview",
+    "promoted_login",
+    "resume",
+    "rotate",
+]
+
 log = logging.getLogger("smtpcreds.rotation")
 
 #: SMTP verification attempts (a new password can take a moment to reach the SMTP servers).

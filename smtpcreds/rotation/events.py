@@ -6,6 +6,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Literal
 
+__all__ = [
+    "RotationEvent", "StepOutcome",
+]
+
 #: How a step ended.
 StepOutcome = Literal["done", "skipped", "failed", "aborted"]
 

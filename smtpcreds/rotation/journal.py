@@ -23,6 +23,10 @@ from pydantic import BaseModel, Field, model_validator
 from smtpcreds.errors import ConfigError
 from smtpcreds.rotation.steps import Step, following
 
+__all__ = [
+    "HistoryEntry", "Journal", "JournalStore", "Status", "Strategy", "dumps_public", "finished", "make_rotation_id",
+]
+
 Status = Literal["running", "failed", "done", "aborted"]
 Strategy = Literal["in-place", "replace", "regenerate"]
 

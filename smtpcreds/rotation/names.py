@@ -20,6 +20,10 @@ if TYPE_CHECKING:
     from smtpcreds.client import Connection
     from smtpcreds.models import SmtpCredential
 
+__all__ = [
+    "SameNames",
+]
+
 
 class SameNames:
     """Ids of the logins per (profile, scope, name), listed once per (profile, scope). Thread-safe."""

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import enum
 
+__all__ = [
+    "ORDER", "Step", "following",
+]
+
 
 class Step(str, enum.Enum):
     """One step of a rotation. The value is the name journals, events and ``--json`` show."""

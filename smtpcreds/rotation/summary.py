@@ -11,6 +11,10 @@ from typing import Any
 from smtpcreds.bindings import Bindings
 from smtpcreds.rotation.bulk import ItemResult
 
+__all__ = [
+    "lines", "summarize",
+]
+
 
 def summarize(outcomes: Sequence[ItemResult], *, skipped: Bindings | None = None) -> dict[str, Any]:
     """The ``--json`` document. ``skipped``: with ``--no-push``, the bindings whose consumers

@@ -16,6 +16,10 @@ from smtpcreds.errors import AuthError, ConfigError, TransportError
 from smtpcreds.models import SmtpLogin
 from smtpcreds.profiles import is_loopback
 
+__all__ = [
+    "log", "verify_login",
+]
+
 log = logging.getLogger("smtpcreds.verify")
 
 

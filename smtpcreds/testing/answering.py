@@ -28,6 +28,10 @@ from requests.structures import CaseInsensitiveDict
 
 from smtpcreds.transport import HttpTransport
 
+__all__ = [
+    "Answer", "FunctionAdapter", "Handler", "SentRequest", "answering",
+]
+
 
 @dataclass(frozen=True)
 class SentRequest:

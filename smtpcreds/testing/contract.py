@@ -34,6 +34,10 @@ from smtpcreds.errors import AuthError, NotFound, ProviderError, UnsupportedOper
 from smtpcreds.interfaces import implemented
 from smtpcreds.models import EmailSettings, SmtpLogin
 
+__all__ = [
+    "ConsumerContract", "IssuerContract", "ProviderContract",
+]
+
 
 class ProviderContract:
     """Checks common to every provider."""

@@ -20,6 +20,10 @@ from jaraco.classes import properties
 from keyring.backend import KeyringBackend
 from keyring.errors import PasswordDeleteError
 
+__all__ = [
+    "ENV", "LabKeyring",
+]
+
 ENV = "SMTPCREDS_LAB_KEYRING"
 
 

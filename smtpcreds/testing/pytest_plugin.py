@@ -28,6 +28,10 @@ if TYPE_CHECKING:
     from smtpcreds.emulator.lab import Lab
     from smtpcreds.testing.support import MemoryKeyring
 
+__all__ = [
+    "smtpcreds_config", "smtpcreds_keyring", "smtpcreds_lab",
+]
+
 
 @pytest.fixture
 def smtpcreds_keyring() -> Iterator[MemoryKeyring]:

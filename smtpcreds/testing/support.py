@@ -12,6 +12,10 @@ from keyring.errors import PasswordDeleteError
 from smtpcreds.interfaces import Provider, ProviderContext
 from smtpcreds.plugins import plugins
 
+__all__ = [
+    "MemoryKeyring", "provider_for",
+]
+
 
 class MemoryKeyring(KeyringBackend):
     """A keyring backend that keeps secrets in this process's memory.
