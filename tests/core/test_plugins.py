@@ -13,7 +13,7 @@ import pytest
 
 from smtpcreds import hookspecs
 from smtpcreds.hookspecs import hookimpl
-from smtpcreds.plugins import Plugins, new_plugin_manager, reset_plugin_manager
+from smtpcreds.plugins import Plugins, new_plugin_manager, plugins, reset_plugin_manager
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
@@ -197,3 +197,18 @@ def test_built_in_plugins_import_the_core_only_through_the_public_surface() -> N
                for m in re.findall(r"^\s*(?:from|import) (smtpcreds(?:\.\w+)*)", path.read_text(), re.M)
                if m not in ("smtpcreds", "smtpcreds.plugin")]
     assert not private, private
+
+
+def test_no_issuer_plugin_touches_the_secret_store() -> None:
+    """The core keeps every new secret (smtpcreds.newsecret); an issuer only sends what it is given."""
+    import importlib
+    from pathlib import Path
+
+    from smtpcreds.capabilities import ISSUER
+
+    issuers = [cls for cls in plugins().providers.values() if cls.capabilities & ISSUER]
+    assert len(issuers) >= 5
+    for cls in issuers:
+        package = Path(importlib.import_module(cls.__module__.split(".")[0]).__file__ or "").parent
+        users = [p.name for p in package.rglob("*.py") if "secret_store" in p.read_text()]
+        assert not users, f"{cls.name}: {users}"
