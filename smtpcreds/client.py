@@ -166,7 +166,7 @@ class Credentials(_Facade):
                          scope: str | None) -> None:
         """Keep a provider-returned password, or delete the login so none exists without one."""
         try:
-            self._conn.store.put(cred.id, login, slot)
+            self._conn.store.put(cred.id, login, slot, new=True)  # (store change) a new id: no read
         except SmtpCredsError:
             self._discard(cred, scope)
             raise
@@ -257,8 +257,7 @@ class Credentials(_Facade):
             if not e.after_lost_answer:
                 raise
             log.info("%s: %s was deleted by a first request whose answer was lost", self.provider.name, ref)
-        for slot in ("current", "pending", "previous"):
-            self._conn.store.delete(ref, slot)
+        self._conn.store.forget(ref)  # (store change) the whole record, one delete
 
     def stored_login(self, ref: str) -> SmtpLogin:
         """The current login of ``ref`` from the keyring (no request)."""

@@ -123,9 +123,10 @@ class Rotator:
                verify: bool = True, keep_old: bool = False, strategy: str | None = None,
                known_ids: set[str] | None = None) -> RotationResult:
         """Start and run a rotation of ``ref``; raise RotationError if it stops before the end."""
-        j = self.plan(ref, scope, push=push, verify=verify, keep_old=keep_old, strategy=strategy,
-                      known_ids=known_ids)
-        return self.run(j)
+        with self.store.caching():  # (store change) one read per record for the whole rotation
+            j = self.plan(ref, scope, push=push, verify=verify, keep_old=keep_old, strategy=strategy,
+                          known_ids=known_ids)
+            return self.run(j)
 
     def plan(self, ref: str, scope: str | None = None, *, push: list[str] | None = None,
              verify: bool = True, keep_old: bool = False, strategy: str | None = None,
@@ -140,7 +141,13 @@ class Rotator:
                 f"run 'smtpcreds rotations resume {open_j.id}' or 'smtpcreds rotations abort {open_j.id}'",
                 rotation_id=open_j.id, step=open_j.step,
             )
-        self.store.check_writable()  # refuse a keyring that cannot keep the new secret: no journal yet
+        # Refuse a store that cannot keep the new secret before the journal exists. In place, the
+        # pending write below is the proof; a replacement needs a canary write first (store
+        # change: the pending write doubles as the writability proof).
+        if chosen == "replace":
+            self.store.check_writable()
+        else:
+            self.store.check()
         for name in push or []:
             self.consumer(name)  # fail on an unknown consumer profile before any change
         unretired = self.journals.unretired_for(conn.profile_name, ref)
@@ -156,8 +163,15 @@ class Rotator:
                     scope=scope, name=cred.name, strategy=chosen, push=list(push or []), verify=verify,
                     keep_old=keep_old, known_ids=sorted(known | {cred.id}))
         j.history.append(_entry("plan", "done", f"{template.host}:{template.port} {template.security}"))
-        self.journals.save(j)
         self._planned[j.id] = cred
+        if chosen == "in-place":  # (store change) pending stored, read back, before the journal
+            try:
+                self._pending_login(j, create=True)
+            except BaseException:
+                self._planned.pop(j.id, None)
+                self._pending.pop(j.id, None)
+                raise
+        self.journals.save(j)
         self._event(j, "plan", "done", f"strategy {chosen}")
         return j
 
@@ -328,12 +342,8 @@ class Rotator:
         if pending is not None:
             if j.strategy == "in-place":
                 self.store.promote(j.ref, pending=pending)
-            else:
-                old = self.store.get(j.ref)
-                if old is not None:
-                    self.store.put(j.target, old, "previous")
-                self.store.put(j.target, pending, "current")
-                self.store.delete(j.target, "pending")
+            else:  # (store change) one write: the old login becomes the new record's previous
+                self.store.promote(j.target, pending=pending, current=self.store.get(j.ref))
         self._done(j, "promote")
 
     def _retire(self, j: Journal) -> None:
@@ -350,9 +360,8 @@ class Rotator:
             return
         with suppress(NotFound):
             self.conn.provider.delete_credential(j.ref, j.scope)
-        for slot in ("current", "pending", "previous"):
-            if j.ref != j.target:
-                self.store.delete(j.ref, slot)
+        if j.ref != j.target:
+            self.store.forget(j.ref)  # (store change) the old login's whole record, one delete
         j.retired, j.status = True, "done"
         self._done(j, "retire", f"deleted old login {j.ref}", persist=True)
 
@@ -486,7 +495,8 @@ class Rotator:
             raise RotationError(f"credential {j.ref} is being rotated by another process",
                                 rotation_id=j.id, step=j.step) from None
         try:
-            yield
+            with self.store.caching():  # (store change) records cached while the lock is held
+                yield
         finally:
             lock.release()
 
