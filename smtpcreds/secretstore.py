@@ -33,6 +33,7 @@ from smtpcreds.store.record import SLOTS, LoginRecord, Slot
 
 if TYPE_CHECKING:
     from smtpcreds.models import SmtpLogin
+    from smtpcreds.store.settings import StoreSettings
 
 __all__ = ["SLOTS", "LoginRecord", "SecretStore", "Slot"]
 SERVICE = "smtpcreds"
@@ -210,13 +211,23 @@ class SecretStore:
     #: How long a record read or written by this store is trusted without reading it again.
     CACHE_SECONDS = 300.0
 
-    def __init__(self, profile: str, *, allow_insecure: bool = False) -> None:
+    def __init__(self, profile: str, *, allow_insecure: bool = False, settings: StoreSettings | None = None) -> None:
         from smtpcreds.store.keyring_records import KeyringRecords
+        from smtpcreds.store.settings import current
 
         self.profile = profile
         self.service = f"{SERVICE}/{profile}"
         self.allow_insecure = insecure_allowed(allow_insecure)
-        self.records = KeyringRecords(self.service)
+        self.settings = settings or current()
+        self.records: Any = KeyringRecords(self.service)
+        self._values: Any = None  # blobs and write check in the vault store
+        if self.settings.backend == "vault":
+            from smtpcreds.store.vault import kv_for, segment
+            from smtpcreds.store.vault_records import VaultRecords, VaultValues
+
+            kv = kv_for(self.settings)
+            self.records = VaultRecords(kv, profile)
+            self._values = VaultValues(kv, f"blobs/{segment(profile)}")
         self._writable = False
         self._cache: dict[str, tuple[LoginRecord, Any, float]] = {}
         self._locks: dict[str, threading.RLock] = {}
@@ -224,15 +235,20 @@ class SecretStore:
         self._caching = 0
 
     def __repr__(self) -> str:
-        return f"<SecretStore service={self.service!r}>"
+        return f"<SecretStore {self.settings.backend} profile={self.profile!r}>"
+
+    @property
+    def vault(self) -> bool:
+        return self._values is not None
 
     def check(self) -> None:
         """Raise SecretStoreError unless the backend is safe to trust with a new secret.
 
-        No keyring call: a locked keyring shows at the first read or write, which always comes
+        No keyring call (nor a vault request): a locked keyring shows at the first read or write, which always comes
         before a provider is asked to change anything.
         """
-        check_backend(self.allow_insecure)
+        if not self.vault:
+            check_backend(self.allow_insecure)
 
     def check_writable(self) -> None:
         """Like :meth:`check`, and prove a write: store a random canary and read it back.
@@ -248,7 +264,10 @@ class SecretStore:
             return
         import secrets
 
-        set_raw(self.service, WRITE_CHECK, secrets.token_urlsafe(16))
+        if self.vault:
+            self._values.put(WRITE_CHECK, secrets.token_urlsafe(16))
+        else:
+            set_raw(self.service, WRITE_CHECK, secrets.token_urlsafe(16))
         self._writable = True
 
     # -- records --------------------------------------------------------------------------
@@ -288,9 +307,7 @@ class SecretStore:
         try:
             if record.empty:
                 self.records.delete(ref, version)
-                from smtpcreds.store.keyring_records import KeyringVersion
-
-                version = KeyringVersion(False)
+                version = self.records.ABSENT
             else:
                 version = self.records.write(ref, record, version)
         except BaseException:
@@ -341,15 +358,13 @@ class SecretStore:
 
     def forget(self, ref: str) -> bool:
         """Remove the whole record of ``ref`` (a deleted or retired login); True if there was one."""
-        from smtpcreds.store.keyring_records import KeyringVersion
-
         with self._lock(ref):
             cached = self._cache.get(ref) if self._caching else None
             version = cached[1] if cached is not None else None
             if cached is not None and cached[0].empty and not getattr(version, "legacy", ()):
                 return False
-            found = self.records.delete(ref, version)
-            self._remember(ref, LoginRecord(), KeyringVersion(False))
+            found = bool(self.records.delete(ref, version))
+            self._remember(ref, LoginRecord(), self.records.ABSENT)
             return found
 
     def promote(self, ref: str, pending: SmtpLogin | None = None, current: SmtpLogin | None = None) -> None:
@@ -372,17 +387,63 @@ class SecretStore:
 
     # -- blobs (cached sessions) -----------------------------------------------------------
     def get_blob(self, name: str) -> str | None:
-        value: str | None = get_raw(self.service, f"~{name}")
+        value: str | None = self._values.get(name) if self.vault else get_raw(self.service, f"~{name}")
         return value
 
     def put_blob(self, name: str, value: str) -> None:
         self.check()
-        set_raw(self.service, f"~{name}", value)
+        if self.vault:
+            self._values.put(name, value)
+        else:
+            set_raw(self.service, f"~{name}", value)
 
     def delete_blob(self, name: str) -> bool:
+        if self.vault:
+            return bool(self._values.delete(name))
         return delete_raw(self.service, f"~{name}")
 
 
 def profile_secret_user(profile: str, field: str) -> str:
     return f"{profile}:{field}"
+
+
+def _profile_values(settings: StoreSettings | None = None) -> Any:
+    """The vault store's profile secrets, or None for the keyring."""
+    from smtpcreds.store.settings import current
+
+    settings = settings or current()
+    if settings.backend != "vault":
+        return None
+    from smtpcreds.store.vault import kv_for
+    from smtpcreds.store.vault_records import VaultValues
+
+    return VaultValues(kv_for(settings), "profiles")
+
+
+def get_profile_secret(profile: str, field: str) -> str | None:
+    """A profile's stored API secret (``smtpcreds auth set``), from the configured store."""
+    values = _profile_values()
+    if values is not None:
+        value: str | None = values.get(profile_secret_user(profile, field))
+        return value
+    return get_raw(SERVICE, profile_secret_user(profile, field))
+
+
+def set_profile_secret(profile: str, field: str, value: str, *, allow_insecure: bool = False) -> str:
+    """Store a profile's API secret (written, read back); returns where, for the user."""
+    values = _profile_values()
+    user = profile_secret_user(profile, field)
+    if values is not None:
+        values.put(user, value)
+        return f"{values.kv.mount}/{values.kv.prefix}/profiles/{user}"
+    check_backend(allow_insecure or insecure_allowed())
+    set_raw(SERVICE, user, value)
+    return f"{SERVICE} / {user}"
+
+
+def delete_profile_secret(profile: str, field: str) -> bool:
+    values = _profile_values()
+    if values is not None:
+        return bool(values.delete(profile_secret_user(profile, field)))
+    return delete_raw(SERVICE, profile_secret_user(profile, field))
 

@@ -30,6 +30,8 @@ class KeyringVersion:
 class KeyringRecords:
     """The login records of one profile's keyring service."""
 
+    ABSENT = KeyringVersion(False)
+
     def __init__(self, service: str) -> None:
         self.service = service
 
