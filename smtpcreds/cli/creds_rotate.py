@@ -158,14 +158,14 @@ def audit(app: App, profiles: tuple[str, ...]) -> None:
     """Every credential: secret stored?, its age, last use, consumers, unfinished rotations."""
     from smtpcreds.capabilities import Capability
     from smtpcreds.models import utcnow
-    from smtpcreds.rotation.journal import JournalStore
+    from smtpcreds.rotation.journal import journal_store
 
     cfg = app.config()
     names = list(profiles) or [
         n for n, p in sorted(cfg.profiles.items())
         if Capability.LIST in _caps(p.provider)
     ]
-    journals = JournalStore().all()
+    journals = journal_store().all()
     now = utcnow()
     rows: list[dict[str, Any]] = []
     for name in names:

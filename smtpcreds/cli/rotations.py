@@ -23,10 +23,10 @@ def rotations() -> None:
 @pass_app
 def list_(app: App, only_open: bool) -> None:
     """Rotations recorded in the journal directory (newest last)."""
-    from smtpcreds.rotation.journal import JournalStore
+    from smtpcreds.rotation.journal import journal_store
 
     rows = []
-    store = JournalStore()
+    store = journal_store()
     for j in store.live() if only_open else store.all():
         if only_open and not j.open:
             continue
@@ -39,9 +39,9 @@ def list_(app: App, only_open: bool) -> None:
 
 def _rotator(app: App, rotation_id: str) -> tuple[Rotator, Journal]:
     from smtpcreds.rotation.engine import Rotator
-    from smtpcreds.rotation.journal import JournalStore
+    from smtpcreds.rotation.journal import journal_store
 
-    journals = JournalStore()
+    journals = journal_store()
     j = journals.load(rotation_id)
     return Rotator(app.connect(j.profile), journals=journals, consumer=app.connect), j
 

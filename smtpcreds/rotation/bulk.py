@@ -28,7 +28,7 @@ from smtpcreds.client import Connection
 from smtpcreds.errors import RateLimited, RotationError, SmtpCredsError
 from smtpcreds.models import utcnow
 from smtpcreds.rotation.engine import Gate, RotationResult, Rotator, choose_strategy
-from smtpcreds.rotation.journal import JournalStore
+from smtpcreds.rotation.journal import JournalStore, journal_store
 
 #: How often one item is resumed after rate limiting before it is reported incomplete.
 RATE_LIMIT_RESUMES = 6
@@ -80,7 +80,7 @@ def rotate_many(
     (as ``creds rotate --all`` has them from its own listing); computed here when not given.
     """
     gate = Gate()
-    journals = JournalStore()
+    journals = journal_store()  # (store) the configured backend's journals
     local = threading.local()
     made: list[Rotator] = []
     made_lock = threading.Lock()

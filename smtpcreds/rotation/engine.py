@@ -35,7 +35,7 @@ from smtpcreds.errors import (
 )
 from smtpcreds.models import SmtpCredential, SmtpLogin, utcnow
 from smtpcreds.rotation.events import Outcome, RotationEvent
-from smtpcreds.rotation.journal import Journal, JournalStore, Strategy, new_id
+from smtpcreds.rotation.journal import Journal, JournalStore, Strategy, journal_store, new_id
 from smtpcreds.secretstore import SecretStore
 
 log = logging.getLogger("smtpcreds.rotation")
@@ -109,7 +109,7 @@ class Rotator:
                  consumer: Callable[[str], Connection] | None = None, gate: Gate | None = None) -> None:
         self.conn = conn
         self.store = conn.store
-        self.journals = journals or JournalStore()
+        self.journals = journals or journal_store()  # (store) keyring: state dir; vault: KV
         self._consumer_factory = consumer
         self._consumers: dict[str, Connection] = {}
         self.gate = gate or Gate()
@@ -123,14 +123,17 @@ class Rotator:
                verify: bool = True, keep_old: bool = False, strategy: str | None = None,
                known_ids: set[str] | None = None) -> RotationResult:
         """Start and run a rotation of ``ref``; raise RotationError if it stops before the end."""
-        with self.store.caching():  # (store change) one read per record for the whole rotation
+        # (store change) the credential's lease is taken before the plan (which checks for an open
+        # rotation and, in place, stores the pending secret), and records are cached throughout.
+        rotation_id = new_id()
+        with self.journals.lease_ref(self.conn.profile_name, ref, rotation_id), self.store.caching():
             j = self.plan(ref, scope, push=push, verify=verify, keep_old=keep_old, strategy=strategy,
-                          known_ids=known_ids)
+                          known_ids=known_ids, rotation_id=rotation_id)
             return self.run(j)
 
     def plan(self, ref: str, scope: str | None = None, *, push: list[str] | None = None,
              verify: bool = True, keep_old: bool = False, strategy: str | None = None,
-             known_ids: set[str] | None = None) -> Journal:
+             known_ids: set[str] | None = None, rotation_id: str | None = None) -> Journal:
         """Check everything that can be checked before a change, and write the journal."""
         conn = self.conn
         chosen = choose_strategy(conn, strategy)
@@ -159,7 +162,7 @@ class Rotator:
         if chosen == "replace" and Capability.SET_PASSWORD not in conn.capabilities:
             known = known_ids if known_ids is not None else conn.credentials._ids_named(cred.name, scope)
         template = conn.login_for(cred, SecretStr("x"))
-        j = Journal(id=new_id(), profile=conn.profile_name, provider=conn.profile.provider, ref=cred.id,
+        j = Journal(id=rotation_id or new_id(), profile=conn.profile_name, provider=conn.profile.provider, ref=cred.id,
                     scope=scope, name=cred.name, strategy=chosen, push=list(push or []), verify=verify,
                     keep_old=keep_old, known_ids=sorted(known | {cred.id}))
         j.history.append(_entry("plan", "done", f"{template.host}:{template.port} {template.security}"))
@@ -485,20 +488,10 @@ class Rotator:
 
     @contextmanager
     def _locked(self, j: Journal) -> Iterator[None]:
-        """One process at a time per credential (two cron jobs must not interleave)."""
-        from filelock import FileLock, Timeout
-
-        lock = FileLock(str(self.journals.root / f".{j.profile}.{j.ref}.lock".replace("/", "_")))
-        try:
-            lock.acquire(timeout=0)
-        except Timeout:
-            raise RotationError(f"credential {j.ref} is being rotated by another process",
-                                rotation_id=j.id, step=j.step) from None
-        try:
-            with self.store.caching():  # (store change) records cached while the lock is held
-                yield
-        finally:
-            lock.release()
+        """One rotation at a time per credential, on any machine (store change: the journal store's
+        lease, a lock file or a vault lease record; a second one is refused naming the holder)."""
+        with self.journals.lease(j), self.store.caching():  # records cached while the lease is held
+            yield
 
 
 def promoted_login(store: SecretStore, j: Journal, *, pending_read: bool = False) -> SmtpLogin | None:
@@ -542,7 +535,7 @@ def rotate(client: Connection, ref: str, *, push: list[str] | None = None, verif
 
 def resume(rotation_id: str, *, config: Any = None) -> RotationResult:
     """Roll an unfinished rotation forward."""
-    journals = JournalStore()
+    journals = journal_store()
     j = journals.load(rotation_id)
     with connect(j.profile, config=config) as conn:
         rotator = Rotator(conn, journals=journals)
