@@ -24,6 +24,7 @@ def rotations() -> None:
 def list_(app: App, only_open: bool) -> None:
     """Rotations recorded in the journal directory (newest last)."""
     from smtpcreds.rotation.journal import journal_store
+    from smtpcreds.store.leases import describe
 
     rows = []
     store = journal_store()
@@ -31,10 +32,12 @@ def list_(app: App, only_open: bool) -> None:
         if only_open and not j.open:
             continue
         d = j.model_dump(mode="json", exclude={"history", "known_ids"})
+        holder = store.holder_of(j.profile, j.ref) if j.open else None  # (store) who runs it now, if anyone
+        d["holder"] = describe(holder) if holder and holder.get("rotation_id") == j.id else None
         rows.append(d)
     app.emit(rows, columns=[("ID", "id"), ("PROFILE", "profile"), ("CREDENTIAL", "ref"), ("NEW", "new_id"),
                             ("STRATEGY", "strategy"), ("STEP", "step"), ("STATUS", "status"),
-                            ("ERROR", "error")], title="rotations")
+                            ("HOLDER", "holder"), ("ERROR", "error")], title="rotations")
 
 
 def _rotator(app: App, rotation_id: str) -> tuple[Rotator, Journal]:
@@ -47,10 +50,17 @@ def _rotator(app: App, rotation_id: str) -> tuple[Rotator, Journal]:
 
 
 @rotations.command("resume")
-@click.argument("rotation_id")
+@click.argument("rotation_id", required=False)
+@click.option("--all", "all_", is_flag=True, help="Every open rotation whose lease is free (for cron).")
 @pass_app
-def resume(app: App, rotation_id: str) -> None:
+def resume(app: App, rotation_id: str | None, all_: bool) -> None:
     """Roll an unfinished rotation forward, reusing its pending secret."""
+    if all_ == bool(rotation_id):
+        raise click.UsageError("give ROTATION_ID or --all (not both)")
+    if all_:
+        _resume_all(app)
+        return
+    assert rotation_id is not None
     rotator, j = _rotator(app, rotation_id)
     result = rotator.run(j)
     data = result.model_dump(mode="json")
@@ -87,3 +97,33 @@ def retire(app: App, rotation_id: str, yes: bool) -> None:
     result = rotator.retire(j)
     app.emit(result.model_dump(mode="json")) if app.json else app.say(
         f"old login {result.credential} {'retired' if result.retired else 'not retired'}")
+
+
+def _resume_all(app: App) -> None:
+    """Resume every open rotation not held by a running process; exit 8 if any stays open."""
+    from smtpcreds.errors import SmtpCredsError
+    from smtpcreds.rotation.engine import Rotator
+    from smtpcreds.rotation.journal import journal_store
+
+    journals = journal_store()
+    results: list[dict[str, object]] = []
+    for j in [j for j in journals.live() if j.open]:
+        if journals.holder_of(j.profile, j.ref):
+            results.append({"rotation_id": j.id, "status": "skipped", "message": "held by a running rotation"})
+            continue
+        rotator = Rotator(app.connect(j.profile), journals=journals, consumer=app.connect)
+        try:
+            result = rotator.run(j)
+            results.append({"rotation_id": j.id, "status": result.status, "message": result.message})
+        except SmtpCredsError as e:
+            results.append({"rotation_id": j.id, "status": "failed", "message": e.message})
+        finally:
+            rotator.close()
+    if app.json:
+        app.emit(results)
+    else:
+        for r in results:
+            app.say(f"rotation {r['rotation_id']}: {r['status']}" + (f" ({r['message']})" if r["message"] else ""))
+        app.say(f"{sum(1 for r in results if r['status'] == 'done')} of {len(results)} open rotations resumed")
+    if any(r["status"] != "done" for r in results):
+        click.get_current_context().exit(8)
