@@ -53,7 +53,7 @@ def test_a_live_lease_is_named_by_list_and_refuses_resume(stopped: str, run_cli:
     plant_lease(stopped, 600)
     listed = run_cli("--json", "rotations", "list", "--open")
     [row] = listed.json()  # type: ignore[misc]
-    assert row["holder"] == "other-host (pid 4242, rotation %s) since 2026-12-01T10:00:00Z" % stopped
+    assert row["holder"] == f"other-host (pid 4242, rotation {stopped}) since 2026-12-01T10:00:00Z"
     r = run_cli("rotations", "resume", stopped)
     assert r.code == 8, r
     assert "other-host (pid 4242" in r.err and len(r.err.strip().splitlines()) == 1
