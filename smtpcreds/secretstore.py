@@ -320,6 +320,11 @@ class SecretStore:
         with self._lock(ref):
             return self._read(ref)[0]
 
+    def replace_record(self, ref: str, record: LoginRecord) -> None:
+        """Write ``record`` as a whole (a migration's copy), on the version read now."""
+        with self._lock(ref):
+            self._write(ref, record, self.records.read(ref)[1])
+
     def forget_cache(self, ref: str | None = None) -> None:
         """Read ``ref`` (every record: None) from the store again next time."""
         if ref is None:
@@ -420,18 +425,19 @@ def _profile_values(settings: StoreSettings | None = None) -> Any:
     return VaultValues(kv_for(settings), "profiles")
 
 
-def get_profile_secret(profile: str, field: str) -> str | None:
+def get_profile_secret(profile: str, field: str, settings: StoreSettings | None = None) -> str | None:
     """A profile's stored API secret (``smtpcreds auth set``), from the configured store."""
-    values = _profile_values()
+    values = _profile_values(settings)
     if values is not None:
         value: str | None = values.get(profile_secret_user(profile, field))
         return value
     return get_raw(SERVICE, profile_secret_user(profile, field))
 
 
-def set_profile_secret(profile: str, field: str, value: str, *, allow_insecure: bool = False) -> str:
+def set_profile_secret(profile: str, field: str, value: str, *, allow_insecure: bool = False,
+                       settings: StoreSettings | None = None) -> str:
     """Store a profile's API secret (written, read back); returns where, for the user."""
-    values = _profile_values()
+    values = _profile_values(settings)
     user = profile_secret_user(profile, field)
     if values is not None:
         values.put(user, value)
