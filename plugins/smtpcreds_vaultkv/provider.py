@@ -15,7 +15,7 @@ from typing import Any, cast
 
 from pydantic import SecretStr
 
-from smtpcreds.plugin import (
+from smtpcreds.plugin import (  # type: ignore[attr-defined]  # register_secret: lazily re-exported
     Capability,
     ConfigError,
     EmailSettings,
@@ -27,7 +27,7 @@ from smtpcreds.plugin import (
     SetResult,
     ValidationError,
     parse_json,
-    register_secret,  # type: ignore[attr-defined]  # (lazily re-exported)
+    register_secret,
 )
 from smtpcreds_vaultkv.profile import VaultKvProfile
 

@@ -96,6 +96,7 @@ class VaultKV:
         deadline = time.monotonic() + RETRY_SECONDS
         last: BaseException | None = None
         attempt = 0
+        relogged = False
         while True:
             index = (self._active + attempt) % len(self._clients)
             client = self._clients[index]
@@ -115,6 +116,9 @@ class VaultKV:
                     raise SecretStoreError(f"the vault store refused a request: {_line(e)}") from None
                 last = e
             except (hv.Forbidden, hv.Unauthorized) as e:
+                if self.settings.auth == "approle" and not relogged:
+                    relogged, self._token = True, ""  # the AppRole token expired: log in again, once
+                    continue
                 raise SecretStoreError(f"the vault store at {client.url} refused the token ({_line(e)}): it "
                                        "expired or was revoked, or its policy does not cover "
                                        f"{self.mount}/{self.prefix}/; log in again and retry") from None
