@@ -265,7 +265,15 @@ class SecretStore:
         import secrets
 
         if self.vault:
-            self._values.put(WRITE_CHECK, secrets.token_urlsafe(16))
+            from smtpcreds.store.vault import Conflict
+
+            for attempt in range(8):  # another process's write check at the same moment: the token
+                try:                  # does not matter, so read the new version and write again
+                    self._values.put(WRITE_CHECK, secrets.token_urlsafe(16))
+                    break
+                except Conflict:
+                    if attempt == 7:
+                        raise
         else:
             set_raw(self.service, WRITE_CHECK, secrets.token_urlsafe(16))
         self._writable = True

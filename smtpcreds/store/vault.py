@@ -139,14 +139,16 @@ class VaultKV:
     def _path(self, rel: str) -> str:
         return f"{self.prefix}/{rel}" if self.prefix else rel
 
-    def read(self, rel: str) -> tuple[dict[str, Any] | None, int]:
-        """The data at ``rel`` (None: absent or deleted) and its version (0: none)."""
+    def read(self, rel: str, version: int | None = None) -> tuple[dict[str, Any] | None, int]:
+        """The data at ``rel`` (None: absent or deleted) and its version (0: none); ``version``:
+        that version instead of the latest (a read-back of one's own write)."""
         hv = self._hvac.exceptions
 
         def go(client: Any) -> tuple[dict[str, Any] | None, int]:
             try:
                 answer = client.secrets.kv.v2.read_secret_version(
-                    path=self._path(rel), mount_point=self.mount, raise_on_deleted_version=False)
+                    path=self._path(rel), version=version, mount_point=self.mount,
+                    raise_on_deleted_version=False)
             except hv.InvalidPath:
                 return None, 0
             data = answer["data"]

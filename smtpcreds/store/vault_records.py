@@ -83,8 +83,8 @@ class VaultValues:
         except Conflict:
             raise Conflict(f"{self.kv.mount}/{self.kv.prefix}/{rel} was changed by another process at the "
                            "same time; nothing was overwritten: retry") from None
-        back, now = self.kv.read(rel)
-        if now != written or (back or {}).get("value") != value:
+        back, _ = self.kv.read(rel, written)  # the version written (others may have written since)
+        if (back or {}).get("value") != value:
             raise SecretStoreError(f"the vault store did not keep {self.kv.mount}/{self.kv.prefix}/{rel} "
                                    "(read-back differs)")
 

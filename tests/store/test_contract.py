@@ -102,3 +102,24 @@ def test_a_change_made_elsewhere_meanwhile_is_never_overwritten(backend: str) ->
             assert pw(SecretStore("relay"), "u", "pending") == "theirs-pending-01"
         else:  # the keyring has no versions: the rotation lease keeps other writers away
             mine.put("u", login("mine-pending-001"), "pending")
+
+
+def test_write_checks_of_many_connections_at_once_all_pass(backend: str) -> None:
+    """A bulk rotation opens a connection per worker; their write checks hit one entry together."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda _: SecretStore("relay").check_writable(), range(16)))
+
+
+def test_finished_journals_are_archived_out_of_the_live_list(backend: str) -> None:
+    from smtpcreds.rotation.journal import Journal, journal_store, new_id
+
+    store = journal_store()
+    j = Journal(id=new_id(), profile="relay", provider="smtp2go", ref="u", name="u", strategy="in-place")
+    store.save(j)
+    assert [x.id for x in store.live()] == [j.id]
+    j.status, j.retired = "done", True
+    store.save(j)
+    assert store.live() == [] and [x.id for x in store.all()] == [j.id]
+    assert journal_store().load(j.id).status == "done"
