@@ -60,8 +60,10 @@ class VaultKV:
         self._active = 0
         verify: Any = settings.ca_cert or settings.verify_tls
         self._clients = [hvac.Client(url=u, verify=verify, timeout=settings.timeout,
-                                     namespace=settings.namespace or None, allow_redirects=False)
+                                     namespace=settings.namespace or None)
                          for u in self.urls]
+        self._verify = verify
+        self._picked = len(self.urls) == 1  # a cluster: find the active node first
         self._token = ""
         self.ops = {"read": 0, "write": 0, "delete": 0, "list": 0}
 
@@ -97,6 +99,8 @@ class VaultKV:
         last: BaseException | None = None
         attempt = 0
         relogged = False
+        if not self._picked:
+            self._pick_active()
         while True:
             index = (self._active + attempt) % len(self._clients)
             client = self._clients[index]
@@ -133,7 +137,25 @@ class VaultKV:
                 break
             if attempt % len(self._clients) == 0:
                 time.sleep(RETRY_DELAY)
+                if len(self._clients) > 1:
+                    attempt = 0
+                    self._pick_active()
         raise SecretStoreError(_unavailable(self.urls, last))
+
+    def _pick_active(self) -> None:
+        """Send requests to the node whose ``sys/health`` answers 200 (standbys answer 429 and may
+        serve stale reads; a sealed node 503). Without one, keep the current choice."""
+        import requests
+
+        for index, url in enumerate(self.urls):
+            try:
+                r = requests.get(f"{url.rstrip('/')}/v1/sys/health", timeout=min(2.0, self.settings.timeout),
+                                 verify=self._verify)
+            except requests.RequestException:
+                continue
+            if r.status_code == 200:
+                self._active, self._picked = index, True
+                return
 
     # -- KV v2 ------------------------------------------------------------------------------
     def _path(self, rel: str) -> str:
