@@ -264,16 +264,8 @@ class SecretStore:
             return
         import secrets
 
-        if self.vault:
-            from smtpcreds.store.vault import Conflict
-
-            for attempt in range(8):  # another process's write check at the same moment: the token
-                try:                  # does not matter, so read the new version and write again
-                    self._values.put(WRITE_CHECK, secrets.token_urlsafe(16))
-                    break
-                except Conflict:
-                    if attempt == 7:
-                        raise
+        if self.vault:  # an entry of its own (cas=0, read back, removed): no race with other connections
+            self.records.kv_write_check(secrets.token_urlsafe(16))
         else:
             set_raw(self.service, WRITE_CHECK, secrets.token_urlsafe(16))
         self._writable = True

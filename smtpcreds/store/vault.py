@@ -7,7 +7,7 @@ Everything lives under ``<mount>/<prefix>/`` (docs/reference/openbao-vault.md):
 * ``blobs/<profile>/<name>`` — a cached blob (e.g. a Webitel session);
 * ``rotations/<id>`` — a rotation journal (never a secret);
 * ``leases/<profile>/<id>`` — the lease of the rotation that holds a credential;
-* ``write-check/<profile>`` — the write check's random token.
+* ``write-check/<profile>/<token>`` — the write check (created, read back and removed).
 
 A write carries ``cas`` = the version this process read (``cas=0``: create only); a mismatch
 means another machine changed the entry, and raises :class:`Conflict` so the caller re-reads

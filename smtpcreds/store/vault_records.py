@@ -49,6 +49,16 @@ class VaultRecords:
                                    "differs); nothing further was changed")
         return written
 
+    def kv_write_check(self, token: str) -> None:
+        """Prove a write: a new entry ``write-check/<profile>/<token>`` created, read back, removed."""
+        rel = f"write-check/{segment(self.profile)}/{token}"
+        written = self.kv.write(rel, {"value": token}, 0)
+        back, _ = self.kv.read(rel, written)
+        self.kv.delete(rel)
+        if (back or {}).get("value") != token:
+            raise SecretStoreError(f"the vault store did not keep {self.kv.mount}/{self.kv.prefix}/{rel} "
+                                   "(read-back differs)")
+
     def delete(self, ref: str, version: int | None) -> bool:
         if version is None:
             data, version = self.kv.read(self._rel(ref))
