@@ -119,6 +119,17 @@ class RaftCluster:
     def leader(self) -> RaftNode:
         return next(n for n in self.nodes if n.health() == 200)
 
+    def restart(self, node: RaftNode, timeout: float = 60.0) -> None:
+        """Kill ``node``, start it again on its data and unseal it."""
+        import requests
+
+        binary = bao_binary()
+        assert binary is not None
+        node.kill()
+        _start(binary, node)
+        _wait("the node listening again", functools.partial(_health_is_not, node, 0), timeout)
+        requests.put(f"{node.url}/v1/sys/unseal", json={"key": self.unseal_key}, timeout=30).raise_for_status()
+
 
 def _start(binary: str, node: RaftNode) -> None:
     log = (node.home / "server.log").open("ab")

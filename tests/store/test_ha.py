@@ -95,3 +95,50 @@ def test_bulk_rotation_survives_the_leader_being_killed(cluster: RaftCluster, la
         if item.profile == "relay":
             assert emulator.user(item.ref)["email_password"] == relay.store.get(item.ref).password.get_secret_value()  # type: ignore[union-attr]
     relay.close()
+
+
+def test_a_rotation_goes_on_when_the_server_restarts_mid_rotation(lab: Lab, tmp_path: Any,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """One raft node (data on disk) restarted while the provider request of a rotation is in flight."""
+    import keyring
+    from keyring.backends import fail
+
+    from smtpcreds import secretstore
+    from smtpcreds.rotation.engine import Rotator
+
+    try:
+        cm = openbao_raft_cluster(size=1)
+        single = cm.__enter__()
+    except RuntimeError as e:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"needs a bao server: {e}")
+        pytest.skip(f"needs a bao server: {e}")
+    try:
+        for k, v in {"SMTPCREDS_STORE__BACKEND": "vault", "SMTPCREDS_STORE__URL": single.urls[0],
+                     "SMTPCREDS_STORE__PREFIX": "restart", "VAULT_TOKEN": single.token}.items():
+            monkeypatch.setenv(k, v)
+        keyring.set_keyring(fail.Keyring())
+        secretstore.reset_backend_check()
+        cfg = lab.config()
+        conn = Connection("relay", cfg.profile("relay"), config=cfg)
+        ref = conn.credentials.create("restart-app").id
+        emulator = lab.emulators["smtp2go"]
+        emulator.faults.inject(method="PATCH", path=r"^/users/smtp/edit$", latency=3.0)
+        results: list[Any] = []
+        rotation = threading.Thread(target=lambda: results.append(Rotator(conn).rotate(ref)))
+        rotation.start()
+        deadline = time.monotonic() + 30
+        while emulator.count("PATCH", r"^/users/smtp/edit$") == 0:  # the request is in flight
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        single.restart(single.nodes[0])
+        assert rotation.is_alive(), "the server must restart while the rotation runs"
+        rotation.join(timeout=120)
+        assert results and results[0].status == "done"
+        fresh = Connection("relay", cfg.profile("relay"), config=cfg)
+        stored = fresh.store.get(ref)
+        assert stored is not None and fresh.store.get(ref, "pending") is None
+        assert emulator.user(ref)["email_password"] == stored.password.get_secret_value()
+        assert lab.smtp.accepts(stored.username, stored.password.get_secret_value())
+    finally:
+        cm.__exit__(None, None, None)
