@@ -65,6 +65,8 @@ class VaultKV:
         self._verify = verify
         self._picked = len(self.urls) == 1  # a cluster: find the active node first
         self._token = ""
+        #: monotonic time after which a renewable token is renewed (half its TTL); None: never
+        self._renew_at: float | None = None
         self.ops = {"read": 0, "write": 0, "delete": 0, "list": 0}
 
     def __repr__(self) -> str:
@@ -87,7 +89,17 @@ class VaultKV:
                 if not self._token:
                     raise ConfigError("[store] backend = \"vault\" needs a token: set VAULT_TOKEN (or "
                                       "BAO_TOKEN), log in with 'bao login', or use auth = \"approle\"")
+                client.token = self._token
+                self._schedule_renewal(client.auth.token.lookup_self()["data"])
         client.token = self._token
+        if self._renew_at is not None and time.monotonic() >= self._renew_at:
+            self._schedule_renewal(client.auth.token.renew_self()["auth"])
+
+    def _schedule_renewal(self, info: dict[str, Any]) -> None:
+        """Renew a renewable token with a TTL when half of it has passed (a long batch or lease
+        outlives a short token); a root or non-renewable token is left as it is."""
+        ttl = float(info.get("ttl") or info.get("lease_duration") or 0)
+        self._renew_at = time.monotonic() + ttl / 2 if info.get("renewable") and ttl > 0 else None
 
     # -- requests across nodes --------------------------------------------------------------
     def _call(self, op: str, fn: Any) -> Any:

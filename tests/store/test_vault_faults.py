@@ -93,3 +93,16 @@ def test_approle_login_and_a_new_login_when_the_token_expires(openbao: OpenBao,
     time.sleep(2.5)  # the token has expired: the next request logs in again
     assert SecretStore("relay").get("u") is not None
     assert secret_id not in repr(store.settings) and "secret_id" not in store.settings.model_dump()
+
+
+def test_a_short_renewable_token_is_renewed_while_in_use(openbao: OpenBao, monkeypatch: pytest.MonkeyPatch) -> None:
+    child = api(openbao, "POST", "auth/token/create", policies=["root"], ttl="3s", renewable=True,
+                explicit_max_ttl="2m")["auth"]["client_token"]
+    use(monkeypatch, openbao, child, prefix="renewed")
+    store = SecretStore("relay")
+    store.put("u", login())
+    for _ in range(5):  # 6 s in all: twice the token's TTL
+        time.sleep(1.2)
+        assert store.get("u") is not None
+    ttl = api(openbao, "GET", "auth/token/lookup-self", token=child)["data"]["ttl"]
+    assert 0 < ttl <= 3
