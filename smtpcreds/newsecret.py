@@ -98,10 +98,11 @@ class ChosenSecret:
 
 
 def keep_returned(store: SecretStore, ref: str, login: SmtpLogin, slot: Slot,
-                  discard: Callable[[], None]) -> None:
-    """Store a password the provider returned; if that fails, ``discard`` the login it belongs to."""
+                  discard: Callable[[], None], *, new: bool = False) -> None:
+    """Store a password the provider returned; if that fails, ``discard`` the login it belongs to.
+    ``new``: ``ref`` is a login the provider has just made (nothing to read first)."""
     try:
-        store.put(ref, login, slot)
+        store.put(ref, login, slot, new=new)
     except SmtpCredsError:
         try:
             discard()

@@ -2,52 +2,40 @@
 
 Layout (service / username):
 
-* ``smtpcreds/<profile>`` / ``<id>``, ``<id>#pending``, ``<id>#previous`` — an
-  :class:`~smtpcreds.models.SmtpLogin` as JSON (host, port, security, username, password,
-  created_at), so a script can rebuild a login from the keyring alone;
+* ``smtpcreds/<profile>`` / ``<id>`` — the credential's login record: its current, pending and
+  previous :class:`~smtpcreds.models.SmtpLogin` as one JSON document (host, port, security,
+  username, password, created_at each), so a script can rebuild a login from the keyring alone
+  and a state change is one write (:mod:`smtpcreds.store.keyring_records`; the three-item layout
+  of earlier releases is read transparently and rewritten on the next change);
 * ``smtpcreds`` / ``<profile>:<field>`` — a profile's API key, token or password;
 * ``smtpcreds/<profile>`` / ``~<name>`` — a cached blob (e.g. a Webitel session).
 
 Every keyring call goes through one process-wide lock, and writes also hold an inter-process
 lock file in the state directory: backends are not safe under concurrency (see
-docs/reference/keyring-backends.md §4). Writes are read back to confirm.
-Before first use the backend is checked: a locked, missing or plaintext (priority < 1) keyring
-is refused unless the user opted in (``allow_insecure_keyring``).
+docs/performance.md). Writes are read back to confirm.
+Before first use the backend is checked: a missing or plaintext (priority < 1) keyring is
+refused unless the user opted in (``allow_insecure_keyring``); a locked one fails its first call
+with how to unlock it.
 """
 
 from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from smtpcreds.errors import SecretStoreError
+from smtpcreds.store.record import SLOTS, LoginRecord, Slot
 
 if TYPE_CHECKING:
     from smtpcreds.models import SmtpLogin
+    from smtpcreds.store.settings import StoreSettings
 
-__all__ = [
-    "SERVICE",
-    "SLOTS",
-    "WRITE_CHECK",
-    "SecretStore",
-    "Slot",
-    "check_backend",
-    "delete_raw",
-    "get_raw",
-    "insecure_allowed",
-    "op_count",
-    "profile_secret_user",
-    "reset_backend_check",
-    "set_raw",
-    "state_dir",
-]
-
-Slot = Literal["current", "pending", "previous"]
-SLOTS: tuple[Slot, ...] = ("current", "pending", "previous")
+__all__ = ["SLOTS", "LoginRecord", "SecretStore", "Slot"]
 SERVICE = "smtpcreds"
 #: The canary entry :meth:`SecretStore.check_writable` writes and removes.
 WRITE_CHECK = "~write-check"
@@ -135,13 +123,6 @@ def _diagnose(backend: Any) -> str:
             "use a secure backend (Secret Service, macOS Keychain, Windows Credential Locker), or set "
             "allow_insecure_keyring = true / SMTPCREDS_ALLOW_INSECURE_KEYRING=1 to accept it"
         )
-    try:
-        backend.get_password(SERVICE, "__probe__")
-    except Exception as e:
-        return (
-            f"locked: the keyring ({name}) cannot be read: {type(e).__name__}: {e}. Unlock it "
-            "(e.g. log in to the desktop session, or start gnome-keyring-daemon --unlock) and retry"
-        )
     return ""
 
 
@@ -158,7 +139,19 @@ def _call(op: str, fn: Any, *args: Any) -> Any:
     except SecretStoreError:
         raise
     except Exception as e:
+        if _looks_locked(e):
+            kr = _keyring().get_keyring()
+            raise SecretStoreError(
+                f"locked: the keyring ({type(kr).__module__}.{type(kr).__name__}) cannot be used: "
+                f"{type(e).__name__}: {e}. Unlock it (e.g. log in to the desktop session, or start "
+                "gnome-keyring-daemon --unlock) and retry") from None
         raise SecretStoreError(f"keyring {op} failed: {type(e).__name__}: {e}; {_hint(e)}") from None
+
+
+def _looks_locked(e: BaseException) -> bool:
+    from keyring.errors import KeyringLocked
+
+    return isinstance(e, KeyringLocked) or "lock" in f"{type(e).__name__} {e}".lower()
 
 
 def _hint(e: BaseException) -> str:
@@ -207,99 +200,256 @@ def delete_raw(service: str, username: str) -> bool:
 
 
 class SecretStore:
-    """The keyring slots of one profile."""
+    """The login records, blobs and canary of one profile.
 
-    def __init__(self, profile: str, *, allow_insecure: bool = False) -> None:
+    Inside :meth:`caching` (a rotation), records are cached per credential (at most
+    :attr:`CACHE_SECONDS`): a rotation reads a record once, and each change after that is one
+    write (plus its read-back) on the record as this store last read or wrote it. Changes of one
+    record are serialized in this process.
+    """
+
+    #: How long a record read or written by this store is trusted without reading it again.
+    CACHE_SECONDS = 300.0
+
+    def __init__(self, profile: str, *, allow_insecure: bool = False, settings: StoreSettings | None = None) -> None:
+        from smtpcreds.store.keyring_records import KeyringRecords
+        from smtpcreds.store.settings import current
+
         self.profile = profile
         self.service = f"{SERVICE}/{profile}"
         self.allow_insecure = insecure_allowed(allow_insecure)
+        self.settings = settings or current()
+        self.records: Any = KeyringRecords(self.service)
+        self._values: Any = None  # blobs and write check in the vault store
+        if self.settings.backend == "vault":
+            from smtpcreds.store.vault import kv_for, segment
+            from smtpcreds.store.vault_records import VaultRecords, VaultValues
+
+            kv = kv_for(self.settings)
+            self.records = VaultRecords(kv, profile)
+            self._values = VaultValues(kv, f"blobs/{segment(profile)}")
         self._writable = False
+        self._cache: dict[str, tuple[LoginRecord, Any, float]] = {}
+        self._locks: dict[str, threading.RLock] = {}
+        self._locks_lock = threading.Lock()
+        self._caching = 0
 
     def __repr__(self) -> str:
-        return f"<SecretStore service={self.service!r}>"
+        return f"<SecretStore {self.settings.backend} profile={self.profile!r}>"
+
+    @property
+    def vault(self) -> bool:
+        return self._values is not None
 
     def check(self) -> None:
-        """Raise SecretStoreError unless the backend is safe to trust with a new secret."""
-        check_backend(self.allow_insecure)
+        """Raise SecretStoreError unless the backend is safe to trust with a new secret.
+
+        No keyring call (nor a vault request): a locked keyring shows at the first read or write, which always comes
+        before a provider is asked to change anything.
+        """
+        if not self.vault:
+            check_backend(self.allow_insecure)
 
     def check_writable(self) -> None:
-        """Like :meth:`check`, and prove a write: store a random canary, read it back, remove it.
+        """Like :meth:`check`, and prove a write: store a random canary and read it back.
 
-        Called before a provider changes anything whose secret must then be kept (a create whose
-        password the provider returns once, a rotation), so a keyring that is locked, fails or
-        alters what it stores refuses the operation up front. Once per store (connection).
+        Called before a provider changes anything whose secret can only be stored afterwards (a
+        create whose password the provider returns once), so a keyring that is locked, fails or
+        alters what it stores refuses the operation up front. Where the new secret is ours, its
+        pending write is the proof and this is not needed. Once per store (connection); the
+        canary item ``~write-check`` (a random token, no secret) is left in place.
         """
         self.check()
         if self._writable:
             return
         import secrets
 
-        try:
+        if self.vault:  # an entry of its own (cas=0, read back, removed): no race with other connections
+            self.records.kv_write_check(secrets.token_urlsafe(16))
+        else:
             set_raw(self.service, WRITE_CHECK, secrets.token_urlsafe(16))
-        finally:
-            with suppress(SecretStoreError):
-                delete_raw(self.service, WRITE_CHECK)
         self._writable = True
 
-    @staticmethod
-    def _user(ref: str, slot: Slot) -> str:
-        return ref if slot == "current" else f"{ref}#{slot}"
+    # -- records --------------------------------------------------------------------------
+    def _lock(self, ref: str) -> threading.RLock:
+        with self._locks_lock:
+            return self._locks.setdefault(ref, threading.RLock())
+
+    @contextmanager
+    def caching(self) -> Iterator[None]:
+        """Trust records read or written inside this block (re-entrant; the rotation engine holds
+        it for a rotation, during which no one else changes the credential's record). Outside,
+        every read goes to the store, so a long-lived connection sees other processes' changes."""
+        with self._locks_lock:
+            self._caching += 1
+        try:
+            yield
+        finally:
+            with self._locks_lock:
+                self._caching -= 1
+                if not self._caching:
+                    self._cache.clear()
+
+    def _read(self, ref: str) -> tuple[LoginRecord, Any]:
+        cached = self._cache.get(ref)
+        if cached is not None and self._caching and time.monotonic() - cached[2] < self.CACHE_SECONDS:
+            return cached[0], cached[1]
+        record, version = self.records.read(ref)
+        self._remember(ref, record, version)
+        return record, version
+
+    def _remember(self, ref: str, record: LoginRecord, version: Any) -> None:
+        if self._caching:
+            self._cache[ref] = (record, version, time.monotonic())
+
+    def _write(self, ref: str, record: LoginRecord, version: Any) -> None:
+        self.check()
+        try:
+            if record.empty:
+                self.records.delete(ref, version)
+                version = self.records.ABSENT
+            else:
+                version = self.records.write(ref, record, version)
+        except BaseException:
+            self._cache.pop(ref, None)  # unknown what the store holds now: read it next time
+            raise
+        self._remember(ref, record, version)
+
+    def record(self, ref: str) -> LoginRecord:
+        """The login record of ``ref`` (empty when there is none)."""
+        with self._lock(ref):
+            return self._read(ref)[0]
+
+    def replace_record(self, ref: str, record: LoginRecord) -> None:
+        """Write ``record`` as a whole (a migration's copy), on the version read now."""
+        with self._lock(ref):
+            self._write(ref, record, self.records.read(ref)[1])
+
+    def forget_cache(self, ref: str | None = None) -> None:
+        """Read ``ref`` (every record: None) from the store again next time."""
+        if ref is None:
+            self._cache.clear()
+        else:
+            self._cache.pop(ref, None)
 
     def get(self, ref: str, slot: Slot = "current") -> SmtpLogin | None:
-        from smtpcreds.models import SmtpLogin
-        from smtpcreds.redact import register
+        return self.record(ref).slot(slot)
 
-        raw = get_raw(self.service, self._user(ref, slot))
-        if raw is None:
-            return None
-        try:
-            login = SmtpLogin.model_validate_json(raw)
-        except ValueError:
-            raise SecretStoreError(
-                f"the keyring entry {self.service}/{self._user(ref, slot)} is not a stored login"
-            ) from None
-        register(login.password.get_secret_value())
-        return login
+    def put(self, ref: str, login: SmtpLogin, slot: Slot = "current", *, new: bool = False) -> None:
+        """Store ``login`` in ``slot`` of ``ref``'s record (written, then read back).
 
-    def put(self, ref: str, login: SmtpLogin, slot: Slot = "current") -> None:
+        ``new``: the caller knows the store holds nothing for ``ref`` yet (a login the provider has
+        just created), so the record is not read first.
+        """
         from smtpcreds.redact import register
 
         register(login.password.get_secret_value())
         self.check()
-        set_raw(self.service, self._user(ref, slot), login.to_secret_json())
+        with self._lock(ref):
+            if new:
+                record, version = LoginRecord(), None
+            else:
+                record, version = self._read(ref)
+            self._write(ref, record.with_slot(slot, login), version)
 
     def delete(self, ref: str, slot: Slot = "current") -> bool:
-        return delete_raw(self.service, self._user(ref, slot))
+        """Clear one slot; True if it held a login. A record left empty is removed."""
+        with self._lock(ref):
+            record, version = self._read(ref)
+            if record.slot(slot) is None:
+                return False
+            self._write(ref, record.with_slot(slot, None), version)
+            return True
+
+    def forget(self, ref: str) -> bool:
+        """Remove the whole record of ``ref`` (a deleted or retired login); True if there was one."""
+        with self._lock(ref):
+            cached = self._cache.get(ref) if self._caching else None
+            version = cached[1] if cached is not None else None
+            if cached is not None and cached[0].empty and not getattr(version, "legacy", ()):
+                return False
+            found = bool(self.records.delete(ref, version))
+            self._remember(ref, LoginRecord(), self.records.ABSENT)
+            return found
 
     def promote(self, ref: str, pending: SmtpLogin | None = None, current: SmtpLogin | None = None) -> None:
-        """current → previous, pending → current, pending cleared. Idempotent.
+        """current → previous, pending → current, pending cleared: one write. Idempotent.
 
-        Pass the logins already read to save keyring round trips. Order matters for crash
-        safety: previous is written before current is overwritten, and pending is removed last.
+        ``pending``: the login to make current (default: the record's pending one); ``current``:
+        the login it replaces (default: the record's current one; a replacement passes the old
+        credential's login, which becomes the new record's previous).
         """
-        pending = pending or self.get(ref, "pending")
-        if pending is None:
-            return  # already promoted
-        current = current if current is not None else self.get(ref, "current")
-        with _write_lock():
-            if current is not None and current.password.get_secret_value() != pending.password.get_secret_value():
-                self.put(ref, current, "previous")
-            self.put(ref, pending, "current")
-            self.delete(ref, "pending")
+        with self._lock(ref):
+            record, version = self._read(ref)
+            pending = pending or record.pending
+            if pending is None:
+                return  # already promoted
+            current = current if current is not None else record.current
+            promoted = record.promoted(pending, current)
+            if promoted.same_as(record):
+                return
+            self._write(ref, promoted, version)
 
     # -- blobs (cached sessions) -----------------------------------------------------------
     def get_blob(self, name: str) -> str | None:
-        value: str | None = get_raw(self.service, f"~{name}")
+        value: str | None = self._values.get(name) if self.vault else get_raw(self.service, f"~{name}")
         return value
 
     def put_blob(self, name: str, value: str) -> None:
         self.check()
-        set_raw(self.service, f"~{name}", value)
+        if self.vault:
+            self._values.put(name, value)
+        else:
+            set_raw(self.service, f"~{name}", value)
 
     def delete_blob(self, name: str) -> bool:
+        if self.vault:
+            return bool(self._values.delete(name))
         return delete_raw(self.service, f"~{name}")
 
 
 def profile_secret_user(profile: str, field: str) -> str:
     return f"{profile}:{field}"
+
+
+def _profile_values(settings: StoreSettings | None = None) -> Any:
+    """The vault store's profile secrets, or None for the keyring."""
+    from smtpcreds.store.settings import current
+
+    settings = settings or current()
+    if settings.backend != "vault":
+        return None
+    from smtpcreds.store.vault import kv_for
+    from smtpcreds.store.vault_records import VaultValues
+
+    return VaultValues(kv_for(settings), "profiles")
+
+
+def get_profile_secret(profile: str, field: str, settings: StoreSettings | None = None) -> str | None:
+    """A profile's stored API secret (``smtpcreds auth set``), from the configured store."""
+    values = _profile_values(settings)
+    if values is not None:
+        value: str | None = values.get(profile_secret_user(profile, field))
+        return value
+    return get_raw(SERVICE, profile_secret_user(profile, field))
+
+
+def set_profile_secret(profile: str, field: str, value: str, *, allow_insecure: bool = False,
+                       settings: StoreSettings | None = None) -> str:
+    """Store a profile's API secret (written, read back); returns where, for the user."""
+    values = _profile_values(settings)
+    user = profile_secret_user(profile, field)
+    if values is not None:
+        values.put(user, value)
+        return f"{values.kv.mount}/{values.kv.prefix}/profiles/{user}"
+    check_backend(allow_insecure or insecure_allowed())
+    set_raw(SERVICE, user, value)
+    return f"{SERVICE} / {user}"
+
+
+def delete_profile_secret(profile: str, field: str) -> bool:
+    values = _profile_values()
+    if values is not None:
+        return bool(values.delete(profile_secret_user(profile, field)))
+    return delete_raw(SERVICE, profile_secret_user(profile, field))
 

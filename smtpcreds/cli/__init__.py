@@ -35,6 +35,7 @@ BUILTIN = {
     "settings": "smtpcreds.cli.settings:settings",
     "rotations": "smtpcreds.cli.rotations:rotations",
     "demo": "smtpcreds.cli.demo:demo",
+    "store": "smtpcreds.cli.store:store",
 }
 HELP = {
     "providers": "Installed providers and their capability matrix.",
@@ -44,6 +45,7 @@ HELP = {
     "settings": "Email settings on a consumer profile (PBX, .env file, hook).",
     "rotations": "Unfinished and past rotations: list, resume, abort, retire.",
     "demo": "End-to-end rotation on the embedded emulators (no account needed).",
+    "store": "The secret store: migrate between the keyring and OpenBao/Vault.",
 }
 
 

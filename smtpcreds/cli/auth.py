@@ -40,13 +40,14 @@ def auth_set(app: App, profile: str, field: str | None) -> None:
     from smtpcreds.redact import register
 
     name = _field(app, profile, field)
-    secretstore.check_backend(app.config().allow_insecure_keyring or secretstore.insecure_allowed())
+    allow = app.config().allow_insecure_keyring or secretstore.insecure_allowed()
+    if secretstore._profile_values() is None:  # (store) the keyring: refuse an unsafe one before the prompt
+        secretstore.check_backend(allow)
     value = read_secret(f"{profile} {name}")
     register(value)
-    secretstore.set_raw(secretstore.SERVICE, secretstore.profile_secret_user(profile, name), value)
-    result = {"profile": profile, "field": name, "stored": True,
-              "keyring": f"{secretstore.SERVICE} / {secretstore.profile_secret_user(profile, name)}"}
-    app.emit(result) if app.json else app.say(f"stored {profile} {name} in the keyring")
+    where = secretstore.set_profile_secret(profile, name, value, allow_insecure=allow)
+    result = {"profile": profile, "field": name, "stored": True, "keyring": where}
+    app.emit(result) if app.json else app.say(f"stored {profile} {name} in {where}")
 
 
 @auth.command("clear")
@@ -58,7 +59,7 @@ def auth_clear(app: App, profile: str, field: str | None) -> None:
     from smtpcreds import secretstore
 
     name = _field(app, profile, field)
-    removed = secretstore.delete_raw(secretstore.SERVICE, secretstore.profile_secret_user(profile, name))
+    removed = secretstore.delete_profile_secret(profile, name)
     if app.json:
         app.emit({"profile": profile, "field": name, "removed": removed})
     else:

@@ -27,38 +27,48 @@ def rotations() -> None:
 @pass_app
 def list_(app: App, only_open: bool) -> None:
     """Rotations recorded in the journal directory (newest last)."""
-    from smtpcreds.rotation.journal import JournalStore
+    from smtpcreds.rotation.journal import journal_store
+    from smtpcreds.store.leases import describe
 
     app.config()  # a config every other command rejects is rejected here too (exit 2)
     rows = []
-    store = JournalStore()
+    store = journal_store()
     for j in store.live() if only_open else store.all():
         if only_open and not j.open:
             continue
         d = j.model_dump(mode="json", exclude={"history", "known_ids"})
+        holder = store.holder_of(j.profile, j.ref) if j.open else None  # (store) who runs it now, if anyone
+        d["holder"] = describe(holder) if holder and holder.get("rotation_id") == j.id else None
         rows.append(d)
     app.emit(rows, columns=[("ID", "id"), ("PROFILE", "profile"), ("CREDENTIAL", "ref"), ("NEW", "new_id"),
                             ("STRATEGY", "strategy"), ("NEXT STEP", "next"), ("STATUS", "status"),
-                            ("ERROR", "error")], title="rotations")
+                            ("HOLDER", "holder"), ("ERROR", "error")], title="rotations")
 
 
 def _rotator(app: App, rotation_id: str) -> tuple[Rotator, Journal]:
     from smtpcreds.rotation.engine import Rotator
-    from smtpcreds.rotation.journal import JournalStore
+    from smtpcreds.rotation.journal import journal_store
 
     app.config()  # validated before the journal is read, as in every command that reads state
-    journals = JournalStore()
+    journals = journal_store()
     j = journals.load(rotation_id)
     return Rotator(app.connect(j.profile), journals=journals, consumer=app.connect), j
 
 
 @rotations.command("resume")
-@click.argument("rotation_id")
+@click.argument("rotation_id", required=False)
+@click.option("--all", "all_", is_flag=True, help="Every open rotation whose lease is free (for cron).")
 @click.option("--force-retire", is_flag=True,
               help="Retire the old secret even if it was used after the push began (regenerate strategy).")
 @pass_app
-def resume(app: App, rotation_id: str, force_retire: bool) -> None:
+def resume(app: App, rotation_id: str | None, all_: bool, force_retire: bool) -> None:
     """Roll an unfinished rotation forward, reusing its pending secret."""
+    if all_ == bool(rotation_id):
+        raise click.UsageError("give ROTATION_ID or --all (not both)")
+    if all_:
+        _resume_all(app)
+        return
+    assert rotation_id is not None
     rotator, j = _rotator(app, rotation_id)
     if force_retire and not j.force_retire:
         j.force_retire = True
@@ -98,3 +108,33 @@ def retire(app: App, rotation_id: str, yes: bool) -> None:
     result = rotator.retire(j)
     app.emit(result.model_dump(mode="json")) if app.json else app.say(
         f"old login {result.credential} {'retired' if result.retired else 'not retired'}")
+
+
+def _resume_all(app: App) -> None:
+    """Resume every open rotation not held by a running process; exit 8 if any stays open."""
+    from smtpcreds.errors import SmtpCredsError
+    from smtpcreds.rotation.engine import Rotator
+    from smtpcreds.rotation.journal import journal_store
+
+    journals = journal_store()
+    results: list[dict[str, object]] = []
+    for j in [j for j in journals.live() if j.open]:
+        if journals.holder_of(j.profile, j.ref):
+            results.append({"rotation_id": j.id, "status": "skipped", "message": "held by a running rotation"})
+            continue
+        rotator = Rotator(app.connect(j.profile), journals=journals, consumer=app.connect)
+        try:
+            result = rotator.run(j)
+            results.append({"rotation_id": j.id, "status": result.status, "message": result.message})
+        except SmtpCredsError as e:
+            results.append({"rotation_id": j.id, "status": "failed", "message": e.message})
+        finally:
+            rotator.close()
+    if app.json:
+        app.emit(results)
+    else:
+        for r in results:
+            app.say(f"rotation {r['rotation_id']}: {r['status']}" + (f" ({r['message']})" if r["message"] else ""))
+        app.say(f"{sum(1 for r in results if r['status'] == 'done')} of {len(results)} open rotations resumed")
+    if any(r["status"] != "done" for r in results):
+        click.get_current_context().exit(8)

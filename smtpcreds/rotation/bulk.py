@@ -29,7 +29,7 @@ from smtpcreds.config import Config
 from smtpcreds.errors import RateLimited, RotationError, SmtpCredsError
 from smtpcreds.models import SmtpCredential, utcnow
 from smtpcreds.rotation.engine import Gate, RotationResult, Rotator
-from smtpcreds.rotation.journal import JournalStore
+from smtpcreds.rotation.journal import journal_store
 from smtpcreds.rotation.names import SameNames
 
 __all__ = [
@@ -100,7 +100,7 @@ def rotate_many(
     """
     _preflight(items, connect, push or [], config)
     gate = Gate()
-    journals = JournalStore()
+    journals = journal_store()  # the configured backend's journals
     names = names or SameNames()
     local = threading.local()
     made: list[Rotator] = []

@@ -41,7 +41,14 @@ from smtpcreds.errors import (
 from smtpcreds.models import SmtpCredential, SmtpLogin, utcnow
 from smtpcreds.newsecret import ChosenSecret, keep_returned
 from smtpcreds.rotation.events import RotationEvent, StepOutcome
-from smtpcreds.rotation.journal import HistoryEntry, Journal, JournalStore, Strategy, make_rotation_id
+from smtpcreds.rotation.journal import (
+    HistoryEntry,
+    Journal,
+    JournalStore,
+    Strategy,
+    journal_store,
+    make_rotation_id,
+)
 from smtpcreds.rotation.names import SameNames
 from smtpcreds.rotation.steps import ORDER, Step, following
 from smtpcreds.secretstore import SecretStore
@@ -141,7 +148,7 @@ class Rotator:
                  names: SameNames | None = None) -> None:
         self.conn = conn
         self.store = conn.store
-        self.journals = journals or JournalStore()
+        self.journals = journals or journal_store()  # (store) keyring: state dir; vault: KV
         self._consumer_factory = consumer
         self._consumers: dict[str, Connection] = {}
         self.gate = gate or Gate()
@@ -163,17 +170,22 @@ class Rotator:
                verify: bool = True, keep_old: bool = False, strategy: str | None = None,
                push_bound: bool = True, force_retire: bool = False) -> RotationResult:
         """Start and run a rotation of ``ref``; raise RotationError if it stops before the end."""
-        j = self.plan(ref, scope, push=push, verify=verify, keep_old=keep_old, strategy=strategy,
-                      push_bound=push_bound, force_retire=force_retire)
-        return self.run(j)
+        # The credential's lease is taken before the plan (which checks for an open rotation and, in
+        # place, stores the pending secret), and records are cached throughout.
+        rotation_id = make_rotation_id()
+        with self.journals.lease_ref(self.conn.profile_name, ref, rotation_id), self.store.caching():
+            j = self.plan(ref, scope, push=push, verify=verify, keep_old=keep_old, strategy=strategy,
+                          push_bound=push_bound, force_retire=force_retire, rotation_id=rotation_id)
+            return self.run(j)
 
     def plan(self, ref: str, scope: str | None = None, *, push: list[str] | None = None,
              verify: bool = True, keep_old: bool = False, strategy: str | None = None,
-             push_bound: bool = True, force_retire: bool = False) -> Journal:
+             push_bound: bool = True, force_retire: bool = False, rotation_id: str | None = None) -> Journal:
         """Check everything that can be checked before a change, and write the journal.
 
-        Changes nothing at the provider or in the store: an old login that an earlier
-        ``--keep-old`` rotation left is retired by the rotation's first step, not here.
+        Changes nothing at the provider. In place, the new secret is stored as pending (read back)
+        before the journal is written: that write is the proof the store can keep it. An old login
+        that an earlier ``--keep-old`` rotation left is retired by the rotation's first step.
         """
         conn = self.conn
         chosen = choose_strategy(conn, strategy)
@@ -184,7 +196,12 @@ class Rotator:
                 f"run 'smtpcreds rotations resume {open_j.id}' or 'smtpcreds rotations abort {open_j.id}'",
                 rotation_id=open_j.id, step=open_j.next,
             )
-        self.store.check_writable()  # refuse a keyring that cannot keep the new secret: no journal yet
+        # Refuse a store that cannot keep the new secret before the journal exists. In place, the
+        # pending write below is the proof; where the provider makes the secret, a canary write.
+        if chosen == "in-place":
+            self.store.check()
+        else:
+            self.store.check_writable()
         cred = conn.credentials.get(ref, scope)
         # Bindings: the consumers bound to this credential join the ad-hoc --push ones (none of
         # them with push_bound=False, --no-push); a refused --push raises here, before any change.
@@ -201,14 +218,22 @@ class Rotator:
             stored = self.store.get(cred.id)
             old_username = conn.provider.plan_regenerate(cred.id, stored.username if stored else None, scope)
         template = conn.login_for(cred, SecretStr("x"))
-        j = Journal(id=make_rotation_id(), profile=conn.profile_name, provider=conn.profile.provider, ref=cred.id,
-                    scope=scope, name=cred.name, strategy=chosen, push=list(push or []), verify=verify,
+        j = Journal(id=rotation_id or make_rotation_id(), profile=conn.profile_name,
+                    provider=conn.profile.provider, ref=cred.id, scope=scope, name=cred.name, strategy=chosen,
+                    push=list(push or []), verify=verify,
                     keep_old=keep_old, known_ids=sorted(known | {cred.id}), old_username=old_username,
                     force_retire=force_retire, leftover=leftover.id if leftover is not None else None,
                     next=Step.RETIRE_LEFTOVER if leftover is not None else Step.CREATE_PENDING)
         j.history.append(_entry("plan", "done", f"{template.host}:{template.port} {template.security}"))
-        self.journals.save(j)
         self._planned[j.id] = cred
+        if chosen == "in-place":  # (store change) pending stored, read back, before the journal
+            try:
+                self._pending_login(j, create=True)
+            except BaseException:
+                self._planned.pop(j.id, None)
+                self._pending.pop(j.id, None)
+                raise
+        self.journals.save(j)
         self._event(j, "plan", "done", f"strategy {chosen}")
         return j
 
@@ -445,12 +470,8 @@ class Rotator:
         if pending is not None:
             if j.strategy in ("in-place", "regenerate"):
                 self.store.promote(j.ref, pending=pending)
-            else:
-                old = self.store.get(j.ref)
-                if old is not None:
-                    self.store.put(j.target, old, "previous")
-                self.store.put(j.target, pending, "current")
-                self.store.delete(j.target, "pending")
+            else:  # one write: the old login becomes the new record's previous
+                self.store.promote(j.target, pending=pending, current=self.store.get(j.ref))
         return StepResult("done")
 
     def _retire(self, j: Journal) -> StepResult:
@@ -461,9 +482,8 @@ class Rotator:
             return self._retire_old_secret(j)
         with suppress(NotFound):
             self.conn.provider.delete_credential(j.ref, j.scope)
-        for slot in ("current", "pending", "previous"):
-            if j.ref != j.target:
-                self.store.delete(j.ref, slot)
+        if j.ref != j.target:
+            self.store.forget(j.ref)  # the old login's whole record, one delete
         j.retired = True
         return StepResult("done", f"deleted old login {j.ref}")
 
@@ -603,19 +623,10 @@ class Rotator:
 
     @contextmanager
     def _locked(self, j: Journal) -> Iterator[None]:
-        """One process at a time per credential (two cron jobs must not interleave)."""
-        from filelock import FileLock, Timeout
-
-        lock = FileLock(str(self.journals.root / f".{j.profile}.{j.ref}.lock".replace("/", "_")))
-        try:
-            lock.acquire(timeout=0)
-        except Timeout:
-            raise RotationError(f"credential {j.ref} is being rotated by another process",
-                                rotation_id=j.id, step=j.next) from None
-        try:
+        """One rotation at a time per credential, on any machine (store change: the journal store's
+        lease, a lock file or a vault lease record; a second one is refused naming the holder)."""
+        with self.journals.lease(j), self.store.caching():  # records cached while the lease is held
             yield
-        finally:
-            lock.release()
 
 
 def promoted_login(store: SecretStore, j: Journal, *, pending_read: bool = False) -> SmtpLogin | None:
@@ -651,7 +662,7 @@ def preview(conn: Connection, ref: str, *, push: list[str] | None = None, verify
             journals: JournalStore | None = None) -> tuple[Strategy, list[str]]:
     """The strategy and the steps a rotation of ``ref`` would run (``--dry-run``); reads only."""
     chosen = choose_strategy(conn, strategy)
-    leftover = (journals or JournalStore()).unretired_for(conn.profile_name, ref)
+    leftover = (journals or journal_store()).unretired_for(conn.profile_name, ref)
     notes = {
         Step.RETIRE_LEFTOVER: (f"delete old login {leftover.ref} kept by rotation {leftover.id}"
                                if leftover is not None else None),
@@ -691,7 +702,7 @@ def rotate(client: Connection, ref: str, *, push: list[str] | None = None, verif
 
 def resume(rotation_id: str, *, config: Any = None, force_retire: bool = False) -> RotationResult:
     """Roll an unfinished rotation forward (``force_retire``: retire an old secret still in use)."""
-    journals = JournalStore()
+    journals = journal_store()
     j = journals.load(rotation_id)
     if force_retire and not j.force_retire:
         j.force_retire = True

@@ -14,6 +14,8 @@ import json
 import os
 import secrets
 import tempfile
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Literal
@@ -190,6 +192,47 @@ class JournalStore:
                 return j
         return None
 
+    def holder_of(self, profile: str, ref: str) -> dict[str, object] | None:
+        """Who holds the lease of ``ref`` now, as far as this store can tell (None: free or unknown)."""
+        import json
+
+        note = self.root / f".{profile}.{ref}.holder".replace("/", "_")
+        try:
+            data: dict[str, object] = json.loads(note.read_text())
+        except (OSError, ValueError):
+            return None
+        return data
+
+    def lease(self, j: Journal) -> AbstractContextManager[None]:
+        """Hold credential ``j.ref`` for this rotation: a second one is refused (RotationError)."""
+        return self.lease_ref(j.profile, j.ref, j.id, str(j.next), journaled=True)
+
+    @contextmanager
+    def lease_ref(self, profile: str, ref: str, rotation_id: str, step: str = "plan",
+                  journaled: bool = False) -> Iterator[None]:
+        """:meth:`lease` before the journal exists; re-entrant within this journal store."""
+        held: dict[tuple[str, str], int] = self.__dict__.setdefault("_held", {})
+        key = (profile, ref)
+        if held.get(key):
+            held[key] += 1
+            try:
+                yield
+            finally:
+                held[key] -= 1
+            return
+        with self._acquire_lease(profile, ref, rotation_id, step, journaled):
+            held[key] = 1
+            try:
+                yield
+            finally:
+                held.pop(key, None)
+
+    def _acquire_lease(self, profile: str, ref: str, rotation_id: str, step: str,
+                       journaled: bool) -> AbstractContextManager[None]:
+        from smtpcreds.store.leases import file_lease
+
+        return file_lease(self.root, profile, ref, rotation_id, step, journaled)
+
     def unretired_for(self, profile: str, ref: str) -> Journal | None:
         """A finished rotation that kept the old login (``--keep-old``) and whose new id is ``ref``."""
         for j in self.live():
@@ -197,6 +240,18 @@ class JournalStore:
                     j.strategy in ("replace", "regenerate") and not j.retired:
                 return j
         return None
+
+
+def journal_store() -> JournalStore:
+    """The journals of the configured store: the state directory, or the vault store."""
+    from smtpcreds.store.settings import current
+
+    settings = current()
+    if settings.backend == "vault":
+        from smtpcreds.store.vault_journals import VaultJournalStore
+
+        return VaultJournalStore(settings)
+    return JournalStore()
 
 
 def _write_atomic(folder: Path, name: str, data: bytes) -> None:

@@ -25,11 +25,16 @@ def test_a_login_round_trips_as_json_in_the_current_slot(memory_keyring: MemoryK
     assert ("smtpcreds/relay", "user1") in memory_keyring.store
 
 
-def test_slots_are_separate_entries(memory_keyring: MemoryKeyring) -> None:
+def test_slots_are_one_record_in_one_entry(memory_keyring: MemoryKeyring) -> None:
+    import json
+
     store = SecretStore("relay")
     store.put("u", login("current-pass-1234"), "current")
     store.put("u", login("pending-pass-1234"), "pending")
-    assert set(memory_keyring.entries("smtpcreds/relay")) == {"u", "u#pending"}
+    assert set(memory_keyring.entries("smtpcreds/relay")) == {"u"}
+    doc = json.loads(memory_keyring.entries("smtpcreds/relay")["u"])
+    assert (doc["current"]["password"], doc["pending"]["password"], doc["previous"]) == (
+        "current-pass-1234", "pending-pass-1234", None)
 
 
 def test_promote_moves_current_to_previous_and_pending_to_current(memory_keyring: MemoryKeyring) -> None:
@@ -58,16 +63,19 @@ def test_an_exception_mid_write_is_a_secret_store_error(memory_keyring: MemoryKe
 
 def test_a_locked_keyring_is_refused_with_how_to_fix(memory_keyring: MemoryKeyring) -> None:
     memory_keyring.locked = True
+    SecretStore("relay").check()  # no keyring call: the first read or write tells
     with pytest.raises(SecretStoreError, match="Unlock it"):
-        SecretStore("relay").check()
+        SecretStore("relay").get("u")
+    with pytest.raises(SecretStoreError, match="Unlock it"):
+        SecretStore("relay").put("u", login())
 
 
 def test_a_locked_keyring_is_refused_even_with_insecure_opt_in(memory_keyring: MemoryKeyring,
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SMTPCREDS_ALLOW_INSECURE_KEYRING", "1")
     memory_keyring.locked = True
-    with pytest.raises(SecretStoreError):
-        SecretStore("relay").check()
+    with pytest.raises(SecretStoreError, match="Unlock it"):
+        SecretStore("relay", allow_insecure=True).put("u", login())
 
 
 def test_the_fail_backend_is_refused() -> None:

@@ -117,7 +117,9 @@ def test_no_password_of_the_rotations_is_in_their_output_or_any_state_file(
     for command in (("creds", "login", ref), ("--profile", "app-env", "settings", "show")):
         outputs.append(run_cli(*command).out)
 
-    logins = [json.loads(v) for v in memory_keyring.store.values() if v.startswith("{")]
+    from smtpcreds.store.record import logins_in
+
+    logins = [d for v in memory_keyring.store.values() for d in logins_in(v).values()]
     passwords = {login["password"] for login in logins if "password" in login}  # not the PBX session
     state = Path(os.environ["SMTPCREDS_STATE_DIR"])
     files = [p.read_text(errors="replace") for p in state.rglob("*") if p.is_file()]

@@ -40,14 +40,13 @@ def cli_env(lab: Lab, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[s
 
 
 def _passwords(memory_keyring: Any) -> set[str]:
-    import json
+
+    from smtpcreds.store.record import logins_in
 
     found = set()
     for (_service, _user), value in memory_keyring.store.items():
-        try:
-            found.add(json.loads(value)["password"])
-        except (ValueError, KeyError, TypeError):
-            found.add(value)
+        logins = logins_in(value)
+        found.update(d["password"] for d in logins.values()) if logins else found.add(value)
     return {p for p in found if len(p) >= 8}
 
 

@@ -78,13 +78,13 @@ def test_an_in_place_rotation_reads_the_credential_once(lab: Lab, connect: Conne
 
 
 @pytest.mark.parametrize(("issuer", "expected"), [
-    # in place: pending read, pending write + read-back, current read, previous and current
-    # written + read back, pending removed
-    ("relay", {"read": 5, "write": 3, "delete": 1}),
-    # replace: the returned password written + read back as pending, current read (kept as the
-    # new login's previous), previous and current written + read back, pending removed, and the
-    # old login's three slots removed
-    ("ms", {"read": 4, "write": 3, "delete": 4}),
+    # in place (one item per credential): the record read, pending written + read back, the
+    # promoted record written + read back
+    ("relay", {"read": 3, "write": 2, "delete": 0}),
+    # replace: the new record written + read back with the returned password as pending, the
+    # old record read (its login becomes the new one's previous), the promoted new record
+    # written + read back, the old record removed
+    ("ms", {"read": 3, "write": 2, "delete": 1}),
 ])
 def test_a_rotation_makes_only_the_keyring_calls_safety_needs(lab: Lab, connect: Connect, issuer: str,
                                                               expected: dict[str, int]) -> None:

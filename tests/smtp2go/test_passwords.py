@@ -9,7 +9,6 @@ never touches the keyring: the core (smtpcreds.newsecret) does, and these tests 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -40,8 +39,11 @@ class WatchedEmulator(Smtp2goEmulator):
         self.seen: list[dict[str, str]] = []
 
     def _note(self) -> None:
-        entries = self.keyring.entries(self.service)
-        self.seen.append({user: json.loads(raw)["password"] for user, raw in entries.items()})
+        from smtpcreds.store.record import logins_in
+
+        entries = self.keyring.entries(self.service)  # slot "current" as <id>, others as <id>#<slot>
+        self.seen.append({user if slot == "current" else f"{user}#{slot}": doc["password"]
+                          for user, raw in entries.items() for slot, doc in logins_in(raw).items()})
 
     def add(self, req: Request) -> Response:
         self._note()

@@ -1,0 +1,119 @@
+"""The ``[store]`` table: which backend keeps secrets and rotation state, and how to reach it.
+
+Every field can also be set as ``SMTPCREDS_STORE__<FIELD>``. ``url`` may be one address or a
+list of cluster nodes (comma-separated in the environment).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+class StoreSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    backend: Literal["keyring", "vault"] = Field(
+        "keyring", description="keyring: OS keyring + state directory (one machine); vault: "
+        "OpenBao/Vault KV v2 (a team, servers).")
+    url: list[str] = Field(default_factory=list, description="Vault/OpenBao address, or a list of "
+                           "cluster nodes tried in order; default $VAULT_ADDR, else $BAO_ADDR.")
+    mount: str = Field("secret", description="Mount path of a KV version 2 secrets engine.")
+    prefix: str = Field("smtpcreds", description="Everything is kept under <mount>/<prefix>/.")
+    namespace: str = Field("", description="Vault Enterprise / OpenBao namespace (optional).")
+    auth: Literal["token", "approle"] = Field(
+        "token", description="token: $VAULT_TOKEN, else $BAO_TOKEN, else ~/.vault-token; approle: "
+        "role_id here, secret_id from $SMTPCREDS_STORE__SECRET_ID or secret_id_file.")
+    role_id: str = Field("", description="AppRole role_id (auth = approle).")
+    secret_id_file: str = Field("", description="File holding the AppRole secret_id (auth = approle).")
+    approle_mount: str = Field("approle", description="Mount path of the AppRole auth method.")
+    ca_cert: str = Field("", description="PEM bundle to verify the server's certificate (optional).")
+    verify_tls: bool = Field(True, description="Verify the server's TLS certificate.")
+    timeout: float = Field(10.0, gt=0, description="Seconds per request.")
+    lock_ttl: int = Field(900, gt=0, description="Seconds a rotation lease lasts without renewal.")
+
+    @field_validator("url", mode="before")
+    @classmethod
+    def _urls(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [u.strip() for u in value.split(",") if u.strip()]
+        return value
+
+    def addresses(self) -> list[str]:
+        if self.url:
+            return list(self.url)
+        env = os.environ.get("VAULT_ADDR") or os.environ.get("BAO_ADDR") or ""
+        return [u.strip() for u in env.split(",") if u.strip()]
+
+    def token(self) -> str:
+        token = os.environ.get("VAULT_TOKEN") or os.environ.get("BAO_TOKEN")
+        if token:
+            return token
+        path = Path.home() / ".vault-token"
+        try:
+            return path.read_text(encoding="utf-8").strip()
+        except OSError:
+            return ""
+
+    def secret_id(self) -> str:
+        value = os.environ.get("SMTPCREDS_STORE__SECRET_ID", "")
+        if value or not self.secret_id_file:
+            return value
+        try:
+            return Path(self.secret_id_file).expanduser().read_text(encoding="utf-8").strip()
+        except OSError:
+            return ""
+
+
+def current(table: dict[str, object] | None = None) -> StoreSettings:
+    """The ``[store]`` settings: the config file's table (or ``table``), then the environment.
+
+    Read on each call (cheap: one small TOML file), so every process, test and thread sees the
+    configuration as it is now without the whole profile validation.
+    """
+    from pydantic import ValidationError
+
+    from smtpcreds.errors import ConfigError
+
+    if table is None:
+        table = _file_table()
+    merged: dict[str, object] = dict(table)
+    for key, value in os.environ.items():
+        if key.upper().startswith(ENV_PREFIX) and len(key) > len(ENV_PREFIX):
+            merged[key[len(ENV_PREFIX):].lower()] = value
+    merged.pop("secret_id", None)  # read where it is needed, never kept in the settings
+    try:
+        return StoreSettings.model_validate(merged)
+    except ValidationError as e:
+        err = e.errors()[0]
+        loc = ".".join(str(p) for p in err["loc"])
+        raise ConfigError(f"[store] {loc}: {err['msg']}" if loc else f"[store] {err['msg']}") from None
+
+
+ENV_PREFIX = "SMTPCREDS_STORE__"
+
+
+def _file_table() -> dict[str, object]:
+    import sys
+
+    from smtpcreds.config import config_path
+    from smtpcreds.errors import ConfigError
+
+    path = config_path()
+    if not path.exists():
+        return {}
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
+        raise ConfigError(f"cannot read config file {path}: {e}") from None
+    table = data.get("store", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [store] must be a table")
+    return table

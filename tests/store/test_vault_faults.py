@@ -1,0 +1,108 @@
+"""Vault store faults against real OpenBao servers: sealed, unreachable, a revoked token, and
+AppRole login (with a new login when its short-lived token expires)."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from typing import Any
+
+import pytest
+import requests
+from pydantic import SecretStr
+
+from smtpcreds.errors import SecretStoreError
+from smtpcreds.models import SmtpLogin
+from smtpcreds.secretstore import SecretStore
+from smtpcreds.store import vault
+from smtpcreds.testing.openbao import OpenBao, bao_binary, openbao_dev
+
+
+def login(pw: str = "Fault-Passw0rd-0001") -> SmtpLogin:
+    return SmtpLogin(host="smtp.example.com", port=587, username="u@example.com", password=SecretStr(pw))
+
+
+def api(server: OpenBao, method: str, path: str, token: str | None = None, **body: Any) -> Any:
+    r = requests.request(method, f"{server.url}/v1/{path}", headers={"X-Vault-Token": token or server.token},
+                         json=body or None, timeout=10)
+    r.raise_for_status()
+    return r.json() if r.content else None
+
+
+@pytest.fixture
+def short_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(vault, "RETRY_SECONDS", 1.5)
+    monkeypatch.setattr(vault, "RETRY_DELAY", 0.2)
+
+
+def use(monkeypatch: pytest.MonkeyPatch, server: OpenBao, token: str, prefix: str = "faults") -> None:
+    monkeypatch.setenv("SMTPCREDS_STORE__BACKEND", "vault")
+    monkeypatch.setenv("SMTPCREDS_STORE__URL", server.url)
+    monkeypatch.setenv("SMTPCREDS_STORE__PREFIX", prefix)
+    monkeypatch.setenv("VAULT_TOKEN", token)
+
+
+def test_a_sealed_server_is_a_one_line_store_error(short_retries: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    with openbao_dev() as server:
+        use(monkeypatch, server, server.token)
+        SecretStore("relay").put("u", login())
+        subprocess.run([str(bao_binary()), "operator", "seal"], check=True, capture_output=True, timeout=30,
+                       env={"BAO_ADDR": server.url, "BAO_TOKEN": server.token, "HOME": str(server.home)})
+        with pytest.raises(SecretStoreError, match=r"sealed or unavailable \(503\)") as caught:
+            SecretStore("relay").get("u")
+        assert "\n" not in caught.value.message and caught.value.exit_code == 4
+
+
+def test_an_unreachable_server_is_a_one_line_store_error(short_retries: None,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    with openbao_dev() as server:
+        use(monkeypatch, server, server.token)
+    with pytest.raises(SecretStoreError, match="cannot be reached") as caught:  # stopped now
+        SecretStore("relay").put("u", login())
+    assert "\n" not in caught.value.message
+
+
+def test_a_revoked_token_is_refused_with_how_to_fix(openbao: OpenBao, monkeypatch: pytest.MonkeyPatch) -> None:
+    child = api(openbao, "POST", "auth/token/create", policies=["root"], ttl="10m")["auth"]["client_token"]
+    use(monkeypatch, openbao, child, prefix="revoked")
+    SecretStore("relay").put("u", login())
+    api(openbao, "POST", "auth/token/revoke-self", token=child)
+    with pytest.raises(SecretStoreError, match="expired or was revoked") as caught:
+        SecretStore("relay").get("u")
+    assert caught.value.exit_code == 4 and child not in caught.value.message
+
+
+def test_approle_login_and_a_new_login_when_the_token_expires(openbao: OpenBao,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    mounts = api(openbao, "GET", "sys/auth")
+    if "approle/" not in mounts.get("data", mounts):
+        api(openbao, "POST", "sys/auth/approle", type="approle")
+    api(openbao, "PUT", "sys/policies/acl/smtpcreds",
+        policy='path "secret/*" { capabilities = ["create", "read", "update", "delete", "list"] }')
+    api(openbao, "POST", "auth/approle/role/cron", token_policies=["smtpcreds"], token_ttl="2s",
+        token_max_ttl="2s")
+    role_id = api(openbao, "GET", "auth/approle/role/cron/role-id")["data"]["role_id"]
+    secret_id = api(openbao, "POST", "auth/approle/role/cron/secret-id")["data"]["secret_id"]
+    use(monkeypatch, openbao, "", prefix="approle")
+    monkeypatch.delenv("VAULT_TOKEN")
+    monkeypatch.setenv("SMTPCREDS_STORE__AUTH", "approle")
+    monkeypatch.setenv("SMTPCREDS_STORE__ROLE_ID", role_id)
+    monkeypatch.setenv("SMTPCREDS_STORE__SECRET_ID", secret_id)
+    store = SecretStore("relay")
+    store.put("u", login())
+    time.sleep(2.5)  # the token has expired: the next request logs in again
+    assert SecretStore("relay").get("u") is not None
+    assert secret_id not in repr(store.settings) and "secret_id" not in store.settings.model_dump()
+
+
+def test_a_short_renewable_token_is_renewed_while_in_use(openbao: OpenBao, monkeypatch: pytest.MonkeyPatch) -> None:
+    child = api(openbao, "POST", "auth/token/create", policies=["root"], ttl="3s", renewable=True,
+                explicit_max_ttl="2m")["auth"]["client_token"]
+    use(monkeypatch, openbao, child, prefix="renewed")
+    store = SecretStore("relay")
+    store.put("u", login())
+    for _ in range(5):  # 6 s in all: twice the token's TTL
+        time.sleep(1.2)
+        assert store.get("u") is not None
+    ttl = api(openbao, "GET", "auth/token/lookup-self", token=child)["data"]["ttl"]
+    assert 0 < ttl <= 3
