@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from smtpcreds.models import SmtpLogin
     from smtpcreds.store.settings import StoreSettings
 
-__all__ = ["SLOTS", "LoginRecord", "SecretStore", "Slot"]
+__all__ = ["SERVICE", "SLOTS", "WRITE_CHECK", "LoginRecord", "SecretStore", "Slot", "check_backend", "check_profile_secret_store", "delete_profile_secret", "delete_raw", "get_profile_secret", "get_raw", "insecure_allowed", "op_count", "profile_secret_user", "reset_backend_check", "set_profile_secret", "set_raw", "state_dir"]
 SERVICE = "smtpcreds"
 #: The canary entry :meth:`SecretStore.check_writable` writes and removes.
 WRITE_CHECK = "~write-check"
@@ -423,6 +423,13 @@ def _profile_values(settings: StoreSettings | None = None) -> Any:
     from smtpcreds.store.vault_records import VaultValues
 
     return VaultValues(kv_for(settings), "profiles")
+
+
+def check_profile_secret_store(*, allow_insecure: bool = False) -> None:
+    """Refuse, before anyone types a secret, a keyring that could not keep it safely (a vault
+    store proves itself when it is written)."""
+    if _profile_values() is None:
+        check_backend(allow_insecure or insecure_allowed())
 
 
 def get_profile_secret(profile: str, field: str, settings: StoreSettings | None = None) -> str | None:

@@ -40,9 +40,8 @@ def auth_set(app: App, profile: str, field: str | None) -> None:
     from smtpcreds.redact import register
 
     name = _field(app, profile, field)
-    allow = app.config().allow_insecure_keyring or secretstore.insecure_allowed()
-    if secretstore._profile_values() is None:  # (store) the keyring: refuse an unsafe one before the prompt
-        secretstore.check_backend(allow)
+    allow = app.config().allow_insecure_keyring
+    secretstore.check_profile_secret_store(allow_insecure=allow)
     value = read_secret(f"{profile} {name}")
     register(value)
     where = secretstore.set_profile_secret(profile, name, value, allow_insecure=allow)

@@ -135,8 +135,10 @@ def test_no_password_reaches_output_journals_or_the_mail_log(
     assert all(o.code == 0 for o in outputs), outputs
     assert "DEBUG" in outputs[3].err  # the -vv run did log
 
-    logins = [json.loads(v) for v in memory_keyring.store.values() if v.startswith("{")]
-    passwords = {login["password"] for login in logins if "password" in login}
+    from smtpcreds.store.record import logins_in
+
+    passwords = {doc["password"] for v in memory_keyring.store.values() if v.startswith("{")
+                 for doc in logins_in(v).values()}
     state = Path(os.environ["SMTPCREDS_STATE_DIR"])
     written = [p.read_text(errors="replace") for p in state.rglob("*") if p.is_file()] + [instance.log()]
     assert len(passwords) == 2  # current and previous
