@@ -35,7 +35,27 @@ if TYPE_CHECKING:
     from smtpcreds.models import SmtpLogin
     from smtpcreds.store.settings import StoreSettings
 
-__all__ = ["SERVICE", "SLOTS", "WRITE_CHECK", "LoginRecord", "SecretStore", "Slot", "check_backend", "check_profile_secret_store", "delete_profile_secret", "delete_raw", "get_profile_secret", "get_raw", "insecure_allowed", "op_count", "profile_secret_user", "reset_backend_check", "set_profile_secret", "set_raw", "state_dir"]
+__all__ = [
+    "SERVICE",
+    "SLOTS",
+    "WRITE_CHECK",
+    "LoginRecord",
+    "SecretStore",
+    "Slot",
+    "check_backend",
+    "check_profile_secret_store",
+    "delete_profile_secret",
+    "delete_raw",
+    "get_profile_secret",
+    "get_raw",
+    "insecure_allowed",
+    "op_count",
+    "profile_secret_user",
+    "reset_backend_check",
+    "set_profile_secret",
+    "set_raw",
+    "state_dir",
+]
 SERVICE = "smtpcreds"
 #: The canary entry :meth:`SecretStore.check_writable` writes and removes.
 WRITE_CHECK = "~write-check"
