@@ -113,10 +113,10 @@ def test_write_checks_of_many_connections_at_once_all_pass(backend: str) -> None
 
 
 def test_finished_journals_are_archived_out_of_the_live_list(backend: str) -> None:
-    from smtpcreds.rotation.journal import Journal, journal_store, new_id
+    from smtpcreds.rotation.journal import Journal, journal_store, make_rotation_id
 
     store = journal_store()
-    j = Journal(id=new_id(), profile="relay", provider="smtp2go", ref="u", name="u", strategy="in-place")
+    j = Journal(id=make_rotation_id(), profile="relay", provider="smtp2go", ref="u", name="u", strategy="in-place")
     store.save(j)
     assert [x.id for x in store.live()] == [j.id]
     j.status, j.retired = "done", True
