@@ -276,7 +276,7 @@ class Credentials(_Facade):
             if not e.after_lost_answer:
                 raise
             log.info("%s: %s was deleted by a first request whose answer was lost", self.provider.name, ref)
-        self._conn.store.forget(ref)  # (store change) the whole record, one delete
+        self._conn.store.forget(ref)  # the whole record, one delete
 
     def stored_login(self, ref: str) -> SmtpLogin:
         """The current login of ``ref`` from the keyring (no request)."""

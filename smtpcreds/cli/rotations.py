@@ -37,7 +37,7 @@ def list_(app: App, only_open: bool) -> None:
         if only_open and not j.open:
             continue
         d = j.model_dump(mode="json", exclude={"history", "known_ids"})
-        holder = store.holder_of(j.profile, j.ref) if j.open else None  # (store) who runs it now, if anyone
+        holder = store.holder_of(j.profile, j.ref) if j.open else None  # who runs it now, if anyone
         d["holder"] = describe(holder) if holder and holder.get("rotation_id") == j.id else None
         rows.append(d)
     app.emit(rows, columns=[("ID", "id"), ("PROFILE", "profile"), ("CREDENTIAL", "ref"), ("NEW", "new_id"),

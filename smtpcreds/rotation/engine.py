@@ -148,7 +148,7 @@ class Rotator:
                  names: SameNames | None = None) -> None:
         self.conn = conn
         self.store = conn.store
-        self.journals = journals or journal_store()  # (store) keyring: state dir; vault: KV
+        self.journals = journals or journal_store()  # keyring: state dir; vault: KV
         self._consumer_factory = consumer
         self._consumers: dict[str, Connection] = {}
         self.gate = gate or Gate()
@@ -226,7 +226,7 @@ class Rotator:
                     next=Step.RETIRE_LEFTOVER if leftover is not None else Step.CREATE_PENDING)
         j.history.append(_entry("plan", "done", f"{template.host}:{template.port} {template.security}"))
         self._planned[j.id] = cred
-        if chosen == "in-place":  # (store change) pending stored, read back, before the journal
+        if chosen == "in-place":  # pending stored, read back, before the journal
             try:
                 self._pending_login(j, create=True)
             except BaseException:
