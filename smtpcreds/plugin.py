@@ -57,6 +57,7 @@ if TYPE_CHECKING:
     from smtpcreds.hookspecs import hookimpl as hookimpl
     from smtpcreds.interfaces import Provider as Provider
     from smtpcreds.interfaces import ProviderContext as ProviderContext
+    from smtpcreds.keyed import keyed_updates as keyed_updates
     from smtpcreds.models import EmailSettings as EmailSettings
     from smtpcreds.models import Security as Security
     from smtpcreds.models import SetResult as SetResult
@@ -102,6 +103,7 @@ _NAMES: dict[str, tuple[str, str]] = {
                                            "SecretStoreError", "SmtpCredsError", "TransportError",
                                            "UnsupportedOperation", "ValidationError")},
     "hookimpl": ("smtpcreds.hookspecs", "hookimpl"),
+    "keyed_updates": ("smtpcreds.keyed", "keyed_updates"),
     "Provider": ("smtpcreds.interfaces", "Provider"),
     "ProviderContext": ("smtpcreds.interfaces", "ProviderContext"),
     **{n: ("smtpcreds.models", n) for n in ("EmailSettings", "Security", "SetResult", "SmtpCredential", "SmtpLogin",
@@ -130,8 +132,9 @@ __all__ = [
     "RateLimited", "Request", "Response", "RotationEvent", "SecretFile", "SecretStoreError", "Security",
     "SentRequest", "SetResult", "SmtpCredential", "SmtpCredsError", "SmtpLogin", "SmtpServer", "Snapshot",
     "TransportError", "UnsupportedOperation", "ValidationError", "answering", "check_base_url", "child_environment",
-    "entropy_bits", "expect", "generate_password", "hookimpl", "is_loopback", "last_line", "parse_json", "pass_app",
-    "provider_for", "redact", "register_secret", "route", "security_for_port", "state_dir", "utcnow",
+    "entropy_bits", "expect", "generate_password", "hookimpl", "is_loopback", "keyed_updates", "last_line",
+    "parse_json", "pass_app", "provider_for", "redact", "register_secret", "route", "security_for_port",
+    "state_dir", "utcnow",
 ]
 
 

@@ -22,14 +22,13 @@ from smtpcreds.plugin import (
     Security,
     SetResult,
     ValidationError,
+    keyed_updates,
     register_secret,
 )
 from smtpcreds_envfile.dotenv_format import UnwritableValue, check_value, rewrite, values
 from smtpcreds_envfile.profile import EnvFileProfile
 
 _SECURITY: tuple[Security, ...] = ("ssl", "starttls", "none")
-#: EmailSettings fields no dotenv key can hold (scope is ignored, not refused).
-_NO_KEY = ("verify_tls", "description")
 
 
 class EnvFileProvider(Provider):
@@ -132,40 +131,7 @@ class EnvFileProvider(Provider):
 
     def _updates(self, changes: EmailSettings, options: Mapping[str, Any] | None) -> dict[str, str]:
         """Dotenv key -> value for the fields given, validated before the file is opened."""
-        errors: dict[str, list[str]] = {}
-        if options:
-            errors["options"] = [f"envfile takes no options (got {', '.join(sorted(options))})"]
-        for field in _NO_KEY:
-            if getattr(changes, field) is not None:
-                errors[field] = ["envfile has no key for this field"]
-        if changes.extra:
-            errors["extra"] = ["envfile has no key for extra fields"]
-        updates: dict[str, str] = {}
-        for field, key in self.envfile.keys().items():
-            value = getattr(changes, field)
-            if value is None:
-                continue
-            text = value.get_secret_value() if isinstance(value, SecretStr) else str(value)
-            if field == "password":
-                register_secret(text)
-            rules: list[str] = []
-            if field == "port" and not 1 <= int(value) <= 65535:
-                rules.append("must be between 1 and 65535")
-            if field == "host" and not text.strip():
-                rules.append("must not be empty")
-            try:
-                check_value(text)
-            except UnwritableValue as e:
-                rules.append(str(e))
-            if rules:
-                errors[field] = rules
-            updates[key] = text
-        if errors:
-            summary = "; ".join(f"{f}: {', '.join(r)}" for f, r in errors.items())
-            raise ValidationError(
-                f"invalid email settings for envfile: {summary}", fields=errors, provider=self.name
-            )
-        return updates
+        return keyed_updates(self.name, changes, options, self.envfile.keys(), _dotenv_rules)
 
     def _render(self, path: Path, old: str, updates: Mapping[str, str], remove: frozenset[str]) -> str:
         """The new text, checked to read back as intended before anything is written."""
@@ -189,3 +155,17 @@ class EnvFileProvider(Provider):
 
 def _file(path: Path) -> SecretFile:
     return SecretFile(path, "envfile", kind="dotenv file")
+
+
+def _dotenv_rules(field: str, value: Any, text: str) -> list[str]:
+    """What a dotenv value may not be (beyond the models' own rules)."""
+    rules: list[str] = []
+    if field == "port" and not 1 <= int(value) <= 65535:
+        rules.append("must be between 1 and 65535")
+    if field == "host" and not text.strip():
+        rules.append("must not be empty")
+    try:
+        check_value(text)
+    except UnwritableValue as e:
+        rules.append(str(e))
+    return rules

@@ -26,13 +26,13 @@ from smtpcreds.plugin import (
     ProviderError,
     SetResult,
     ValidationError,
+    keyed_updates,
     parse_json,
     register_secret,
 )
 from smtpcreds_vaultkv.profile import VaultKvProfile
 
 _SECURITY = ("ssl", "starttls", "none")
-_NO_KEY = ("verify_tls", "description")
 
 
 def _errors(resp: Any, body: Any) -> ErrorDetail | None:
@@ -139,25 +139,4 @@ class VaultKvProvider(Provider):
         return 1
 
     def _updates(self, changes: EmailSettings, options: Mapping[str, Any] | None) -> dict[str, str]:
-        errors: dict[str, list[str]] = {}
-        if options:
-            errors["options"] = [f"vaultkv takes no options (got {', '.join(sorted(options))})"]
-        for field in _NO_KEY:
-            if getattr(changes, field) is not None:
-                errors[field] = ["vaultkv has no key for this field"]
-        if changes.extra:
-            errors["extra"] = ["vaultkv has no key for extra fields"]
-        updates: dict[str, str] = {}
-        for field, key in self.kv.keys().items():
-            value = getattr(changes, field)
-            if value is None:
-                continue
-            text = value.get_secret_value() if isinstance(value, SecretStr) else str(value)
-            if field == "password":
-                register_secret(text)
-            updates[key] = text
-        if errors:
-            summary = "; ".join(f"{f}: {', '.join(r)}" for f, r in errors.items())
-            raise ValidationError(f"invalid email settings for vaultkv: {summary}", fields=errors,
-                                  provider=self.name)
-        return updates
+        return keyed_updates(self.name, changes, options, self.kv.keys())
