@@ -110,3 +110,16 @@ def test_a_list_of_logins_may_come_from_the_environment_as_json(
     assert result.code == 2 and "'pbx'" in result.err and "holds one login" in result.err
     monkeypatch.delenv("SMTPCREDS_PROFILES__PBX__LOGIN")
     assert "relay/a, relay/b" in run_cli("profiles").out
+
+
+def test_every_consumer_profile_takes_a_binding() -> None:
+    """Consumers that came after bindings (postfix, vaultkv) take them from the start."""
+    from smtpcreds.capabilities import CONSUMER
+    from smtpcreds.plugins import plugins
+    from smtpcreds.profiles import ConsumerProfile
+
+    consumers = {name: cls for name, cls in plugins().providers.items() if cls.capabilities & CONSUMER}
+    assert {"envfile", "exec", "webitel", "postfix", "vaultkv"} <= set(consumers)
+    for name, cls in consumers.items():
+        assert issubclass(cls.profile_model, ConsumerProfile), name
+        assert "login" in cls.profile_model.model_fields, name
