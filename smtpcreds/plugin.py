@@ -71,6 +71,7 @@ if TYPE_CHECKING:
     from smtpcreds.profiles import IssuerProfile as IssuerProfile
     from smtpcreds.profiles import ProfileBase as ProfileBase
     from smtpcreds.profiles import check_base_url as check_base_url
+    from smtpcreds.profiles import check_region as check_region
     from smtpcreds.profiles import is_loopback as is_loopback
     from smtpcreds.redact import redact as redact
     from smtpcreds.redact import register as register_secret
@@ -109,7 +110,7 @@ _NAMES: dict[str, tuple[str, str]] = {
     **{n: ("smtpcreds.models", n) for n in ("EmailSettings", "Security", "SetResult", "SmtpCredential", "SmtpLogin",
                                            "security_for_port", "utcnow")},
     **{n: ("smtpcreds.profiles", n) for n in ("ConsumerProfile", "IssuerProfile", "ProfileBase", "check_base_url",
-                                              "is_loopback")},
+                                              "check_region", "is_loopback")},
     "entropy_bits": ("smtpcreds.passwords", "entropy_bits"),
     "generate_password": ("smtpcreds.passwords", "generate"),
     "redact": ("smtpcreds.redact", "redact"),
@@ -131,10 +132,10 @@ __all__ = [
     "IssuerProfile", "MemoryKeyring", "NotFound", "ProfileBase", "Provider", "ProviderContext", "ProviderError",
     "RateLimited", "Request", "Response", "RotationEvent", "SecretFile", "SecretStoreError", "Security",
     "SentRequest", "SetResult", "SmtpCredential", "SmtpCredsError", "SmtpLogin", "SmtpServer", "Snapshot",
-    "TransportError", "UnsupportedOperation", "ValidationError", "answering", "check_base_url", "child_environment",
-    "entropy_bits", "expect", "generate_password", "hookimpl", "is_loopback", "keyed_updates", "last_line",
-    "parse_json", "pass_app", "provider_for", "redact", "register_secret", "route", "security_for_port",
-    "state_dir", "utcnow",
+    "TransportError", "UnsupportedOperation", "ValidationError", "answering", "check_base_url", "check_region",
+    "child_environment", "entropy_bits", "expect", "generate_password", "hookimpl", "is_loopback", "keyed_updates",
+    "last_line", "parse_json", "pass_app", "provider_for", "redact", "register_secret", "route",
+    "security_for_port", "state_dir", "utcnow",
 ]
 
 

@@ -8,6 +8,7 @@ keyring (service ``smtpcreds``, username ``<profile>:<field>``).
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Mapping
 from typing import ClassVar
 from urllib.parse import urlsplit
 
@@ -43,6 +44,17 @@ def check_base_url(url: str) -> str:
             "(http is allowed only for 127.0.0.1/localhost, e.g. the emulators)"
         )
     return url.rstrip("/")
+
+
+def check_region(region: str, base_url: str | None, host_regions: Mapping[str, str], *, given: bool) -> None:
+    """A ``region`` the user gave together with a ``base_url`` on another region's API host is a
+    contradiction (ValueError); ``host_regions``: API host -> region."""
+    if base_url is None or not given:
+        return
+    host_region = host_regions.get(urlsplit(base_url).hostname or "")
+    if host_region is not None and host_region != region:
+        raise ValueError(f"region {region!r} contradicts base_url {base_url!r} (the {host_region!r} API); "
+                         "set only one of them")
 
 
 class ProfileBase(BaseModel):

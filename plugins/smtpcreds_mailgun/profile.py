@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 
-from smtpcreds.plugin import IssuerProfile
+from smtpcreds.plugin import IssuerProfile, check_region
 
 Region = Literal["us", "eu"]
 
@@ -18,7 +18,7 @@ SMTP_HOSTS: dict[str, str] = {"us": "smtp.mailgun.org", "eu": "smtp.eu.mailgun.o
 API_VERSION = "v3"
 #: reference: docs/reference/mailgun.md §Versions: endpoints are versioned separately, v1 … v5
 VERSIONS = frozenset({"v1", "v2", "v3", "v4", "v5"})
-_HOST_REGIONS = {urlsplit(url).hostname: region for region, url in REGION_ROOTS.items()}
+_HOST_REGIONS = {urlsplit(url).hostname or "": region for region, url in REGION_ROOTS.items()}
 
 
 class MailgunProfile(IssuerProfile):
@@ -65,12 +65,7 @@ class MailgunProfile(IssuerProfile):
 
     @model_validator(mode="after")
     def _region_matches_base_url(self) -> MailgunProfile:
-        if self.base_url is None or "region" not in self.model_fields_set:
-            return self
-        host_region = _HOST_REGIONS.get(urlsplit(self.base_url).hostname)
-        if host_region is not None and host_region != self.region:
-            raise ValueError(f"region {self.region!r} contradicts base_url {self.base_url!r} "
-                             f"(the {host_region!r} API); set only one of them")
+        check_region(self.region, self.base_url, _HOST_REGIONS, given="region" in self.model_fields_set)
         return self
 
     @property

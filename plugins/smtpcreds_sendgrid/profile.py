@@ -7,13 +7,13 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, model_validator
 
-from smtpcreds.plugin import IssuerProfile
+from smtpcreds.plugin import IssuerProfile, check_region
 
 Region = Literal["global", "eu"]
 
 #: reference: docs/reference/sendgrid.md §Regions (API roots, version included as everywhere)
 REGION_URLS: dict[str, str] = {"global": "https://api.sendgrid.com/v3", "eu": "https://api.eu.sendgrid.com/v3"}
-_HOST_REGIONS = {urlsplit(url).hostname: region for region, url in REGION_URLS.items()}
+_HOST_REGIONS = {urlsplit(url).hostname or "": region for region, url in REGION_URLS.items()}
 
 
 class SendGridProfile(IssuerProfile):
@@ -35,12 +35,7 @@ class SendGridProfile(IssuerProfile):
 
     @model_validator(mode="after")
     def _region_matches_base_url(self) -> SendGridProfile:
-        if self.base_url is None or "region" not in self.model_fields_set:
-            return self
-        host_region = _HOST_REGIONS.get(urlsplit(self.base_url).hostname)
-        if host_region is not None and host_region != self.region:
-            raise ValueError(f"region {self.region!r} contradicts base_url {self.base_url!r} "
-                             f"(the {host_region!r} API); set only one of them")
+        check_region(self.region, self.base_url, _HOST_REGIONS, given="region" in self.model_fields_set)
         return self
 
     @property

@@ -64,6 +64,19 @@ class MemoryKeyring(KeyringBackend):
         with self._lock:
             return {u: p for (s, u), p in self.store.items() if s == service}
 
+    def secrets(self) -> set[str]:
+        """Every secret held: each password of the login records (current, pending, previous) and
+        every other stored value (API keys, tokens) — what a secret scan searches output for."""
+        from smtpcreds.store.record import logins_in
+
+        with self._lock:
+            values = list(self.store.values())
+        found: set[str] = set()
+        for value in values:
+            logins = logins_in(value)
+            found |= {str(d["password"]) for d in logins.values() if "password" in d} if logins else {value}
+        return found
+
 
 def provider_for(profile: dict[str, Any] | Any, *, name: str = "test",
                  secrets: dict[str, str] | None = None, http: Callable[..., Any] | None = None) -> Provider:

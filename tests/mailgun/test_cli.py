@@ -4,7 +4,6 @@ old one fails; and no key or password reaches output, logs or journals without -
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -35,25 +34,6 @@ def env_file(lab: Lab, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return env
 
 
-def stored_passwords(keyring: MemoryKeyring) -> set[str]:
-    """Every password in the store's login records (current, pending, previous)."""
-    found: set[str] = set()
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            for k, v in node.items():
-                if k == "password" and isinstance(v, str):
-                    found.add(v)
-                walk(v)
-
-    for value in keyring.store.values():
-        try:
-            walk(json.loads(value))
-        except ValueError:
-            found.add(value)
-    return found
-
-
 def test_create_list_show_rotate_push_delete_from_the_cli_without_leaking_a_secret(
         lab: Lab, env_file: Path, run_cli: Any, memory_keyring: MemoryKeyring,
         caplog: pytest.LogCaptureFixture, tmp_path: Path) -> None:
@@ -72,7 +52,7 @@ def test_create_list_show_rotate_push_delete_from_the_cli_without_leaking_a_secr
     outputs.append(created.out + created.err)
     ref = created.json()["id"]
     assert ref == "billing@mg.example.com"
-    first = stored_passwords(memory_keyring)
+    first = memory_keyring.secrets()
     old = run_cli("--json", "creds", "login", ref, "--reveal").json()["password"]
     assert lab.smtp.accepts(ref, old)
 
@@ -89,7 +69,7 @@ def test_create_list_show_rotate_push_delete_from_the_cli_without_leaking_a_secr
     env = dotenv_values(env_file)
     assert (env["SMTP_USER"], env["SMTP_PASSWORD"], env["APP_NAME"]) == (ref, new, "billing")
 
-    secrets = first | stored_passwords(memory_keyring) | {lab.profiles()["mailgun"]["api_key"]}
+    secrets = first | memory_keyring.secrets() | {lab.profiles()["mailgun"]["api_key"]}
     deleted = run_cli("--json", "creds", "delete", ref, "--yes")
     outputs.append(deleted.out + deleted.err)
     assert deleted.code == 0, deleted

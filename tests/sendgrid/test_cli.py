@@ -5,7 +5,6 @@ logs or journals without --reveal."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -38,25 +37,6 @@ def env_file(lab: Lab, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return env
 
 
-def stored_passwords(keyring: MemoryKeyring) -> set[str]:
-    """Every password in the store's login records (current, pending, previous)."""
-    found: set[str] = set()
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            for k, v in node.items():
-                if k == "password" and isinstance(v, str):
-                    found.add(v)
-                walk(v)
-
-    for value in keyring.store.values():
-        try:
-            walk(json.loads(value))
-        except ValueError:
-            found.add(value)
-    return found
-
-
 def test_create_list_show_rotate_push_delete_from_the_cli_without_leaking_a_secret(
         lab: Lab, env_file: Path, run_cli: Any, memory_keyring: MemoryKeyring,
         caplog: pytest.LogCaptureFixture, tmp_path: Path) -> None:
@@ -74,7 +54,7 @@ def test_create_list_show_rotate_push_delete_from_the_cli_without_leaking_a_secr
     assert created.code == 0, created
     outputs.append(created.out + created.err)
     ref = created.json()["id"]
-    first = stored_passwords(memory_keyring)
+    first = memory_keyring.secrets()
     old = run_cli("--json", "creds", "login", ref, "--reveal").json()["password"]
     assert lab.smtp.accepts("apikey", old)
 
@@ -96,7 +76,7 @@ def test_create_list_show_rotate_push_delete_from_the_cli_without_leaking_a_secr
     env = dotenv_values(env_file)
     assert (env["SMTP_USER"], env["SMTP_PASSWORD"], env["APP_NAME"]) == ("apikey", new, "billing")
 
-    secrets = first | stored_passwords(memory_keyring) | {lab.profiles()["sendgrid"]["api_key"]}
+    secrets = first | memory_keyring.secrets() | {lab.profiles()["sendgrid"]["api_key"]}
     deleted = run_cli("--json", "creds", "delete", new_ref, "--yes")
     outputs.append(deleted.out + deleted.err)
     assert deleted.code == 0, deleted
