@@ -10,6 +10,7 @@ import keyring
 import pytest
 
 from smtpcreds import secretstore
+from smtpcreds.emulator.lab import Lab
 from smtpcreds.emulator.smtp import SmtpServer
 from smtpcreds.testing.support import MemoryKeyring
 
@@ -111,3 +112,25 @@ def run_cli(capsys: pytest.CaptureFixture[str]) -> object:
         return CliResult(code, captured.out, captured.err)
 
     return run
+
+
+@pytest.fixture
+def issuer_lab(request: pytest.FixtureRequest) -> Iterator[Lab]:
+    """The lab with the emulator of the test module's ``ISSUER`` (and the real SMTP server)."""
+    with Lab([request.module.ISSUER]) as running:
+        yield running
+
+
+@pytest.fixture
+def issuer_env_file(issuer_lab: Lab, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                    request: pytest.FixtureRequest) -> Path:
+    """Profiles ``<ISSUER>`` (the lab's emulator, the default) and ``app-env`` (a .env file)."""
+    issuer = request.module.ISSUER
+    env = tmp_path / "app.env"
+    env.write_text("APP_NAME=billing\n")
+    env.chmod(0o600)
+    config = tmp_path / "config.toml"
+    config.write_text(issuer_lab.toml({"app-env": {"provider": "envfile", "path": str(env)}}, default=issuer))
+    config.chmod(0o600)
+    monkeypatch.setenv("SMTPCREDS_CONFIG", str(config))
+    return env

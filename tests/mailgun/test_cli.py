@@ -4,7 +4,6 @@ old one fails; and no key or password reaches output, logs or journals without -
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,28 +13,11 @@ from dotenv import dotenv_values
 from smtpcreds.emulator.lab import Lab
 from smtpcreds.testing.support import MemoryKeyring
 
-
-@pytest.fixture
-def lab() -> Iterator[Lab]:
-    with Lab(["mailgun"]) as running:
-        yield running
-
-
-@pytest.fixture
-def env_file(lab: Lab, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Profiles ``mailgun`` (the lab's emulator, the default) and ``app-env`` (a .env file)."""
-    env = tmp_path / "app.env"
-    env.write_text("APP_NAME=billing\n")
-    env.chmod(0o600)
-    config = tmp_path / "config.toml"
-    config.write_text(lab.toml({"app-env": {"provider": "envfile", "path": str(env)}}, default="mailgun"))
-    config.chmod(0o600)
-    monkeypatch.setenv("SMTPCREDS_CONFIG", str(config))
-    return env
+ISSUER = "mailgun"
 
 
 def test_create_list_show_rotate_push_delete_from_the_cli_without_leaking_a_secret(
-        lab: Lab, env_file: Path, run_cli: Any, memory_keyring: MemoryKeyring,
+        issuer_lab: Lab, issuer_env_file: Path, run_cli: Any, memory_keyring: MemoryKeyring,
         caplog: pytest.LogCaptureFixture, tmp_path: Path) -> None:
     caplog.set_level("DEBUG")
     outputs: list[str] = []
@@ -54,7 +36,7 @@ def test_create_list_show_rotate_push_delete_from_the_cli_without_leaking_a_secr
     assert ref == "billing@mg.example.com"
     first = memory_keyring.secrets()
     old = run_cli("--json", "creds", "login", ref, "--reveal").json()["password"]
-    assert lab.smtp.accepts(ref, old)
+    assert issuer_lab.smtp.accepts(ref, old)
 
     assert [c["id"] for c in run("creds", "list").json()] == [ref]
     assert run("creds", "show", ref).json()["username"] == ref
@@ -65,15 +47,15 @@ def test_create_list_show_rotate_push_delete_from_the_cli_without_leaking_a_secr
     assert item["ok"] and item["verified"] and item["pushed"] == ["app-env"]
     new = run_cli("--json", "creds", "login", ref, "--reveal").json()["password"]
     assert new != old and len(new) == 32
-    assert lab.smtp.accepts(ref, new) and not lab.smtp.accepts(ref, old)
-    env = dotenv_values(env_file)
+    assert issuer_lab.smtp.accepts(ref, new) and not issuer_lab.smtp.accepts(ref, old)
+    env = dotenv_values(issuer_env_file)
     assert (env["SMTP_USER"], env["SMTP_PASSWORD"], env["APP_NAME"]) == (ref, new, "billing")
 
-    secrets = first | memory_keyring.secrets() | {lab.profiles()["mailgun"]["api_key"]}
+    secrets = first | memory_keyring.secrets() | {issuer_lab.profiles()["mailgun"]["api_key"]}
     deleted = run_cli("--json", "creds", "delete", ref, "--yes")
     outputs.append(deleted.out + deleted.err)
     assert deleted.code == 0, deleted
-    assert not lab.smtp.accepts(ref, new)
+    assert not issuer_lab.smtp.accepts(ref, new)
     assert run_cli("--json", "creds", "list").json() == []
 
     journals = "".join(p.read_text() for p in (tmp_path / "state").rglob("*.json"))
@@ -83,7 +65,7 @@ def test_create_list_show_rotate_push_delete_from_the_cli_without_leaking_a_secr
     assert [s[:4] + "…" for s in secrets if s in haystack] == []
 
 
-def test_a_bad_key_exits_4_with_one_line_naming_both_causes(lab: Lab, env_file: Path, run_cli: Any,
+def test_a_bad_key_exits_4_with_one_line_naming_both_causes(issuer_lab: Lab, issuer_env_file: Path, run_cli: Any,
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SMTPCREDS_PROFILES__MAILGUN__API_KEY", "key-wrong-wrong")
     r = run_cli("creds", "list")
@@ -91,7 +73,7 @@ def test_a_bad_key_exits_4_with_one_line_naming_both_causes(lab: Lab, env_file: 
     assert r.err.count("\n") == 1 and "API key is wrong" in r.err and "other region" in r.err
 
 
-def test_the_same_round_trip_through_the_python_api(lab: Lab, env_file: Path) -> None:
+def test_the_same_round_trip_through_the_python_api(issuer_lab: Lab, issuer_env_file: Path) -> None:
     import smtpcreds
 
     with smtpcreds.connect("mailgun") as mg:
@@ -103,21 +85,22 @@ def test_the_same_round_trip_through_the_python_api(lab: Lab, env_file: Path) ->
         result = smtpcreds.rotate(mg, cred.id, push=["app-env"])
         assert (result.status, result.verified, result.pushed) == ("done", True, ["app-env"])
         new = smtpcreds.stored_login("mailgun", cred.id).password.get_secret_value()
-        assert lab.smtp.accepts(cred.id, new) and not lab.smtp.accepts(cred.id, old)
-        assert dotenv_values(env_file)["SMTP_PASSWORD"] == new
+        assert issuer_lab.smtp.accepts(cred.id, new) and not issuer_lab.smtp.accepts(cred.id, old)
+        assert dotenv_values(issuer_env_file)["SMTP_PASSWORD"] == new
         mg.credentials.delete(cred.id)
         assert list(mg.credentials.list()) == []
 
 
-def test_update_new_password_and_password_stdin_set_it_in_place(lab: Lab, env_file: Path, run_cli: Any) -> None:
+def test_update_new_password_and_password_stdin_set_it_in_place(issuer_lab: Lab, issuer_env_file: Path,
+                                                                run_cli: Any) -> None:
     ref = run_cli("--json", "creds", "create", "billing").json()["id"]
     r = run_cli("--json", "creds", "update", ref, "--new-password")
     assert r.code == 0, r
     generated = run_cli("--json", "creds", "login", ref, "--reveal").json()["password"]
-    assert len(generated) == 32 and lab.smtp.accepts(ref, generated) and generated not in r.out + r.err
+    assert len(generated) == 32 and issuer_lab.smtp.accepts(ref, generated) and generated not in r.out + r.err
     short = run_cli("creds", "update", ref, "--password-stdin", stdin="abcd\n")
     assert short.code == 5 and "5 to 32 characters" in short.err
-    assert lab.smtp.accepts(ref, generated)  # nothing was sent
+    assert issuer_lab.smtp.accepts(ref, generated)  # nothing was sent
     chosen = "Chosen-Stdin-Password-123"
     assert run_cli("creds", "update", ref, "--password-stdin", stdin=chosen + "\n").code == 0
-    assert lab.smtp.accepts(ref, chosen) and not lab.smtp.accepts(ref, generated)
+    assert issuer_lab.smtp.accepts(ref, chosen) and not issuer_lab.smtp.accepts(ref, generated)

@@ -5,7 +5,6 @@ logs or journals without --reveal."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,27 +17,11 @@ from smtpcreds.testing.support import MemoryKeyring
 SCOPES = ["mail.send", "sender_verification_eligible", "2fa_required"]
 
 
-@pytest.fixture
-def lab() -> Iterator[Lab]:
-    with Lab(["sendgrid"]) as running:
-        yield running
-
-
-@pytest.fixture
-def env_file(lab: Lab, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Profiles ``sendgrid`` (the lab's emulator, the default) and ``app-env`` (a .env file)."""
-    env = tmp_path / "app.env"
-    env.write_text("APP_NAME=billing\n")
-    env.chmod(0o600)
-    config = tmp_path / "config.toml"
-    config.write_text(lab.toml({"app-env": {"provider": "envfile", "path": str(env)}}, default="sendgrid"))
-    config.chmod(0o600)
-    monkeypatch.setenv("SMTPCREDS_CONFIG", str(config))
-    return env
+ISSUER = "sendgrid"
 
 
 def test_create_list_show_rotate_push_delete_from_the_cli_without_leaking_a_secret(
-        lab: Lab, env_file: Path, run_cli: Any, memory_keyring: MemoryKeyring,
+        issuer_lab: Lab, issuer_env_file: Path, run_cli: Any, memory_keyring: MemoryKeyring,
         caplog: pytest.LogCaptureFixture, tmp_path: Path) -> None:
     caplog.set_level("DEBUG")
     outputs: list[str] = []
@@ -56,7 +39,7 @@ def test_create_list_show_rotate_push_delete_from_the_cli_without_leaking_a_secr
     ref = created.json()["id"]
     first = memory_keyring.secrets()
     old = run_cli("--json", "creds", "login", ref, "--reveal").json()["password"]
-    assert lab.smtp.accepts("apikey", old)
+    assert issuer_lab.smtp.accepts("apikey", old)
 
     assert ref in [c["id"] for c in run("creds", "list").json()]
     assert run("creds", "show", ref).json()["extra"] == {"scopes": SCOPES, "mail_send": True}
@@ -72,15 +55,15 @@ def test_create_list_show_rotate_push_delete_from_the_cli_without_leaking_a_secr
     assert login.code == 0, login
     new = login.json()["password"]
     assert new != old and len(new) == 69
-    assert lab.smtp.accepts("apikey", new) and not lab.smtp.accepts("apikey", old)
-    env = dotenv_values(env_file)
+    assert issuer_lab.smtp.accepts("apikey", new) and not issuer_lab.smtp.accepts("apikey", old)
+    env = dotenv_values(issuer_env_file)
     assert (env["SMTP_USER"], env["SMTP_PASSWORD"], env["APP_NAME"]) == ("apikey", new, "billing")
 
-    secrets = first | memory_keyring.secrets() | {lab.profiles()["sendgrid"]["api_key"]}
+    secrets = first | memory_keyring.secrets() | {issuer_lab.profiles()["sendgrid"]["api_key"]}
     deleted = run_cli("--json", "creds", "delete", new_ref, "--yes")
     outputs.append(deleted.out + deleted.err)
     assert deleted.code == 0, deleted
-    assert not lab.smtp.accepts("apikey", new)
+    assert not issuer_lab.smtp.accepts("apikey", new)
     assert [c["name"] for c in run_cli("--json", "creds", "list").json()] == ["smtpcreds admin"]
 
     journals = "".join(p.read_text() for p in (tmp_path / "state").rglob("*.json"))
@@ -90,7 +73,7 @@ def test_create_list_show_rotate_push_delete_from_the_cli_without_leaking_a_secr
     assert [s[:4] + "…" for s in secrets if s in haystack] == []
 
 
-def test_a_bad_key_exits_4_with_one_line(lab: Lab, env_file: Path, run_cli: Any,
+def test_a_bad_key_exits_4_with_one_line(issuer_lab: Lab, issuer_env_file: Path, run_cli: Any,
                                          monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SMTPCREDS_PROFILES__SENDGRID__API_KEY", "SG.wrong.wrong")
     r = run_cli("creds", "list")
@@ -98,7 +81,7 @@ def test_a_bad_key_exits_4_with_one_line(lab: Lab, env_file: Path, run_cli: Any,
     assert r.err.count("\n") == 1 and "authorization required" in r.err and "SG.wrong" not in r.err
 
 
-def test_show_flags_a_key_without_mail_send_on_stderr(lab: Lab, env_file: Path, run_cli: Any) -> None:
+def test_show_flags_a_key_without_mail_send_on_stderr(issuer_lab: Lab, issuer_env_file: Path, run_cli: Any) -> None:
     from smtpcreds_sendgrid.emulator import ADMIN_KEY_ID
 
     r = run_cli("creds", "show", ADMIN_KEY_ID)
@@ -106,7 +89,7 @@ def test_show_flags_a_key_without_mail_send_on_stderr(lab: Lab, env_file: Path, 
     assert "lacks the mail.send scope" in r.err
 
 
-def test_the_same_round_trip_through_the_python_api(lab: Lab, env_file: Path) -> None:
+def test_the_same_round_trip_through_the_python_api(issuer_lab: Lab, issuer_env_file: Path) -> None:
     import smtpcreds
 
     with smtpcreds.connect("sendgrid") as sg:
@@ -119,7 +102,7 @@ def test_the_same_round_trip_through_the_python_api(lab: Lab, env_file: Path) ->
         assert (result.status, result.verified, result.pushed) == ("done", True, ["app-env"])
         assert [c.id for c in sg.credentials.list() if c.name == "api-user"] == [result.new_credential]
         new = smtpcreds.stored_login("sendgrid", result.new_credential).password.get_secret_value()
-        assert lab.smtp.accepts("apikey", new) and not lab.smtp.accepts("apikey", old)
-        assert dotenv_values(env_file)["SMTP_PASSWORD"] == new
+        assert issuer_lab.smtp.accepts("apikey", new) and not issuer_lab.smtp.accepts("apikey", old)
+        assert dotenv_values(issuer_env_file)["SMTP_PASSWORD"] == new
         sg.credentials.delete(result.new_credential)
         assert [c.name for c in sg.credentials.list()] == ["smtpcreds admin"]
