@@ -5,7 +5,8 @@ A consumer profile names the login it holds with ``login = "<issuer profile>/<cr
 rotation). A consumer that routes logins itself (``ConsumerProfile.multi_login``, an ``exec``
 hook) may bind many: ``"<issuer>/*"`` or a list. This module is the one owner of the rule:
 
-* :func:`parse_login` checks the syntax when the profile is loaded;
+* the syntax of ``login`` is :func:`smtpcreds.profiles.parse_login`'s, checked when the profile
+  is loaded;
 * :class:`Bindings` answers "who holds this credential" and "may ``--push NAME`` go here",
   and raises :class:`~smtpcreds.errors.ConfigError` (exit 2, naming the consumer profile) for a
   binding to a profile that is not an issuer or to a credential the issuer does not have;
@@ -20,101 +21,23 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from smtpcreds.capabilities import Capability
 from smtpcreds.errors import ConfigError
+from smtpcreds.profiles import ConsumerProfile, IssuerProfile, LoginPattern, ProfileBase, parse_login
 
 if TYPE_CHECKING:
     from smtpcreds.client import Connection
     from smtpcreds.config import Config
     from smtpcreds.models import SmtpCredential
-    from smtpcreds.profiles import ProfileBase
 
 __all__ = [
-    "EVERY",
     "Binding",
     "Bindings",
-    "LoginPattern",
     "binding_of",
     "bound_push",
-    "from_environment",
     "listing",
-    "parse_login",
     "preflight",
 ]
-
-#: The credential part of a pattern that binds every credential of an issuer.
-EVERY = "*"
-
-
-@dataclass(frozen=True)
-class LoginPattern:
-    """``issuer/credential``; the credential is an id, a name, or ``*`` (every credential)."""
-
-    issuer: str
-    credential: str
-
-    def __str__(self) -> str:
-        return f"{self.issuer}/{self.credential}"
-
-    @property
-    def every(self) -> bool:
-        return self.credential == EVERY
-
-    def matches(self, issuer: str, cred_id: str, name: str | None = None) -> bool:
-        if issuer != self.issuer:
-            return False
-        return self.every or self.credential in (cred_id, name)
-
-
-def parse_login(value: str | Sequence[str] | None, *, multi_login: bool) -> tuple[LoginPattern, ...]:
-    """The patterns of a ``login`` value; ValueError (for the profile's validator) if malformed."""
-    if value is None:
-        return ()
-    if isinstance(value, str):
-        items, is_list = [value], False
-    else:
-        items, is_list = list(value), True
-        if not items:
-            raise ValueError("login must name at least one login (or be left out)")
-    patterns: list[LoginPattern] = []
-    for item in items:
-        issuer, sep, credential = item.strip().partition("/")
-        if not sep or not issuer or not credential:
-            raise ValueError(f'{item!r} is not "<issuer profile>/<credential id>" (e.g. "relay/billing-app")')
-        pattern = LoginPattern(issuer, credential)
-        if pattern in patterns:
-            raise ValueError(f"{item!r} is listed twice")
-        patterns.append(pattern)
-    if not multi_login and (is_list or patterns[0].every):
-        raise ValueError(
-            f"this consumer holds one login, so login must name one credential, not {_show(value)} "
-            "(only consumers that route logins themselves, such as exec, may bind several)"
-        )
-    return tuple(patterns)
-
-
-def from_environment(value: object) -> object:
-    """A list given in the environment arrives as JSON text
-    (``SMTPCREDS_PROFILES__HOOK__LOGIN='["relay/a", "relay/b"]'``): decode it."""
-    if isinstance(value, str) and value.lstrip().startswith("["):
-        return _json_list(value)
-    return value
-
-
-def _json_list(text: str) -> list[str]:
-    import json
-
-    try:
-        value = json.loads(text)
-    except ValueError:
-        value = None
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ValueError(f"{text!r} is not a JSON list of strings")
-    return value
-
-
-def _show(value: str | Sequence[str]) -> str:
-    return repr(value) if isinstance(value, str) else "[" + ", ".join(repr(v) for v in value) + "]"
-
 
 @dataclass(frozen=True)
 class Binding:
@@ -133,8 +56,6 @@ class Binding:
 
 def binding_of(name: str, profile: ProfileBase) -> Binding | None:
     """The binding a profile declares, or None (issuers, and consumers without ``login``)."""
-    from smtpcreds.profiles import ConsumerProfile
-
     if not isinstance(profile, ConsumerProfile) or profile.login is None:
         return None
     multi = type(profile).multi_login
@@ -172,8 +93,6 @@ class Bindings:
     # -- checks (nothing is changed by any of them) -------------------------------------------
     def check_issuers(self) -> None:
         """Every bound issuer is a configured issuer profile."""
-        from smtpcreds.profiles import IssuerProfile
-
         for b in self.all.values():
             for p in b.patterns:
                 target = self.profiles.get(p.issuer)
@@ -215,8 +134,6 @@ class Bindings:
     def _single(self, consumer: str) -> bool:
         """A configured consumer that holds one login (anything else fails with its own message
         when the rotation connects it)."""
-        from smtpcreds.profiles import ConsumerProfile
-
         profile = self.profiles.get(consumer)
         return isinstance(profile, ConsumerProfile) and not type(profile).multi_login
 
@@ -245,8 +162,6 @@ def bound_push(conn: Connection, cred: SmtpCredential, push: Sequence[str] | Non
 
 def listing(conn: Connection) -> list[SmtpCredential] | None:
     """Every credential of an issuer connection's default scope, or None if it cannot list."""
-    from smtpcreds.capabilities import Capability
-
     return list(conn.credentials.list()) if Capability.LIST in conn.capabilities else None
 
 

@@ -1,5 +1,8 @@
 """Base models for configuration profiles; each provider plugin subclasses one of them.
 
+This module also owns the syntax of a consumer's ``login`` value (:func:`parse_login`,
+:class:`LoginPattern`); :mod:`smtpcreds.bindings` uses it to answer who holds what.
+
 A plugin's profile model sets ``provider: Literal["<name>"]`` (the discriminator), its own
 fields, and ``secret_fields`` naming the ``SecretStr`` fields that may also come from the
 keyring (service ``smtpcreds``, username ``<profile>:<field>``).
@@ -8,7 +11,8 @@ keyring (service ``smtpcreds``, username ``<profile>:<field>``).
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import ClassVar
 from urllib.parse import urlsplit
 
@@ -17,7 +21,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from smtpcreds.models import Security
 
 __all__ = [
-    "ConsumerProfile", "IssuerProfile", "ProfileBase", "check_base_url", "is_loopback",
+    "EVERY", "ConsumerProfile", "IssuerProfile", "LoginPattern", "ProfileBase", "check_base_url", "check_region",
+    "from_environment", "is_loopback", "parse_login",
 ]
 
 
@@ -116,14 +121,85 @@ class ConsumerProfile(ProfileBase):
     @field_validator("login", mode="before")
     @classmethod
     def _login_list(cls, v: object) -> object:
-        from smtpcreds.bindings import from_environment
-
         return from_environment(v)
 
     @model_validator(mode="after")
     def _login(self) -> ConsumerProfile:
-        from smtpcreds.bindings import parse_login
-
         parse_login(self.login, multi_login=type(self).multi_login)  # ValueError names the rule
         return self
 
+
+# -- the login value of a consumer profile (bindings: smtpcreds.bindings) ----------------------
+#: The credential part of a pattern that binds every credential of an issuer.
+EVERY = "*"
+
+
+@dataclass(frozen=True)
+class LoginPattern:
+    """``issuer/credential``; the credential is an id, a name, or ``*`` (every credential)."""
+
+    issuer: str
+    credential: str
+
+    def __str__(self) -> str:
+        return f"{self.issuer}/{self.credential}"
+
+    @property
+    def every(self) -> bool:
+        return self.credential == EVERY
+
+    def matches(self, issuer: str, cred_id: str, name: str | None = None) -> bool:
+        if issuer != self.issuer:
+            return False
+        return self.every or self.credential in (cred_id, name)
+
+
+def parse_login(value: str | Sequence[str] | None, *, multi_login: bool) -> tuple[LoginPattern, ...]:
+    """The patterns of a ``login`` value; ValueError (for the profile's validator) if malformed."""
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        items, is_list = [value], False
+    else:
+        items, is_list = list(value), True
+        if not items:
+            raise ValueError("login must name at least one login (or be left out)")
+    patterns: list[LoginPattern] = []
+    for item in items:
+        issuer, sep, credential = item.strip().partition("/")
+        if not sep or not issuer or not credential:
+            raise ValueError(f'{item!r} is not "<issuer profile>/<credential id>" (e.g. "relay/billing-app")')
+        pattern = LoginPattern(issuer, credential)
+        if pattern in patterns:
+            raise ValueError(f"{item!r} is listed twice")
+        patterns.append(pattern)
+    if not multi_login and (is_list or patterns[0].every):
+        raise ValueError(
+            f"this consumer holds one login, so login must name one credential, not {_show(value)} "
+            "(only consumers that route logins themselves, such as exec, may bind several)"
+        )
+    return tuple(patterns)
+
+
+def from_environment(value: object) -> object:
+    """A list given in the environment arrives as JSON text
+    (``SMTPCREDS_PROFILES__HOOK__LOGIN='["relay/a", "relay/b"]'``): decode it."""
+    if isinstance(value, str) and value.lstrip().startswith("["):
+        return _json_list(value)
+    return value
+
+
+def _json_list(text: str) -> list[str]:
+    import json
+
+    try:
+        value = json.loads(text)
+    except ValueError:
+        value = None
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError(f"{text!r} is not a JSON list of strings")
+    return value
+
+
+def _show(value: str | Sequence[str]) -> str:
+    return repr(value) if isinstance(value, str) else "[" + ", ".join(repr(v) for v in value) + "]"

@@ -1,0 +1,252 @@
+"""OpenBao / HashiCorp Vault KV version 2, through hvac: every change a check-and-set write.
+
+Everything lives under ``<mount>/<prefix>/`` (docs/reference/openbao-vault.md):
+
+* ``logins/<profile>/<id>`` — a credential's login record (current, pending, previous);
+* ``profiles/<profile>/<field>`` — a profile's API secret (``smtpcreds auth set``);
+* ``blobs/<profile>/<name>`` — a cached blob (e.g. a Webitel session);
+* ``rotations/<id>`` — a rotation journal (never a secret);
+* ``leases/<profile>/<id>`` — the lease of the rotation that holds a credential;
+* ``write-check/<profile>/<token>`` — the write check (created, read back and removed).
+
+A write carries ``cas`` = the version this process read (``cas=0``: create only); a mismatch
+means another machine changed the entry, and raises :class:`Conflict` so the caller re-reads
+and decides, never overwriting blindly. ``url`` may list several nodes: a request goes to the
+first that answers, and the next is tried on a connection error, a 5xx or a 307 (a standby
+pointing at a dead leader), within a bounded time.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+from urllib.parse import quote
+
+from smtpcreds.errors import ConfigError, SecretStoreError
+from smtpcreds.store.interface import Conflict
+from smtpcreds.store.settings import StoreSettings
+
+#: How long a request is retried across nodes (leader elections take 10-12 s).
+RETRY_SECONDS = 30.0
+RETRY_DELAY = 0.5
+
+
+def segment(value: str) -> str:
+    """One path segment (ids and names may hold characters a path cannot)."""
+    return quote(value, safe="@.-_+:")
+
+
+class VaultKV:
+    """A KV v2 mount, addressed relative to ``<prefix>/``."""
+
+    def __init__(self, settings: StoreSettings) -> None:
+        try:
+            import hvac  # type: ignore[import-untyped]
+        except ImportError:
+            raise ConfigError("[store] backend = \"vault\" needs hvac: pip install 'smtpcreds[vault]'") from None
+        self.settings = settings
+        self.urls = settings.addresses()
+        if not self.urls:
+            raise ConfigError("[store] backend = \"vault\" needs an address: set [store] url, "
+                              "SMTPCREDS_STORE__URL, VAULT_ADDR or BAO_ADDR")
+        self.mount = settings.mount.strip("/")
+        self.prefix = settings.prefix.strip("/")
+        self._hvac = hvac
+        self._lock = threading.Lock()
+        self._active = 0
+        verify: Any = settings.ca_cert or settings.verify_tls
+        self._clients = [hvac.Client(url=u, verify=verify, timeout=settings.timeout,
+                                     namespace=settings.namespace or None)
+                         for u in self.urls]
+        self._verify = verify
+        self._picked = len(self.urls) == 1  # a cluster: find the active node first
+        self._token = ""
+        #: monotonic time after which a renewable token is renewed (half its TTL); None: never
+        self._renew_at: float | None = None
+        self.ops = {"read": 0, "write": 0, "delete": 0, "list": 0}
+
+    def __repr__(self) -> str:
+        return f"<VaultKV {self.urls[0]} {self.mount}/{self.prefix}>"
+
+    # -- authentication ---------------------------------------------------------------------
+    def _login(self, client: Any) -> None:
+        s = self.settings
+        if not self._token:
+            if s.auth == "approle":
+                secret_id = s.secret_id()
+                if not s.role_id or not secret_id:
+                    raise ConfigError("[store] auth = \"approle\" needs role_id and a secret_id "
+                                      "(SMTPCREDS_STORE__SECRET_ID or secret_id_file)")
+                answer = client.auth.approle.login(role_id=s.role_id, secret_id=secret_id,
+                                                   mount_point=s.approle_mount)
+                self._token = answer["auth"]["client_token"]
+            else:
+                self._token = s.token()
+                if not self._token:
+                    raise ConfigError("[store] backend = \"vault\" needs a token: set VAULT_TOKEN (or "
+                                      "BAO_TOKEN), log in with 'bao login', or use auth = \"approle\"")
+                client.token = self._token
+                self._schedule_renewal(client.auth.token.lookup_self()["data"])
+        client.token = self._token
+        if self._renew_at is not None and time.monotonic() >= self._renew_at:
+            self._schedule_renewal(client.auth.token.renew_self()["auth"])
+
+    def _schedule_renewal(self, info: dict[str, Any]) -> None:
+        """Renew a renewable token with a TTL when half of it has passed (a long batch or lease
+        outlives a short token); a root or non-renewable token is left as it is."""
+        ttl = float(info.get("ttl") or info.get("lease_duration") or 0)
+        self._renew_at = time.monotonic() + ttl / 2 if info.get("renewable") and ttl > 0 else None
+
+    # -- requests across nodes --------------------------------------------------------------
+    def _call(self, op: str, fn: Any) -> Any:
+        """``fn(client)`` on the active node; other nodes and retries on transient failures."""
+        import requests
+
+        hv = self._hvac.exceptions
+        deadline = time.monotonic() + RETRY_SECONDS
+        last: BaseException | None = None
+        attempt = 0
+        relogged = False
+        if not self._picked:
+            self._pick_active()
+        while True:
+            index = (self._active + attempt) % len(self._clients)
+            client = self._clients[index]
+            try:
+                self._login(client)
+                with self._lock:
+                    self.ops[op] = self.ops.get(op, 0) + 1
+                result = fn(client)
+                self._active = index
+                return result
+            except (Conflict, ConfigError):
+                raise
+            except hv.InvalidRequest as e:
+                if "check-and-set" in str(e):
+                    raise Conflict("check-and-set mismatch") from None
+                if "Waiting for the primary" not in str(e):
+                    raise SecretStoreError(f"the vault store refused a request: {_line(e)}") from None
+                last = e
+            except (hv.Forbidden, hv.Unauthorized) as e:
+                if self.settings.auth == "approle" and not relogged:
+                    relogged, self._token = True, ""  # the AppRole token expired: log in again, once
+                    continue
+                raise SecretStoreError(f"the vault store at {client.url} refused the token ({_line(e)}): it "
+                                       "expired or was revoked, or its policy does not cover "
+                                       f"{self.mount}/{self.prefix}/; log in again and retry") from None
+            except hv.VaultDown as e:
+                last = e  # sealed (503): another node may be unsealed
+            except (hv.InternalServerError, hv.BadGateway, hv.UnexpectedError, hv.VaultNotInitialized) as e:
+                last = e
+            except requests.RequestException as e:
+                last = e
+            attempt += 1
+            if time.monotonic() >= deadline:
+                break
+            if attempt % len(self._clients) == 0:
+                time.sleep(RETRY_DELAY)
+                if len(self._clients) > 1:
+                    attempt = 0
+                    self._pick_active()
+        raise SecretStoreError(_unavailable(self.urls, last))
+
+    def _pick_active(self) -> None:
+        """Send requests to the node whose ``sys/health`` answers 200 (standbys answer 429 and may
+        serve stale reads; a sealed node 503). Without one, keep the current choice."""
+        import requests
+
+        for index, url in enumerate(self.urls):
+            try:
+                r = requests.get(f"{url.rstrip('/')}/v1/sys/health", timeout=min(2.0, self.settings.timeout),
+                                 verify=self._verify)
+            except requests.RequestException:
+                continue
+            if r.status_code == 200:
+                self._active, self._picked = index, True
+                return
+
+    # -- KV v2 ------------------------------------------------------------------------------
+    def _path(self, rel: str) -> str:
+        return f"{self.prefix}/{rel}" if self.prefix else rel
+
+    def read(self, rel: str, version: int | None = None) -> tuple[dict[str, Any] | None, int]:
+        """The data at ``rel`` (None: absent or deleted) and its version (0: none); ``version``:
+        that version instead of the latest (a read-back of one's own write)."""
+        hv = self._hvac.exceptions
+
+        def go(client: Any) -> tuple[dict[str, Any] | None, int]:
+            try:
+                answer = client.secrets.kv.v2.read_secret_version(
+                    path=self._path(rel), version=version, mount_point=self.mount,
+                    raise_on_deleted_version=False)
+            except hv.InvalidPath:
+                return None, 0
+            data = answer["data"]
+            return data.get("data"), int(data["metadata"]["version"])
+
+        result: tuple[dict[str, Any] | None, int] = self._call("read", go)
+        return result
+
+    def write(self, rel: str, data: dict[str, Any], cas: int) -> int:
+        """Write ``data`` if the version is still ``cas`` (0: only if absent); the new version."""
+
+        def go(client: Any) -> int:
+            answer = client.secrets.kv.v2.create_or_update_secret(
+                path=self._path(rel), secret=data, cas=cas, mount_point=self.mount)
+            return int(answer["data"]["version"])
+
+        version: int = self._call("write", go)
+        return version
+
+    def delete(self, rel: str) -> None:
+        """Remove ``rel`` with all its versions (a later create is ``cas=0`` again)."""
+        self._call("delete", lambda c: c.secrets.kv.v2.delete_metadata_and_all_versions(
+            path=self._path(rel), mount_point=self.mount))
+
+    def list(self, rel: str) -> list[str]:
+        """The keys under folder ``rel`` (sub-folders end with ``/``)."""
+        hv = self._hvac.exceptions
+
+        def go(client: Any) -> list[str]:
+            try:
+                answer = client.secrets.kv.v2.list_secrets(path=self._path(rel), mount_point=self.mount)
+            except hv.InvalidPath:
+                return []
+            return list(answer["data"]["keys"])
+
+        keys: list[str] = self._call("list", go)
+        return keys
+
+
+def _line(e: BaseException) -> str:
+    text = " ".join(str(e).split())
+    return text[:200] or type(e).__name__
+
+
+def _unavailable(urls: list[str], last: BaseException | None) -> str:
+    where = ", ".join(urls)
+    if last is not None and type(last).__name__ == "VaultDown":
+        return f"the vault store at {where} is sealed or unavailable (503); unseal it and retry"
+    what = f"{type(last).__name__}: {_line(last)}" if last is not None else "no answer"
+    return (f"the vault store at {where} cannot be reached ({what}); nothing was changed after the "
+            "last confirmed write: check the address and the server, then retry or resume")
+
+
+_shared: dict[str, VaultKV] = {}
+_shared_lock = threading.Lock()
+
+
+def kv_for(settings: StoreSettings) -> VaultKV:
+    """One client per settings and process (keeps the login token and the active node)."""
+    key = settings.model_dump_json()
+    with _shared_lock:
+        kv = _shared.get(key)
+        if kv is None:
+            kv = _shared[key] = VaultKV(settings)
+        return kv
+
+
+def reset_clients() -> None:
+    with _shared_lock:
+        _shared.clear()
