@@ -126,13 +126,12 @@ class LabHandle:
 
 def _vault_ops() -> dict[str, int]:
     """The vault store's request counts (empty with the keyring)."""
-    from smtpcreds.store.settings import current
+    from smtpcreds.client import store_settings
+    from smtpcreds.store.vault.kv import kv_for
 
-    settings = current()
+    settings = store_settings()
     if settings.backend != "vault":
         return {}
-    from smtpcreds.store.vault import kv_for
-
     return kv_for(settings).ops
 
 
@@ -151,12 +150,12 @@ def main() -> None:
 
     import keyring
 
-    from smtpcreds import secretstore
     from smtpcreds.client import Connection
     from smtpcreds.config import Config
     from smtpcreds.plugins import plugins
     from smtpcreds.rotation import journal, verify
     from smtpcreds.rotation.bulk import Item, rotate_many
+    from smtpcreds.store.keyring import calls
     from smtpcreds.testing.support import MemoryKeyring
     from smtpcreds.transport import HttpTransport
 
@@ -164,18 +163,16 @@ def main() -> None:
     spent = Spent()
     spent.watch(journal.JournalStore, "save", "journal")
     for name in ("get_raw", "set_raw", "delete_raw"):
-        spent.watch(secretstore, name, "keyring")
+        spent.watch(calls, name, "keyring")
     bao: Any = None
     if args.store == "vault":
-        from smtpcreds.store.vault import VaultKV
-        from smtpcreds.store.vault_journals import VaultJournalStore
+        from smtpcreds.store.vault.kv import VaultKV
         from smtpcreds.testing.openbao import openbao_dev
 
         bao = openbao_dev()
         server = bao.__enter__()
         os.environ.update({"SMTPCREDS_STORE__BACKEND": "vault", "SMTPCREDS_STORE__URL": server.url,
                            "VAULT_TOKEN": server.token})
-        spent.watch(VaultJournalStore, "save", "journal")
         spent.watch(VaultKV, "_call", "keyring")
     spent.watch(verify, "verify_login", "smtp")
     spent.watch(HttpTransport, "request", "http")
@@ -209,8 +206,8 @@ def main() -> None:
         for provider, profile in ISSUERS.items():
             for c in levels:
                 os.environ["SMTPCREDS_STATE_DIR"] = os.path.join(tmp, f"{provider}-{c}")
-                for k in secretstore.op_count:
-                    secretstore.op_count[k] = 0
+                for k in calls.op_count:
+                    calls.op_count[k] = 0
                 kv_ops = _vault_ops()
                 for k in kv_ops:
                     kv_ops[k] = 0
@@ -228,7 +225,7 @@ def main() -> None:
                 ideal = n * LEAST[provider] * args.latency / c
                 walls[(provider, c)] = wall
                 speedup = walls[(provider, levels[0])] / wall * levels[0]
-                ops = secretstore.op_count
+                ops = calls.op_count
                 rows.append([
                     f"{provider} ({STRATEGY[provider]})", str(c), seconds(wall), seconds(ideal),
                     f"{ideal / wall:.0%}", f"{speedup:.1f}x ({speedup / c:.0%})",

@@ -55,12 +55,13 @@ def measure(backend: Any, ops: int, tag: str) -> dict[str, float]:
     import keyring
     from pydantic import SecretStr
 
-    from smtpcreds import secretstore
+    from smtpcreds.client import secret_store
     from smtpcreds.models import SmtpLogin
+    from smtpcreds.store import reset_backend_check
 
     keyring.set_keyring(backend)
-    secretstore.reset_backend_check()
-    store = secretstore.SecretStore(f"bench-{tag}", allow_insecure=True)
+    reset_backend_check()
+    store = secret_store(f"bench-{tag}", allow_insecure=True)
     login = SmtpLogin(host="smtp.example.com", port=587, username="user@example.com",
                       password=SecretStr("p" * 24))
     out: dict[str, list[float]] = {"put": [], "get": [], "delete": []}

@@ -178,8 +178,8 @@ class Soak:
         import keyring
         from keyrings.alt.file import PlaintextKeyring  # type: ignore[import-untyped]
 
-        from smtpcreds import secretstore
         from smtpcreds.config import load_config
+        from smtpcreds.store import reset_backend_check
 
         self.lab = lab
         env_file = self.root / "app" / ".env"
@@ -204,7 +204,7 @@ class Soak:
         self.keyring_file = xdg / "python_keyring" / "keyring_pass.cfg"
         backend.file_path = str(self.keyring_file)
         keyring.set_keyring(backend)
-        secretstore.reset_backend_check()
+        reset_backend_check()
         self.cfg = load_config(config)
         env = {k: v for k, v in os.environ.items() if not k.startswith("SMTPCREDS_")}
         env.update(SMTPCREDS_CONFIG=str(config), SMTPCREDS_STATE_DIR=str(state), XDG_DATA_HOME=str(xdg),
@@ -471,11 +471,13 @@ class Soak:
             self.out(f"  INVARIANT FAILED: {text}")
 
     def journals(self) -> list[Journal]:
-        from smtpcreds.rotation.journal import Journal, JournalStore
+        from smtpcreds.rotation.journal import Journal, journal_store
+        from smtpcreds.store.keyring.journals import FileJournals
 
-        store = JournalStore()
+        docs = journal_store().docs
+        assert isinstance(docs, FileJournals)  # the soak runs on the keyring backend
         out = []
-        for path in sorted([*store.root.glob("r*.json"), *store.done.glob("r*.json")]):
+        for path in sorted([*docs.root.glob("r*.json"), *docs.done.glob("r*.json")]):
             stamp = path.stat().st_mtime_ns
             cached = self._journal_cache.get(path)
             if cached is None or cached[0] != stamp:
@@ -570,10 +572,10 @@ class Soak:
     # -- secret hygiene ---------------------------------------------------------------------
     def scan(self) -> None:
         """Look for every secret seen in everything printed, logged or raised, and in the journals."""
-        from smtpcreds.rotation.journal import JournalStore
+        from smtpcreds import paths
 
         self.secrets.update(self._keyring_values())
-        journals = list(JournalStore().root.rglob("*.json"))  # live and done/
+        journals = list((paths.state_dir() / "rotations").rglob("*.json"))  # live and done/
         texts = self.haystack + [self.log.getvalue()] + [p.read_text() for p in journals]
         haystack = "\n".join(texts)
         secrets = {s for s in self.secrets if len(s) >= 8}

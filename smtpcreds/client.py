@@ -1,9 +1,13 @@
 """The Python API: :func:`connect` a profile and work through one neutral interface.
 
 ``connect("relay").credentials`` manages SMTP logins at an issuer, keeping every password
-the provider returns or we generate in the keyring before anything can lose it;
+the provider returns or we generate in the store before anything can lose it;
 ``connect("pbx").settings`` reads and writes a consumer's email settings. Capabilities are
 checked before any request: an operation the provider lacks raises UnsupportedOperation.
+
+This is where configuration meets the store: :func:`store_backend` opens the backend the
+``[store]`` table chooses, and :func:`resolve_secret` looks a profile's API secret up in it when
+the configuration does not hold it.
 """
 
 from __future__ import annotations
@@ -16,8 +20,9 @@ from typing import Any
 from pydantic import BaseModel, SecretStr
 from pydantic import ValidationError as PydanticValidationError
 
+from smtpcreds import paths
 from smtpcreds.capabilities import Capability
-from smtpcreds.config import Config, load_config, resolve_secret
+from smtpcreds.config import ENV_PREFIX, Config, describe_errors, load_config, read_store_table
 from smtpcreds.errors import (
     ConfigError,
     NotFound,
@@ -27,10 +32,12 @@ from smtpcreds.errors import (
     ValidationError,
 )
 from smtpcreds.interfaces import Provider, ProviderContext
-from smtpcreds.models import EmailSettings, SetResult, SmtpCredential, SmtpLogin, utcnow
-from smtpcreds.newsecret import ChosenSecret, keep_returned
+from smtpcreds.models import EmailSettings, SetResult, SmtpCredential, SmtpLogin, security_for_port, utcnow
+from smtpcreds.plugins import plugins
 from smtpcreds.profiles import ProfileBase, is_loopback
-from smtpcreds.secretstore import SecretStore, Slot
+from smtpcreds.redact import register
+from smtpcreds.store import Backend, SecretStore, Slot, StoreSettings, from_table, open_backend, profile_secret_name
+from smtpcreds.store.newsecret import ChosenSecret, keep_returned
 
 __all__ = [
     "ORPHAN_CHECKS",
@@ -40,6 +47,10 @@ __all__ = [
     "Settings",
     "connect",
     "parse_options",
+    "resolve_secret",
+    "secret_store",
+    "store_backend",
+    "store_settings",
     "stored_login",
 ]
 
@@ -325,18 +336,16 @@ class Connection:
     """A provider bound to a profile, with its keyring store."""
 
     def __init__(self, profile_name: str, profile: ProfileBase, *, config: Config | None = None) -> None:
-        from smtpcreds.plugins import plugins
-
         self.profile_name = profile_name
         self.profile = profile
         self.config = config
-        allow = bool(config and config.allow_insecure_keyring)
-        self.store = SecretStore(profile_name, allow_insecure=allow)
+        self.backend = store_backend(config)
+        self.store = secret_store(profile_name, config, backend=self.backend)
         cls = plugins().provider(profile.provider)
         ctx = ProviderContext(
             profile_name=profile_name,
             profile=profile,
-            resolve_secret=lambda field: resolve_secret(profile_name, profile, field),
+            resolve_secret=lambda field: resolve_secret(profile_name, profile, field, self.backend),
             secret_store=lambda: self.store,
         )
         self.provider: Provider = cls(ctx)
@@ -375,8 +384,6 @@ class Connection:
         if getattr(p, "smtp_port", None) is None and cred.port:
             port = cred.port
         if getattr(p, "smtp_security", None) is None:
-            from smtpcreds.models import security_for_port
-
             security = security_for_port(port)
         if security == "none" and not is_loopback(host):
             raise ConfigError(f"smtp_security = none is allowed only to loopback hosts, not {host!r}")
@@ -396,15 +403,11 @@ def connect(profile: str | None = None, *, provider: str | None = None, config: 
             **fields: Any) -> Connection:
     """Connect a configured profile, or an ad-hoc one: ``connect(provider="smtp2go", api_key=...)``."""
     if provider is not None:
-        from smtpcreds.plugins import plugins
-
         model = plugins().provider(provider).profile_model
         try:
             prof = model.model_validate({"provider": provider, **fields})
         except PydanticValidationError as e:
-            from smtpcreds.config import _describe
-
-            raise ConfigError(f"{provider}: {_describe(e, model)}") from None
+            raise ConfigError(f"{provider}: {describe_errors(e, model)}") from None
         return Connection(profile or provider, prof, config=config)
     if fields:
         raise ConfigError("profile fields can only be given with provider=...")
@@ -413,10 +416,45 @@ def connect(profile: str | None = None, *, provider: str | None = None, config: 
     return Connection(name, cfg.profile(name), config=cfg)
 
 
-def stored_login(profile: str, ref: str) -> SmtpLogin:
-    """The current SmtpLogin of credential ``ref`` from the keyring alone (no network)."""
-    store = SecretStore(profile)
-    login = store.get(ref)
+def stored_login(profile: str, ref: str, *, config: Config | None = None) -> SmtpLogin:
+    """The current SmtpLogin of credential ``ref`` from the store alone (no network)."""
+    login = secret_store(profile, config).get(ref)
     if login is None:
         raise NotFound(f"no stored login for {ref!r} in profile {profile!r}")
     return login
+
+
+def store_settings(config: Config | None = None) -> StoreSettings:
+    """The ``[store]`` settings: the loaded config's table (else the config file's), then the
+    environment's ``SMTPCREDS_STORE__*``. ConfigError for a bad one."""
+    return from_table(config.store if config is not None else read_store_table())
+
+
+def store_backend(config: Config | None = None) -> Backend:
+    """The configured store backend, handed its settings and the state directory."""
+    return open_backend(store_settings(config), paths.state_dir())
+
+
+def secret_store(profile: str, config: Config | None = None, *, backend: Backend | None = None,
+                 allow_insecure: bool = False) -> SecretStore:
+    """The login records of ``profile`` in the configured store."""
+    allow = allow_insecure or bool(config is not None and config.allow_insecure_keyring)
+    return SecretStore(profile, backend or store_backend(config), allow_insecure=allow)
+
+
+def resolve_secret(profile_name: str, profile: ProfileBase, field: str, backend: Backend | None = None) -> str:
+    """A profile's secret field: its config/env value, else the store (``smtpcreds auth set``),
+    else ConfigError with the hint."""
+    value = getattr(profile, field, None)
+    if isinstance(value, SecretStr):
+        value = value.get_secret_value()
+    if not (isinstance(value, str) and value):
+        value = (backend or store_backend()).profile_secrets().get(profile_secret_name(profile_name, field))
+    if value:
+        register(value)
+        return value
+    env_name = f"{ENV_PREFIX}PROFILES__{profile_name.upper()}__{field.upper()}"
+    raise ConfigError(
+        f"profile {profile_name!r}: {field} is not set; store it with "
+        f"'smtpcreds auth set {profile_name}' or set {env_name}"
+    )

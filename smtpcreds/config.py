@@ -7,9 +7,11 @@ exist only in the environment). The active profile is ``--profile``, else ``SMTP
 else ``default_profile``, else the only profile there is.
 
 Each profile is validated against its provider's model: the union of the registered plugins'
-profile models, discriminated on ``provider``. Secrets resolve as config/env value, then the
-keyring (service ``smtpcreds``, username ``<profile>:<field>``), else a ConfigError with the
-hint ``smtpcreds auth set <profile>``. Config files are never written from a model dump.
+profile models, discriminated on ``provider``. The ``[store]`` table is kept as it is written:
+the store validates it (:func:`smtpcreds.store.from_table`) when the client opens it, and a
+profile's secret that the configuration does not hold is looked up in the store by the client
+(:func:`smtpcreds.client.resolve_secret`), so configuration never reaches into the store.
+Config files are never written from a model dump.
 """
 
 from __future__ import annotations
@@ -21,32 +23,25 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydanticValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, SettingsError
 
 from smtpcreds.errors import ConfigError
+from smtpcreds.paths import config_path
+from smtpcreds.plugins import plugins
 from smtpcreds.profiles import ProfileBase
 
 __all__ = [
     "ENV_PREFIX",
     "Config",
-    "config_path",
+    "describe_errors",
     "load_config",
-    "resolve_secret",
+    "read_store_table",
 ]
 
 log = logging.getLogger("smtpcreds.config")
 ENV_PREFIX = "SMTPCREDS_"
-
-
-def config_path() -> Path:
-    raw = os.environ.get("SMTPCREDS_CONFIG")
-    if raw:
-        return Path(raw).expanduser()
-    import platformdirs
-
-    return Path(platformdirs.user_config_dir("smtpcreds")) / "config.toml"
 
 
 class _RawSettings(BaseSettings):
@@ -82,6 +77,8 @@ class Config(BaseModel):
         False, description="Accept a plaintext or fallback keyring backend (not recommended)."
     )
     profiles: dict[str, ProfileBase] = Field(default_factory=dict)
+    #: The ``[store]`` table as written (the store validates it, with the environment's overrides).
+    store: dict[str, Any] = Field(default_factory=dict, exclude=True)
     path: Path | None = Field(None, exclude=True)
 
     def profile(self, name: str) -> ProfileBase:
@@ -159,8 +156,6 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
 
 def load_config(path: Path | None = None) -> Config:
     """Read the file and the environment and validate every profile."""
-    from smtpcreds.plugins import plugins
-
     path = path or config_path()
     data = _read_toml(path)
     if not isinstance(data, dict):
@@ -179,13 +174,9 @@ def load_config(path: Path | None = None) -> Config:
             f"{path}: unknown setting(s) {', '.join(sorted(unknown_top))} "
             "(valid: default_profile, allow_insecure_keyring, profiles, store)"
         )
-    if "store" in data:  # validated here so a bad [store] is reported at load (the store reads it again)
-        from smtpcreds.store.settings import current
-
-        store_table = data["store"]
-        if not isinstance(store_table, dict):
-            raise ConfigError(f"{path}: [store] must be a table")
-        current(store_table)
+    store_table = data.get("store", {})
+    if not isinstance(store_table, dict):
+        raise ConfigError(f"{path}: [store] must be a table")
     file_profiles = data.get("profiles") or {}
     if not isinstance(file_profiles, dict):
         raise ConfigError(f"{path}: [profiles] must be a table of profiles")
@@ -208,7 +199,7 @@ def load_config(path: Path | None = None) -> Config:
         try:
             profiles[name] = model.model_validate(raw)
         except PydanticValidationError as e:
-            raise ConfigError(f"profile {name!r}: {_describe(e, model)}") from None
+            raise ConfigError(f"profile {name!r}: {describe_errors(e, model)}") from None
     top = {k: v for k, v in data.items() if k not in ("profiles", "store")}
     top.update(env)
     try:
@@ -216,8 +207,19 @@ def load_config(path: Path | None = None) -> Config:
     except PydanticValidationError as e:
         raise ConfigError(f"{path}: {_first_error(e)}") from None
     cfg.profiles = profiles
+    cfg.store = store_table
     cfg.path = path
     return cfg
+
+
+def read_store_table(path: Path | None = None) -> dict[str, Any]:
+    """Only the ``[store]`` table of the config file (no profile validation): for a store opened
+    without a loaded configuration (``stored_login``, an ad-hoc connection)."""
+    path = path or config_path()
+    table = _read_toml(path).get("store", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [store] must be a table")
+    return table
 
 
 def _first_error(e: PydanticValidationError) -> str:
@@ -226,7 +228,7 @@ def _first_error(e: PydanticValidationError) -> str:
     return f"{loc}: {err['msg']}" if loc else str(err["msg"])
 
 
-def _describe(e: PydanticValidationError, model: type[BaseModel]) -> str:
+def describe_errors(e: PydanticValidationError, model: type[BaseModel]) -> str:
     """One line naming each bad field and the rule; unknown fields list the valid ones."""
     parts = []
     for err in e.errors():
@@ -238,27 +240,3 @@ def _describe(e: PydanticValidationError, model: type[BaseModel]) -> str:
             msg = str(err["msg"]).removeprefix("Value error, ")
             parts.append(f"{loc}: {msg}" if loc else msg)
     return "; ".join(parts)
-
-
-def resolve_secret(profile_name: str, profile: ProfileBase, field: str) -> str:
-    """The value of a secret field: config/env, else keyring, else ConfigError with a hint."""
-    from smtpcreds import secretstore
-    from smtpcreds.redact import register
-
-    value = getattr(profile, field, None)
-    if isinstance(value, SecretStr):
-        secret = value.get_secret_value()
-        register(secret)
-        return secret
-    if isinstance(value, str) and value:
-        register(value)
-        return value
-    stored = secretstore.get_profile_secret(profile_name, field)  # keyring or vault: the [store]
-    if stored:
-        register(stored)
-        return stored
-    env_name = f"{ENV_PREFIX}PROFILES__{profile_name.upper()}__{field.upper()}"
-    raise ConfigError(
-        f"profile {profile_name!r}: {field} is not set; store it with "
-        f"'smtpcreds auth set {profile_name}' or set {env_name}"
-    )

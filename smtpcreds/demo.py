@@ -44,7 +44,7 @@ def _isolated() -> Iterator[Path]:
     """A temporary keyring (in memory) and state directory for the demo's lifetime."""
     import keyring
 
-    from smtpcreds import secretstore
+    from smtpcreds.store import reset_backend_check
     from smtpcreds.testing.support import MemoryKeyring
 
     previous_backend = keyring.get_keyring()
@@ -52,12 +52,12 @@ def _isolated() -> Iterator[Path]:
     with tempfile.TemporaryDirectory(prefix="smtpcreds-demo-") as tmp:
         os.environ["SMTPCREDS_STATE_DIR"] = str(Path(tmp) / "state")
         keyring.set_keyring(MemoryKeyring())
-        secretstore.reset_backend_check()
+        reset_backend_check()
         try:
             yield Path(tmp)
         finally:
             keyring.set_keyring(previous_backend)
-            secretstore.reset_backend_check()
+            reset_backend_check()
             if previous_state is None:
                 os.environ.pop("SMTPCREDS_STATE_DIR", None)
             else:

@@ -194,7 +194,7 @@ def audit(profiles: Sequence[str] | None = None, *, config: Config | None = None
     """Every credential of ``profiles`` (default: every issuer profile) and its bound consumers."""
     cfg = config or load_config()
     session = _Session(cfg, connect)
-    journals = journal_store().all()
+    journals = journal_store(cfg).all()
     now = utcnow()
     report = AuditReport(credentials=[])
     try:
@@ -242,7 +242,7 @@ def sync(consumers: Sequence[str] | None = None, *, dry_run: bool = False, confi
             raise ConfigError(f"profile {consumer!r} is not bound to a login (set login = \"<issuer>/<credential>\")")
     chosen = [session.bindings.all[c] for c in named] if named else list(session.bindings.all.values())
     actions: list[SyncAction] = []
-    journals = journal_store().all()
+    journals = journal_store(cfg).all()
     try:
         session.bindings.check_issuers()
         work = [(b, issuer, cred) for b in chosen for issuer, cred in session.held(b)]

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
     from smtpcreds.models import EmailSettings, Security, SetResult, SmtpCredential, SmtpLogin
     from smtpcreds.profiles import ProfileBase
-    from smtpcreds.secretstore import SecretStore
+    from smtpcreds.store import SecretStore
     from smtpcreds.transport import HttpTransport
 
 __all__ = [

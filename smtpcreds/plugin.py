@@ -67,6 +67,7 @@ if TYPE_CHECKING:
     from smtpcreds.models import utcnow as utcnow
     from smtpcreds.passwords import entropy_bits as entropy_bits
     from smtpcreds.passwords import generate as generate_password
+    from smtpcreds.paths import state_dir as state_dir
     from smtpcreds.profiles import ConsumerProfile as ConsumerProfile
     from smtpcreds.profiles import IssuerProfile as IssuerProfile
     from smtpcreds.profiles import ProfileBase as ProfileBase
@@ -78,7 +79,6 @@ if TYPE_CHECKING:
     from smtpcreds.rotation.events import RotationEvent as RotationEvent
     from smtpcreds.secretfile import SecretFile as SecretFile
     from smtpcreds.secretfile import Snapshot as Snapshot
-    from smtpcreds.secretstore import state_dir as state_dir
     from smtpcreds.testing.answering import Answer as Answer
     from smtpcreds.testing.answering import SentRequest as SentRequest
     from smtpcreds.testing.answering import answering as answering
@@ -116,7 +116,7 @@ _NAMES: dict[str, tuple[str, str]] = {
     "redact": ("smtpcreds.redact", "redact"),
     "register_secret": ("smtpcreds.redact", "register"),
     "RotationEvent": ("smtpcreds.rotation.events", "RotationEvent"),
-    "state_dir": ("smtpcreds.secretstore", "state_dir"),
+    "state_dir": ("smtpcreds.paths", "state_dir"),
     **{n: ("smtpcreds.secretfile", n) for n in ("SecretFile", "Snapshot")},
     **{n: ("smtpcreds.testing.answering", n) for n in ("Answer", "SentRequest", "answering")},
     "ConsumerContract": ("smtpcreds.testing.contract", "ConsumerContract"),

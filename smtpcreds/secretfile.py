@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from smtpcreds.errors import ConfigError, NotFound, ProviderError
+from smtpcreds.paths import state_dir
 
 __all__ = [
     "NEW_FILE_MODE",
@@ -176,8 +177,6 @@ class SecretFile:
         """Serialize smtpcreds writers of one file (threads and processes) between read and replace."""
         path = self.path
         from filelock import FileLock, Timeout
-
-        from smtpcreds.secretstore import state_dir
 
         digest = hashlib.sha256(os.fsencode(os.path.abspath(path))).hexdigest()[:16]
         lock = FileLock(str(state_dir() / f"file-{digest}.lock"), timeout=60)

@@ -9,9 +9,9 @@ from pathlib import Path
 import keyring
 import pytest
 
-from smtpcreds import secretstore
 from smtpcreds.emulator.lab import Lab
 from smtpcreds.emulator.smtp import SmtpServer
+from smtpcreds.store import reset_backend_check
 from smtpcreds.testing.support import MemoryKeyring
 
 
@@ -51,18 +51,18 @@ def memory_keyring(request: pytest.FixtureRequest) -> Iterator[MemoryKeyring]:
 
         previous = keyring.get_keyring()
         keyring.set_keyring(SecretService.Keyring())
-        secretstore.reset_backend_check()
+        reset_backend_check()
         yield MemoryKeyring()  # unused placeholder: the real backend is installed
         keyring.set_keyring(previous)
-        secretstore.reset_backend_check()
+        reset_backend_check()
         return
     previous = keyring.get_keyring()
     backend = MemoryKeyring()
     keyring.set_keyring(backend)
-    secretstore.reset_backend_check()
+    reset_backend_check()
     yield backend
     keyring.set_keyring(previous)
-    secretstore.reset_backend_check()
+    reset_backend_check()
 
 
 @pytest.fixture

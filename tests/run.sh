@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: installs what it needs, starts a real Secret Service
-# (gnome-keyring on a private D-Bus session), runs pytest, then lint, types and the docs build.
+# (gnome-keyring on a private D-Bus session), runs pytest, then lint, the import layers, types and
+# the docs build.
 # Extra arguments go to pytest (e.g. tests/run.sh -k rotation).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,6 +30,7 @@ python3 -m pip install -q --disable-pip-version-check -c requirements/dev.txt -e
 dbus-run-session -- tests/scripts/with-secret-service.sh python3 -m pytest -q -p no:randomly "$@"
 if [ "$#" -eq 0 ]; then
   python3 -m ruff check smtpcreds plugins tests bench
+  lint-imports --no-cache  # the core's layers (pyproject.toml [tool.importlinter], docs/architecture.md)
   python3 -m mypy
   python3 -m mkdocs build --strict --quiet --site-dir "$(mktemp -d)"
 fi

@@ -36,15 +36,19 @@ def auth() -> None:
 @pass_app
 def auth_set(app: App, profile: str, field: str | None) -> None:
     """Store PROFILE's secret: prompted on a terminal, else read from stdin."""
-    from smtpcreds import secretstore
+    from smtpcreds.client import store_backend
     from smtpcreds.redact import register
+    from smtpcreds.store import profile_secret_name
 
     name = _field(app, profile, field)
-    allow = app.config().allow_insecure_keyring
-    secretstore.check_profile_secret_store(allow_insecure=allow)
+    config = app.config()
+    backend = store_backend(config)
+    backend.check(config.allow_insecure_keyring)  # before anyone types a secret the store could not keep
     value = read_secret(f"{profile} {name}")
     register(value)
-    where = secretstore.set_profile_secret(profile, name, value, allow_insecure=allow)
+    secrets = backend.profile_secrets()
+    secrets.put(profile_secret_name(profile, name), value)
+    where = secrets.where(profile_secret_name(profile, name))
     result = {"profile": profile, "field": name, "stored": True, "keyring": where}
     app.emit(result) if app.json else app.say(f"stored {profile} {name} in {where}")
 
@@ -55,10 +59,11 @@ def auth_set(app: App, profile: str, field: str | None) -> None:
 @pass_app
 def auth_clear(app: App, profile: str, field: str | None) -> None:
     """Remove PROFILE's secret from the keyring."""
-    from smtpcreds import secretstore
+    from smtpcreds.client import store_backend
+    from smtpcreds.store import profile_secret_name
 
     name = _field(app, profile, field)
-    removed = secretstore.delete_profile_secret(profile, name)
+    removed = store_backend(app.config()).profile_secrets().delete(profile_secret_name(profile, name))
     if app.json:
         app.emit({"profile": profile, "field": name, "removed": removed})
     else:

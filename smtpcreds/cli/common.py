@@ -52,9 +52,12 @@ class App:
     # -- configuration ----------------------------------------------------------------------
     def config(self) -> Config:
         if self._config is None:
+            from smtpcreds.client import store_settings
             from smtpcreds.config import load_config
 
-            self._config = load_config(self.config_path)
+            config = load_config(self.config_path)
+            store_settings(config)  # a bad [store] table is reported at load, like a bad profile
+            self._config = config
         return self._config
 
     def active_profile(self, profile: str | None = None) -> str:

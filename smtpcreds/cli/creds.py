@@ -125,7 +125,7 @@ def login(app: App, ref: str, reveal: bool) -> None:
     conn_name = app.active_profile()
     from smtpcreds.client import stored_login
 
-    found = stored_login(conn_name, ref)
+    found = stored_login(conn_name, ref, config=app.config())
     app.emit(found.public_dict(reveal=reveal), title=f"{conn_name} {ref}")
 
 

@@ -30,9 +30,8 @@ def list_(app: App, only_open: bool) -> None:
     from smtpcreds.rotation.journal import journal_store
     from smtpcreds.store.leases import describe
 
-    app.config()  # a config every other command rejects is rejected here too (exit 2)
     rows = []
-    store = journal_store()
+    store = journal_store(app.config())  # (a config every other command rejects is rejected here too)
     for j in store.live() if only_open else store.all():
         if only_open and not j.open:
             continue
@@ -49,8 +48,7 @@ def _rotator(app: App, rotation_id: str) -> tuple[Rotator, Journal]:
     from smtpcreds.rotation.engine import Rotator
     from smtpcreds.rotation.journal import journal_store
 
-    app.config()  # validated before the journal is read, as in every command that reads state
-    journals = journal_store()
+    journals = journal_store(app.config())  # the config is validated before the journal is read
     j = journals.load(rotation_id)
     return Rotator(app.connect(j.profile), journals=journals, consumer=app.connect), j
 
@@ -116,7 +114,7 @@ def _resume_all(app: App) -> None:
     from smtpcreds.rotation.engine import Rotator
     from smtpcreds.rotation.journal import journal_store
 
-    journals = journal_store()
+    journals = journal_store(app.config())
     results: list[dict[str, object]] = []
     for j in [j for j in journals.live() if j.open]:
         if journals.holder_of(j.profile, j.ref):

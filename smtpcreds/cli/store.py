@@ -18,7 +18,7 @@ def store() -> None:
 @pass_app
 def migrate(app: App, to: str) -> None:
     """Copy every login record and profile secret into another store, verified; idempotent."""
-    from smtpcreds.store.migrate import migrate as run
+    from smtpcreds.migration import migrate as run
 
     rows = run(app.config(), to)
     app.emit(rows, columns=[("PROFILE", "profile"), ("ITEM", "item"), ("STATUS", "status")],

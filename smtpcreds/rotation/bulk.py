@@ -100,7 +100,7 @@ def rotate_many(
     """
     _preflight(items, connect, push or [], config)
     gate = Gate()
-    journals = journal_store()  # the configured backend's journals
+    journals = journal_store(config)  # the configured backend's journals
     names = names or SameNames()
     local = threading.local()
     made: list[Rotator] = []

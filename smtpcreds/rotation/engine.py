@@ -39,7 +39,6 @@ from smtpcreds.errors import (
     UnsupportedOperation,
 )
 from smtpcreds.models import SmtpCredential, SmtpLogin, utcnow
-from smtpcreds.newsecret import ChosenSecret, keep_returned
 from smtpcreds.rotation.events import RotationEvent, StepOutcome
 from smtpcreds.rotation.journal import (
     HistoryEntry,
@@ -51,7 +50,8 @@ from smtpcreds.rotation.journal import (
 )
 from smtpcreds.rotation.names import SameNames
 from smtpcreds.rotation.steps import ORDER, Step, following
-from smtpcreds.secretstore import SecretStore
+from smtpcreds.store import SecretStore
+from smtpcreds.store.newsecret import ChosenSecret, keep_returned
 
 __all__ = [
     "VERIFY_ATTEMPTS",
@@ -148,7 +148,7 @@ class Rotator:
                  names: SameNames | None = None) -> None:
         self.conn = conn
         self.store = conn.store
-        self.journals = journals or journal_store()  # keyring: state dir; vault: KV
+        self.journals = journals or journal_store(conn.config)  # keyring: state dir; vault: KV
         self._consumer_factory = consumer
         self._consumers: dict[str, Connection] = {}
         self.gate = gate or Gate()
@@ -662,7 +662,7 @@ def preview(conn: Connection, ref: str, *, push: list[str] | None = None, verify
             journals: JournalStore | None = None) -> tuple[Strategy, list[str]]:
     """The strategy and the steps a rotation of ``ref`` would run (``--dry-run``); reads only."""
     chosen = choose_strategy(conn, strategy)
-    leftover = (journals or journal_store()).unretired_for(conn.profile_name, ref)
+    leftover = (journals or journal_store(conn.config)).unretired_for(conn.profile_name, ref)
     notes = {
         Step.RETIRE_LEFTOVER: (f"delete old login {leftover.ref} kept by rotation {leftover.id}"
                                if leftover is not None else None),
@@ -702,7 +702,7 @@ def rotate(client: Connection, ref: str, *, push: list[str] | None = None, verif
 
 def resume(rotation_id: str, *, config: Any = None, force_retire: bool = False) -> RotationResult:
     """Roll an unfinished rotation forward (``force_retire``: retire an old secret still in use)."""
-    journals = journal_store()
+    journals = journal_store(config)
     j = journals.load(rotation_id)
     if force_retire and not j.force_retire:
         j.force_retire = True

@@ -1,32 +1,32 @@
-"""The write-ahead journal of a rotation: one JSON file per rotation, never a secret.
+"""The write-ahead journal of a rotation: one JSON document per rotation, never a secret.
 
-Files live in ``<state dir>/rotations/<id>.json`` while the rotation can still change (open,
-or done with its old login kept by ``--keep-old``) and move to ``rotations/done/`` when it is
-finished for good, so the look-ups every new rotation makes read only the few live journals
-however many rotations cron has run. Directories are 0700, files 0600; each write is atomic
-(temporary file, fsync, rename, fsync of the directory), so a crash leaves either the previous
-or the next state of a journal, never a torn one.
+:class:`Journal` is the model, :class:`JournalStore` the look-ups the engine makes. Where the
+documents live is the store backend's business (files in the state directory, or the vault
+store: :mod:`smtpcreds.store`); a journal is *live* while its rotation can still change (open,
+or done with its old login kept by ``--keep-old``) and *finished* once nothing can change it,
+so the look-ups every new rotation makes read only the few live ones.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import secrets
-import tempfile
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-from smtpcreds.errors import ConfigError
+from smtpcreds.client import store_backend
+from smtpcreds.config import Config
+from smtpcreds.errors import ConfigError, NotFound, RotationError
 from smtpcreds.rotation.steps import Step, following
+from smtpcreds.store import JournalDocs, LeaseLost
 
 __all__ = [
-    "HistoryEntry", "Journal", "JournalStore", "Status", "Strategy", "dumps_public", "finished", "make_rotation_id",
+    "HistoryEntry", "Journal", "JournalStore", "Status", "Strategy", "dumps_public", "finished", "journal_store",
+    "make_rotation_id",
 ]
 
 Status = Literal["running", "failed", "done", "aborted"]
@@ -114,61 +114,53 @@ def finished(j: Journal) -> bool:
 
 
 class JournalStore:
-    """The journals of this user's rotations."""
+    """The journals of this user's rotations, over the store backend's journal documents.
 
-    def __init__(self, root: Path | None = None) -> None:
-        if root is None:
-            from smtpcreds.secretstore import state_dir
+    The backend (:class:`smtpcreds.store.JournalDocs`: files in the state directory, or KV
+    entries in the vault store) keeps documents and leases; this class owns what they mean.
+    """
 
-            root = state_dir() / "rotations"
-        self.root = root
-        self.done = root / "done"
-        for folder in (self.root, self.done):
-            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-            os.chmod(folder, 0o700)
+    def __init__(self, docs: JournalDocs) -> None:
+        self.docs = docs
+        self._held: dict[tuple[str, str], int] = {}
 
-    def _name(self, rotation_id: str) -> str:
-        if not rotation_id or "/" in rotation_id or rotation_id.startswith("."):
-            raise ConfigError(f"invalid rotation id {rotation_id!r}")
-        return f"{rotation_id}.json"
+    def __repr__(self) -> str:
+        return f"<JournalStore {self.docs!r}>"
 
-    def path(self, rotation_id: str) -> Path:
-        """Where the journal of ``rotation_id`` is (live, else finished; live if neither)."""
-        name = self._name(rotation_id)
-        archived = self.done / name
-        return archived if archived.exists() else self.root / name
+    def _parse(self, doc: str, rotation_id: str) -> Journal:
+        try:
+            return Journal.model_validate_json(doc)
+        except ValueError as e:
+            raise ConfigError(f"rotation journal {self.docs.where(rotation_id)} is unreadable: {e}") from None
 
     def save(self, journal: Journal) -> None:
         journal.updated_at = _now()
-        name = self._name(journal.id)
-        folder = self.done if finished(journal) else self.root
-        _write_atomic(folder, name, journal.model_dump_json(indent=2).encode())
-        if folder is self.done:
-            # A crash before this unlink leaves a stale live copy: _live() drops it.
-            (self.root / name).unlink(missing_ok=True)
+        try:
+            self.docs.save(journal.id, journal.model_dump_json(indent=2), finished=finished(journal))
+        except LeaseLost as e:
+            raise RotationError(f"rotation {journal.id}: {e.message}; this one stops without overwriting it "
+                                "(the other one goes on)",
+                                rotation_id=journal.id, step=journal.next) from None
 
     def load(self, rotation_id: str) -> Journal:
-        from smtpcreds.errors import NotFound
+        doc = self.docs.load(rotation_id)
+        if doc is None:
+            raise NotFound(f"no rotation {rotation_id!r} (see 'smtpcreds rotations list')")
+        return self._parse(doc, rotation_id)
 
-        path = self.path(rotation_id)
-        try:
-            return Journal.model_validate_json(path.read_bytes())
-        except FileNotFoundError:
-            raise NotFound(f"no rotation {rotation_id!r} (see 'smtpcreds rotations list')") from None
-        except ValueError as e:
-            raise ConfigError(f"rotation journal {path} is unreadable: {e}") from None
+    def _parsed(self, docs: list[str]) -> list[Journal]:
+        out = []
+        for doc in docs:
+            try:
+                out.append(Journal.model_validate_json(doc))
+            except ValueError:
+                continue
+        return out
 
     def live(self) -> list[Journal]:
         """Journals that can still change: open, or done with the old login kept."""
         out = []
-        for path in self.root.glob("r*.json"):
-            if (self.done / path.name).exists():  # stale: archived by a save that then crashed
-                path.unlink(missing_ok=True)
-                continue
-            try:
-                j = Journal.model_validate_json(path.read_bytes())
-            except (ValueError, FileNotFoundError):
-                continue
+        for j in self._parsed(self.docs.live()):
             if finished(j):  # written before finished journals were archived: archive it now
                 self.save(j)
                 continue
@@ -177,13 +169,9 @@ class JournalStore:
 
     def all(self) -> list[Journal]:
         """Every journal, live and finished, oldest first."""
-        out = self.live()
-        for path in self.done.glob("r*.json"):
-            try:
-                out.append(Journal.model_validate_json(path.read_bytes()))
-            except ValueError:
-                continue
-        return sorted(out, key=lambda j: j.created_at)
+        done = self._parsed(self.docs.finished())
+        archived = {j.id for j in done}
+        return sorted(done + [j for j in self.live() if j.id not in archived], key=lambda j: j.created_at)
 
     def open_for(self, profile: str, ref: str) -> Journal | None:
         """An unfinished rotation of credential ``ref`` in ``profile``, if any."""
@@ -191,47 +179,6 @@ class JournalStore:
             if j.open and j.profile == profile and ref in (j.ref, j.new_id):
                 return j
         return None
-
-    def holder_of(self, profile: str, ref: str) -> dict[str, object] | None:
-        """Who holds the lease of ``ref`` now, as far as this store can tell (None: free or unknown)."""
-        import json
-
-        note = self.root / f".{profile}.{ref}.holder".replace("/", "_")
-        try:
-            data: dict[str, object] = json.loads(note.read_text())
-        except (OSError, ValueError):
-            return None
-        return data
-
-    def lease(self, j: Journal) -> AbstractContextManager[None]:
-        """Hold credential ``j.ref`` for this rotation: a second one is refused (RotationError)."""
-        return self.lease_ref(j.profile, j.ref, j.id, str(j.next), journaled=True)
-
-    @contextmanager
-    def lease_ref(self, profile: str, ref: str, rotation_id: str, step: str = "plan",
-                  journaled: bool = False) -> Iterator[None]:
-        """:meth:`lease` before the journal exists; re-entrant within this journal store."""
-        held: dict[tuple[str, str], int] = self.__dict__.setdefault("_held", {})
-        key = (profile, ref)
-        if held.get(key):
-            held[key] += 1
-            try:
-                yield
-            finally:
-                held[key] -= 1
-            return
-        with self._acquire_lease(profile, ref, rotation_id, step, journaled):
-            held[key] = 1
-            try:
-                yield
-            finally:
-                held.pop(key, None)
-
-    def _acquire_lease(self, profile: str, ref: str, rotation_id: str, step: str,
-                       journaled: bool) -> AbstractContextManager[None]:
-        from smtpcreds.store.leases import file_lease
-
-        return file_lease(self.root, profile, ref, rotation_id, step, journaled)
 
     def unretired_for(self, profile: str, ref: str) -> Journal | None:
         """A finished rotation that kept the old login (``--keep-old``) and whose new id is ``ref``."""
@@ -241,33 +188,37 @@ class JournalStore:
                 return j
         return None
 
+    def holder_of(self, profile: str, ref: str) -> dict[str, object] | None:
+        """Who holds the lease of ``ref`` now, as far as the store can tell (None: free or unknown)."""
+        return self.docs.holder_of(profile, ref)
 
-def journal_store() -> JournalStore:
+    def lease(self, j: Journal) -> AbstractContextManager[None]:
+        """Hold credential ``j.ref`` for this rotation: a second one is refused (RotationError)."""
+        return self.lease_ref(j.profile, j.ref, j.id, str(j.next), journaled=True)
+
+    @contextmanager
+    def lease_ref(self, profile: str, ref: str, rotation_id: str, step: str = "plan",
+                  journaled: bool = False) -> Iterator[None]:
+        """:meth:`lease` before the journal exists; re-entrant within this journal store."""
+        key = (profile, ref)
+        if self._held.get(key):
+            self._held[key] += 1
+            try:
+                yield
+            finally:
+                self._held[key] -= 1
+            return
+        with self.docs.lease(profile, ref, rotation_id, step, journaled):
+            self._held[key] = 1
+            try:
+                yield
+            finally:
+                self._held.pop(key, None)
+
+
+def journal_store(config: Config | None = None) -> JournalStore:
     """The journals of the configured store: the state directory, or the vault store."""
-    from smtpcreds.store.settings import current
-
-    settings = current()
-    if settings.backend == "vault":
-        from smtpcreds.store.vault_journals import VaultJournalStore
-
-        return VaultJournalStore(settings)
-    return JournalStore()
-
-
-def _write_atomic(folder: Path, name: str, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".json")
-    try:
-        os.fchmod(fd, 0o600)
-        os.write(fd, data)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, folder / name)
-    dfd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(dfd)
-    finally:
-        os.close(dfd)
+    return JournalStore(store_backend(config).journals())
 
 
 def dumps_public(journal: Journal) -> str:

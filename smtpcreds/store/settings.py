@@ -7,6 +7,7 @@ list of cluster nodes (comma-separated in the environment).
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
@@ -68,20 +69,21 @@ class StoreSettings(BaseModel):
             return ""
 
 
-def current(table: dict[str, object] | None = None) -> StoreSettings:
-    """The ``[store]`` settings: the config file's table (or ``table``), then the environment.
+ENV_PREFIX = "SMTPCREDS_STORE__"
 
-    Read on each call (cheap: one small TOML file), so every process, test and thread sees the
-    configuration as it is now without the whole profile validation.
+
+def from_table(table: Mapping[str, object] | None = None, environ: Mapping[str, str] | None = None) -> StoreSettings:
+    """The settings of a ``[store]`` table (as the config file holds it), overridden by the
+    environment's ``SMTPCREDS_STORE__<FIELD>``; ConfigError (one line, naming the field) if invalid.
+
+    The store never reads the config file itself: configuration hands it the table.
     """
     from pydantic import ValidationError
 
     from smtpcreds.errors import ConfigError
 
-    if table is None:
-        table = _file_table()
-    merged: dict[str, object] = dict(table)
-    for key, value in os.environ.items():
+    merged: dict[str, object] = dict(table or {})
+    for key, value in (os.environ if environ is None else environ).items():
         if key.upper().startswith(ENV_PREFIX) and len(key) > len(ENV_PREFIX):
             merged[key[len(ENV_PREFIX):].lower()] = value
     merged.pop("secret_id", None)  # read where it is needed, never kept in the settings
@@ -91,29 +93,3 @@ def current(table: dict[str, object] | None = None) -> StoreSettings:
         err = e.errors()[0]
         loc = ".".join(str(p) for p in err["loc"])
         raise ConfigError(f"[store] {loc}: {err['msg']}" if loc else f"[store] {err['msg']}") from None
-
-
-ENV_PREFIX = "SMTPCREDS_STORE__"
-
-
-def _file_table() -> dict[str, object]:
-    import sys
-
-    from smtpcreds.config import config_path
-    from smtpcreds.errors import ConfigError
-
-    path = config_path()
-    if not path.exists():
-        return {}
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover
-        import tomli as tomllib
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
-        raise ConfigError(f"cannot read config file {path}: {e}") from None
-    table = data.get("store", {})
-    if not isinstance(table, dict):
-        raise ConfigError(f"{path}: [store] must be a table")
-    return table

@@ -38,18 +38,18 @@ def smtpcreds_keyring() -> Iterator[MemoryKeyring]:
     """An in-memory keyring backend installed for the duration of the test."""
     import keyring
 
-    from smtpcreds import secretstore
+    from smtpcreds.store import reset_backend_check
     from smtpcreds.testing.support import MemoryKeyring
 
     previous = keyring.get_keyring()
     backend = MemoryKeyring()
     keyring.set_keyring(backend)
-    secretstore.reset_backend_check()
+    reset_backend_check()
     try:
         yield backend
     finally:
         keyring.set_keyring(previous)
-        secretstore.reset_backend_check()
+        reset_backend_check()
 
 
 @pytest.fixture

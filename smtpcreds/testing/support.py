@@ -87,7 +87,9 @@ def provider_for(profile: dict[str, Any] | Any, *, name: str = "test",
     :func:`smtpcreds.testing.answering.answering` to answer requests with a function.
     """
     from smtpcreds.errors import ConfigError
-    from smtpcreds.secretstore import SecretStore
+    from smtpcreds.paths import state_dir
+    from smtpcreds.store import SecretStore
+    from smtpcreds.store.keyring import KeyringBackend
 
     if isinstance(profile, dict):
         cls = plugins().provider(profile["provider"])
@@ -105,7 +107,7 @@ def provider_for(profile: dict[str, Any] | Any, *, name: str = "test",
             return secrets[field]
         raise ConfigError(f"profile {name!r}: {field} is not set")
 
-    store = SecretStore(name, allow_insecure=True)
+    store = SecretStore(name, KeyringBackend(state_dir()), allow_insecure=True)
     ctx = ProviderContext(profile_name=name, profile=model, resolve_secret=resolve, secret_store=lambda: store)
     if http is not None:
         ctx.http = http

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from smtpcreds.config import load_config, resolve_secret
+from smtpcreds.client import resolve_secret
+from smtpcreds.config import load_config
 from smtpcreds.errors import ConfigError
 from smtpcreds.testing.support import MemoryKeyring
 

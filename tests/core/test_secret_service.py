@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
+from smtpcreds.client import secret_store
 from smtpcreds.models import SmtpLogin
-from smtpcreds.secretstore import SecretStore
+from smtpcreds.store import SecretStore
 
 pytestmark = pytest.mark.secret_service
 
@@ -28,7 +29,7 @@ def login(pw: str) -> SmtpLogin:
 
 @pytest.fixture
 def store() -> SecretStore:
-    s = SecretStore(f"ss-test-{secrets.token_hex(4)}")
+    s = secret_store(f"ss-test-{secrets.token_hex(4)}")
     yield s
     for slot in ("current", "pending", "previous"):
         s.delete("cred", slot)  # type: ignore[arg-type]
@@ -69,10 +70,10 @@ def test_a_locked_collection_is_refused_with_how_to_fix(tmp_path: Path) -> None:
                     time.sleep(0.2)
         else:
             keyring.set_keyring(kr)
-            from smtpcreds.secretstore import SecretStore
+            from smtpcreds.client import secret_store
             from smtpcreds.errors import SecretStoreError
             try:
-                SecretStore("locked").get("any")  # the first keyring call tells it is locked
+                secret_store("locked").get("any")  # the first keyring call tells it is locked
                 print("ACCEPTED")
             except SecretStoreError as e:
                 print("REFUSED:", e)

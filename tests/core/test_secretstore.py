@@ -6,10 +6,10 @@ import pytest
 from keyring.backends import fail
 from pydantic import SecretStr
 
-from smtpcreds import secretstore
+from smtpcreds.client import secret_store
 from smtpcreds.errors import SecretStoreError
 from smtpcreds.models import SmtpLogin
-from smtpcreds.secretstore import SecretStore
+from smtpcreds.store import reset_backend_check
 from smtpcreds.testing.support import MemoryKeyring
 
 
@@ -18,7 +18,7 @@ def login(pw: str = "S3cret-pass-word-xyz") -> SmtpLogin:
 
 
 def test_a_login_round_trips_as_json_in_the_current_slot(memory_keyring: MemoryKeyring) -> None:
-    store = SecretStore("relay")
+    store = secret_store("relay")
     store.put("user1", login())
     got = store.get("user1")
     assert got is not None and got.password.get_secret_value() == "S3cret-pass-word-xyz"
@@ -28,7 +28,7 @@ def test_a_login_round_trips_as_json_in_the_current_slot(memory_keyring: MemoryK
 def test_slots_are_one_record_in_one_entry(memory_keyring: MemoryKeyring) -> None:
     import json
 
-    store = SecretStore("relay")
+    store = secret_store("relay")
     store.put("u", login("current-pass-1234"), "current")
     store.put("u", login("pending-pass-1234"), "pending")
     assert set(memory_keyring.entries("smtpcreds/relay")) == {"u"}
@@ -38,7 +38,7 @@ def test_slots_are_one_record_in_one_entry(memory_keyring: MemoryKeyring) -> Non
 
 
 def test_promote_moves_current_to_previous_and_pending_to_current(memory_keyring: MemoryKeyring) -> None:
-    store = SecretStore("relay")
+    store = secret_store("relay")
     store.put("u", login("old-password-1234"))
     store.put("u", login("new-password-1234"), "pending")
     store.promote("u")
@@ -52,22 +52,22 @@ def test_promote_moves_current_to_previous_and_pending_to_current(memory_keyring
 def test_a_write_that_reads_back_differently_is_refused(memory_keyring: MemoryKeyring) -> None:
     memory_keyring.corrupt_writes = True
     with pytest.raises(SecretStoreError, match="read-back differs"):
-        SecretStore("relay").put("u", login())
+        secret_store("relay").put("u", login())
 
 
 def test_an_exception_mid_write_is_a_secret_store_error(memory_keyring: MemoryKeyring) -> None:
     memory_keyring.fail_next = RuntimeError("dbus went away")
     with pytest.raises(SecretStoreError, match="dbus went away"):
-        SecretStore("relay").put("u", login())
+        secret_store("relay").put("u", login())
 
 
 def test_a_locked_keyring_is_refused_with_how_to_fix(memory_keyring: MemoryKeyring) -> None:
     memory_keyring.locked = True
-    SecretStore("relay").check()  # no keyring call: the first read or write tells
+    secret_store("relay").check()  # no keyring call: the first read or write tells
     with pytest.raises(SecretStoreError, match="Unlock it"):
-        SecretStore("relay").get("u")
+        secret_store("relay").get("u")
     with pytest.raises(SecretStoreError, match="Unlock it"):
-        SecretStore("relay").put("u", login())
+        secret_store("relay").put("u", login())
 
 
 def test_a_locked_keyring_is_refused_even_with_insecure_opt_in(memory_keyring: MemoryKeyring,
@@ -75,16 +75,16 @@ def test_a_locked_keyring_is_refused_even_with_insecure_opt_in(memory_keyring: M
     monkeypatch.setenv("SMTPCREDS_ALLOW_INSECURE_KEYRING", "1")
     memory_keyring.locked = True
     with pytest.raises(SecretStoreError, match="Unlock it"):
-        SecretStore("relay", allow_insecure=True).put("u", login())
+        secret_store("relay", allow_insecure=True).put("u", login())
 
 
 def test_the_fail_backend_is_refused() -> None:
     import keyring
 
     keyring.set_keyring(fail.Keyring())
-    secretstore.reset_backend_check()
+    reset_backend_check()
     with pytest.raises(SecretStoreError, match="no usable keyring"):
-        SecretStore("relay").check()
+        secret_store("relay").check()
 
 
 def test_a_plaintext_fallback_is_refused_unless_opted_in(tmp_path: object,
@@ -95,12 +95,12 @@ def test_a_plaintext_fallback_is_refused_unless_opted_in(tmp_path: object,
     kr = PlaintextKeyring()
     kr.file_path = str(tmp_path) + "/plain.cfg"  # type: ignore[misc]
     keyring.set_keyring(kr)
-    secretstore.reset_backend_check()
+    reset_backend_check()
     with pytest.raises(SecretStoreError, match="plaintext or fallback"):
-        SecretStore("relay").put("u", login())
+        secret_store("relay").put("u", login())
     monkeypatch.setenv("SMTPCREDS_ALLOW_INSECURE_KEYRING", "1")
-    SecretStore("relay").put("u", login())
-    assert SecretStore("relay").get("u") is not None
+    secret_store("relay").put("u", login())
+    assert secret_store("relay").get("u") is not None
 
 
 def test_insecure_opt_in_through_config_flag() -> None:
@@ -108,8 +108,8 @@ def test_insecure_opt_in_through_config_flag() -> None:
     from keyrings.alt.file import PlaintextKeyring
 
     keyring.set_keyring(PlaintextKeyring())
-    secretstore.reset_backend_check()
-    SecretStore("relay", allow_insecure=True).check()
+    reset_backend_check()
+    secret_store("relay", allow_insecure=True).check()
 
 
 def test_repr_of_a_login_masks_the_password() -> None:
@@ -119,7 +119,7 @@ def test_repr_of_a_login_masks_the_password() -> None:
 def test_keyring_calls_are_serialized_across_threads(memory_keyring: MemoryKeyring) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
-    store = SecretStore("relay")
+    store = secret_store("relay")
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(lambda i: store.put(f"u{i}", login(f"password-number-{i:04d}")), range(50)))
     assert len(memory_keyring.entries("smtpcreds/relay")) == 50

@@ -24,7 +24,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from smtpcreds import secretstore
+from smtpcreds import paths
 from smtpcreds.client import Connection, connect
 from smtpcreds.config import load_config
 from smtpcreds.emulator.lab import Lab
@@ -32,7 +32,8 @@ from smtpcreds.emulator.smtp import make_certificate
 from smtpcreds.errors import ConfigError, TransportError
 from smtpcreds.profiles import is_loopback
 from smtpcreds.rotation.engine import Rotator
-from smtpcreds.rotation.journal import JournalStore
+from smtpcreds.rotation.journal import journal_store
+from smtpcreds.store.keyring.journals import FileJournals
 
 
 def mode_of(path: Path) -> int:
@@ -87,7 +88,8 @@ def test_journals_are_0600_in_a_0700_directory(lab: Lab, fast_verify: None, isol
         ref = relay.credentials.create("perm-app").id
         Rotator(relay).rotate(ref)
     state = isolated_env / "state"
-    journals = JournalStore()
+    journals = journal_store().docs
+    assert isinstance(journals, FileJournals)
     files = list(journals.root.rglob("*.json"))
     assert files, "the rotation wrote no journal"
     assert mode_of(state) == 0o700
@@ -104,9 +106,9 @@ def test_a_state_directory_created_wider_is_narrowed_to_0700(tmp_path: Path,
     wide.chmod(0o755)
     (wide / "rotations").chmod(0o777)
     monkeypatch.setenv("SMTPCREDS_STATE_DIR", str(wide))
-    JournalStore()
+    journal_store()
     assert mode_of(wide) == 0o700 and mode_of(wide / "rotations") == 0o700
-    assert secretstore.state_dir() == wide
+    assert paths.state_dir() == wide
 
 
 # -- TLS -----------------------------------------------------------------------------------------
@@ -282,4 +284,4 @@ def test_plain_smtp_verification_to_a_remote_host_is_refused_before_a_rotation_s
     before = lab.emulators["smtp2go"].count("PATCH")
     with Connection("relay", prof, config=cfg) as relay, pytest.raises(ConfigError, match="loopback"):
         Rotator(relay).rotate(ref)
-    assert lab.emulators["smtp2go"].count("PATCH") == before and JournalStore().all() == []
+    assert lab.emulators["smtp2go"].count("PATCH") == before and journal_store().all() == []

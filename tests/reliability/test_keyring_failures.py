@@ -23,13 +23,13 @@ import pytest
 from keyring.backends import fail
 from keyrings.alt.file import PlaintextKeyring
 
-from smtpcreds import secretstore
 from smtpcreds.client import Connection
 from smtpcreds.emulator.http import EmulatorServer
 from smtpcreds.emulator.lab import Lab
 from smtpcreds.errors import SecretStoreError
 from smtpcreds.rotation.engine import Rotator
-from smtpcreds.rotation.journal import JournalStore
+from smtpcreds.rotation.journal import journal_store
+from smtpcreds.store import reset_backend_check
 from smtpcreds.testing.support import MemoryKeyring
 
 #: Requests that only read (SMTP2GO's view is a POST that changes nothing).
@@ -54,19 +54,19 @@ def conns(lab: Lab, fast_verify: None) -> Iterator[dict[str, Connection]]:
 
 def _locked(kr: MemoryKeyring, tmp: Path) -> None:
     kr.locked = True
-    secretstore.reset_backend_check()  # as a new process would find it
+    reset_backend_check()  # as a new process would find it
 
 
 def _absent(kr: MemoryKeyring, tmp: Path) -> None:
     keyring.set_keyring(fail.Keyring())
-    secretstore.reset_backend_check()
+    reset_backend_check()
 
 
 def _plaintext(kr: MemoryKeyring, tmp: Path) -> None:
     plain = PlaintextKeyring()
     plain.file_path = str(tmp / "plain" / "keyring_pass.cfg")  # type: ignore[misc]
     keyring.set_keyring(plain)
-    secretstore.reset_backend_check()
+    reset_backend_check()
 
 
 def _corrupt(kr: MemoryKeyring, tmp: Path) -> None:
@@ -131,7 +131,7 @@ def test_a_keyring_that_cannot_keep_a_secret_is_refused_before_any_provider_chan
     assert "\n" not in message
     assert any(h in message for h in HINTS), f"no hint how to fix it: {message}"
     assert mutations(emulator) == before, "the provider was changed although the keyring failed"
-    assert JournalStore().all() == [], "a refused rotation must leave no journal"
+    assert journal_store().all() == [], "a refused rotation must leave no journal"
     assert lab.smtp.accepts(old.username, old.password.get_secret_value()), "the old login must still work"
 
 

@@ -18,7 +18,7 @@ from smtpcreds.emulator.http import Fault
 from smtpcreds.emulator.lab import Lab
 from smtpcreds.errors import RotationError, TransportError
 from smtpcreds.rotation.engine import Rotator
-from smtpcreds.rotation.journal import JournalStore
+from smtpcreds.rotation.journal import journal_store
 
 TIMEOUT = 0.3
 
@@ -45,7 +45,7 @@ def test_a_late_password_change_does_not_undo_a_later_rotation(lab: Lab, conns: 
     assert stopped.value.step == "set" and "timeout" in stopped.value.message
     assert emulator.count("PATCH", r"^/users/smtp/edit$") == 1, "the PATCH was re-sent"
     time.sleep(TIMEOUT)  # the late request has landed by now
-    assert Rotator(relay).run(JournalStore().load(stopped.value.rotation_id)).status == "done"
+    assert Rotator(relay).run(journal_store().load(stopped.value.rotation_id)).status == "done"
     Rotator(relay).rotate(ref)
     current = relay.store.get(ref)
     assert current is not None

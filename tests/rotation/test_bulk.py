@@ -12,6 +12,7 @@ from smtpcreds.emulator.lab import Lab
 from smtpcreds.errors import RotationError
 from smtpcreds.rotation.bulk import Item, parse_age, rotate_many
 from smtpcreds.rotation.journal import Journal, JournalStore
+from smtpcreds.store.keyring.journals import FileJournals
 
 Connect = Callable[[str], Connection]
 
@@ -89,15 +90,15 @@ def test_an_in_place_rotation_reads_the_credential_once(lab: Lab, connect: Conne
 def test_a_rotation_makes_only_the_keyring_calls_safety_needs(lab: Lab, connect: Connect, issuer: str,
                                                               expected: dict[str, int]) -> None:
     """Each Secret Service call costs tens of milliseconds (docs/reference/keyring-backends.md §3)."""
-    from smtpcreds import secretstore
     from smtpcreds.rotation.engine import Rotator
+    from smtpcreds.store.keyring import calls
 
     conn = connect(issuer)
     ref = conn.credentials.create("keyring-calls").id
     conn.store.check_writable()  # the once-per-connection canary, not part of a rotation
-    before = dict(secretstore.op_count)
+    before = dict(calls.op_count)
     assert Rotator(conn).rotate(ref).status == "done"
-    assert {k: secretstore.op_count[k] - before[k] for k in before} == expected
+    assert {k: calls.op_count[k] - before[k] for k in before} == expected
 
 
 def test_a_login_created_earlier_in_the_batch_is_not_taken_for_an_orphan(lab: Lab, connect: Connect) -> None:
@@ -124,11 +125,11 @@ def test_a_login_created_earlier_in_the_batch_is_not_taken_for_an_orphan(lab: La
 
 
 def test_finished_journals_are_archived_and_lookups_see_only_live_ones(tmp_path: Path) -> None:
-    journals = JournalStore(tmp_path)
+    journals = JournalStore(FileJournals(tmp_path))
     done = Journal(id="r1-done", profile="p", provider="x", ref="a", name="a", strategy="in-place",
                    status="done", retired=True)
     journals.save(done)
-    assert journals.path("r1-done") == tmp_path / "done" / "r1-done.json"
+    assert FileJournals(tmp_path).path("r1-done") == tmp_path / "done" / "r1-done.json"
     assert journals.open_for("p", "a") is None and journals.live() == []
     running = Journal(id="r2-running", profile="p", provider="x", ref="b", name="b", strategy="replace")
     journals.save(running)
@@ -151,7 +152,7 @@ def test_finished_journals_are_archived_and_lookups_see_only_live_ones(tmp_path:
     ("done", "replace", True, False), ("done", "in-place", True, False), ("aborted", "replace", False, False)])
 def test_a_journal_is_live_exactly_while_it_can_change(tmp_path: Path, status: str, strategy: str,
                                                        retired: bool, live: bool) -> None:
-    journals = JournalStore(tmp_path)
+    journals = JournalStore(FileJournals(tmp_path))
     journals.save(Journal(id="r1", profile="p", provider="x", ref="c", new_id="n", name="n",
                           strategy=strategy, status=status, retired=retired))  # type: ignore[arg-type]
     assert [j.id for j in journals.live()] == (["r1"] if live else [])
@@ -160,7 +161,7 @@ def test_a_journal_is_live_exactly_while_it_can_change(tmp_path: Path, status: s
 
 def test_a_finished_journal_left_live_by_an_older_version_or_a_crash_is_archived_on_sight(
         tmp_path: Path) -> None:
-    journals = JournalStore(tmp_path)
+    journals = JournalStore(FileJournals(tmp_path))
     old = Journal(id="r1", profile="p", provider="x", ref="c", name="n", strategy="in-place", status="done",
                   retired=True)
     (tmp_path / "r1.json").write_text(old.model_dump_json())  # as versions before the archive wrote it

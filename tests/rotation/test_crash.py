@@ -22,10 +22,10 @@ import keyring
 import pytest
 from keyrings.alt.file import PlaintextKeyring
 
-from smtpcreds import secretstore
 from smtpcreds.client import Connection
 from smtpcreds.emulator.lab import Lab
-from smtpcreds.rotation.journal import Journal, JournalStore
+from smtpcreds.rotation.journal import Journal, journal_store
+from smtpcreds.store import reset_backend_check
 
 CHILD = Path(__file__).with_name("crash_child.py")
 BOUNDARIES = ["plan", "create_pending", "set", "verify", "push", "promote"]
@@ -45,7 +45,7 @@ def shared(tmp_path: Path, lab: Lab, env_file: Path, monkeypatch: pytest.MonkeyP
     kr = PlaintextKeyring()
     kr.file_path = str(xdg / "python_keyring" / "keyring_pass.cfg")  # type: ignore[misc]
     keyring.set_keyring(kr)
-    secretstore.reset_backend_check()
+    reset_backend_check()
     monkeypatch.setenv("SMTPCREDS_ALLOW_INSECURE_KEYRING", "1")
     config = tmp_path / "config.toml"
     config.write_text(lab.toml({"app-env": {"provider": "envfile", "path": str(env_file)}}))
@@ -65,7 +65,7 @@ def _connect(shared: dict[str, Any], name: str) -> Connection:
 
 
 def _only_journal() -> Journal | None:
-    journals = JournalStore().all()
+    journals = journal_store().all()
     assert len(journals) <= 1
     return journals[0] if journals else None
 
@@ -114,7 +114,7 @@ def test_rotation_killed_then_resumed_ends_consistent(lab: Lab, shared: dict[str
     assert result["status"] == "done"
 
     # provider, keyring and SMTP server agree
-    final = JournalStore().load(j.id)
+    final = journal_store().load(j.id)
     logins = list(conn.credentials.list())
     assert [c.id for c in logins] == [final.target], "exactly the new login remains at the provider"
     for c in logins:

@@ -16,7 +16,7 @@ from smtpcreds.emulator.http import Fault
 from smtpcreds.emulator.lab import Lab
 from smtpcreds.errors import RotationError, SmtpCredsError
 from smtpcreds.rotation.engine import Rotator
-from smtpcreds.rotation.journal import JournalStore
+from smtpcreds.rotation.journal import journal_store
 
 Connect = Callable[[str], Connection]
 
@@ -58,7 +58,7 @@ def test_fault_at_a_step_completes_or_stops_resumably(lab: Lab, connect: Connect
         result = Rotator(conn, consumer=connect).rotate(cred.id, push=["pbx"])
     except RotationError as e:
         assert e.exit_code == 8
-        j = JournalStore().load(e.rotation_id)
+        j = journal_store().load(e.rotation_id)
         if j.strategy == "in-place" and e.step == "push":
             # In-place: the old password died when the provider took the new one (documented; use
             # --strategy replace for zero downtime). Nothing is lost: the pending login works.
@@ -70,11 +70,11 @@ def test_fault_at_a_step_completes_or_stops_resumably(lab: Lab, connect: Connect
             assert lab.smtp.accepts(old.username, old.password.get_secret_value()), \
                 "the previous login must keep working when a rotation stops"
         lab.emulators[emulator].faults.clear()
-        result = Rotator(conn, consumer=connect).run(JournalStore().load(e.rotation_id))
+        result = Rotator(conn, consumer=connect).run(journal_store().load(e.rotation_id))
     except SmtpCredsError as e:
         # A fault while planning: nothing was changed and no journal was written, so the error is
         # the provider's own (exit 7) and the rotation is simply run again.
-        assert e.exit_code == 7 and JournalStore().all() == []
+        assert e.exit_code == 7 and journal_store().all() == []
         assert lab.smtp.accepts(old.username, old.password.get_secret_value())
         lab.emulators[emulator].faults.clear()
         result = Rotator(conn, consumer=connect).rotate(cred.id, push=["pbx"])

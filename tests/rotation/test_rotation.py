@@ -13,7 +13,7 @@ from smtpcreds.client import Connection
 from smtpcreds.emulator.lab import Lab
 from smtpcreds.errors import RotationError, UnsupportedOperation
 from smtpcreds.rotation.engine import Rotator, rotate
-from smtpcreds.rotation.journal import JournalStore
+from smtpcreds.rotation.journal import journal_store
 from smtpcreds.rotation.steps import Step
 
 Connect = Callable[[str], Connection]
@@ -65,7 +65,7 @@ def test_keep_old_keeps_the_old_login_until_retire(lab: Lab, connect: Connect) -
     result = rotator.rotate(cred.id, keep_old=True)
     assert result.status == "done" and not result.retired
     assert len(list(ms.credentials.list())) == 2
-    j = JournalStore().load(result.rotation_id)
+    j = journal_store().load(result.rotation_id)
     assert rotator.retire(j).retired
     assert [c.id for c in ms.credentials.list()] == [result.new_credential]
 
@@ -120,7 +120,7 @@ def test_failing_hook_stops_replace_rotation_before_retire_then_resume_pushes_on
     assert "hook" in e.value.message and "app config is read-only" in e.value.message
     assert lab.smtp.accepts(old.username, old.password.get_secret_value())  # old login still works
     flag.unlink()
-    j = JournalStore().load(e.value.rotation_id)
+    j = journal_store().load(e.value.rotation_id)
     assert j.pushed == ["pbx"]
     pbx_writes = lab.emulators["webitel"].count("POST", r"^/api/v2/email/settings$")
     result = Rotator(conn, consumer=connect).run(j)
@@ -158,7 +158,7 @@ def test_failed_verification_stops_before_promotion_and_keeps_the_old_login(
     pending = relay.store.get(cred.id, "pending")
     assert pending is not None
     monkeypatch.setattr(lab.smtp, "issue", real_issue)
-    result = Rotator(relay, consumer=connect).run(JournalStore().load(e.value.rotation_id))
+    result = Rotator(relay, consumer=connect).run(journal_store().load(e.value.rotation_id))
     assert result.status == "done"
     assert relay.store.get(cred.id).password.get_secret_value() == pending.password.get_secret_value()  # type: ignore[union-attr]
 
@@ -168,7 +168,7 @@ def test_no_verify_skips_the_smtp_check_visibly(lab: Lab, connect: Connect) -> N
     cred = relay.credentials.create("billing-app")
     result = Rotator(relay, consumer=connect).rotate(cred.id, verify=False)
     assert result.status == "done" and not result.verified
-    j = JournalStore().load(result.rotation_id)
+    j = journal_store().load(result.rotation_id)
     assert any(h.step == "verify" and h.outcome == "skipped" for h in j.history)
 
 
@@ -192,7 +192,7 @@ def test_abort_of_a_replace_rotation_deletes_the_new_login(lab: Lab, connect: Co
     with pytest.raises(RotationError) as e:
         Rotator(ms, consumer=connect).rotate(cred.id, push=["pbx", "hook"])
     rotator = Rotator(ms, consumer=connect)
-    actions = rotator.abort(JournalStore().load(e.value.rotation_id))
+    actions = rotator.abort(journal_store().load(e.value.rotation_id))
     assert any("deleted the new login" in a for a in actions)
     assert any("pushed the previous login back to pbx" in a for a in actions)
     assert [c.id for c in ms.credentials.list()] == [cred.id]
@@ -207,7 +207,7 @@ def test_abort_of_an_in_place_rotation_restores_the_old_password(lab: Lab, conne
     (hook_script.parent / "hook-fail").write_text("1")
     with pytest.raises(RotationError) as e:
         Rotator(relay, consumer=connect).rotate(cred.id, push=["hook"])
-    actions = Rotator(relay, consumer=connect).abort(JournalStore().load(e.value.rotation_id))
+    actions = Rotator(relay, consumer=connect).abort(journal_store().load(e.value.rotation_id))
     assert any("restored the previous password" in a for a in actions)
     assert accepted(lab, relay, cred.id)
     assert relay.store.get(cred.id, "pending") is None
@@ -219,11 +219,11 @@ def test_rotate_api_function_and_journal_hold_no_secret(lab: Lab, connect: Conne
     result = rotate(relay, cred.id, push=["pbx"])
     current = relay.store.get(cred.id)
     assert current is not None
-    journal_text = JournalStore().path(result.rotation_id).read_text()
+    journal_text = journal_store().docs.path(result.rotation_id).read_text()
     assert current.password.get_secret_value() not in journal_text
     assert relay.store.get(cred.id, "previous").password.get_secret_value() not in journal_text  # type: ignore[union-attr]
-    mode = JournalStore().path(result.rotation_id).stat().st_mode & 0o777
-    assert mode == 0o600 and (JournalStore().root.stat().st_mode & 0o777) == 0o700
+    mode = journal_store().docs.path(result.rotation_id).stat().st_mode & 0o777
+    assert mode == 0o600 and (journal_store().docs.root.stat().st_mode & 0o777) == 0o700
 
 
 def test_rotation_steps_are_reported_to_hooks_in_order(lab: Lab, connect: Connect) -> None:
@@ -292,12 +292,12 @@ def test_abort_refuses_a_rotation_promoted_after_its_journal_was_written(
     finally:
         get_plugin_manager().unregister(crash)
         monkeypatch.setattr(ms.provider, "delete_credential", real_delete)
-    (j,) = JournalStore().all()
+    (j,) = journal_store().all()
     assert j.next in (Step.PUSH, Step.PROMOTE) and j.open, "the journal lags behind the promotion"
     with pytest.raises(RotationError, match="past promotion"):
-        Rotator(ms, consumer=connect).abort(JournalStore().load(j.id))
+        Rotator(ms, consumer=connect).abort(journal_store().load(j.id))
     assert accepted(lab, ms, j.target), "the new login still works after the refused abort"
-    result = Rotator(ms, consumer=connect).run(JournalStore().load(j.id))
+    result = Rotator(ms, consumer=connect).run(journal_store().load(j.id))
     assert result.status == "done" and result.retired
     assert [c.id for c in ms.credentials.list()] == [j.target]
     assert accepted(lab, ms, j.target)

@@ -19,7 +19,7 @@ import pytest
 from smtpcreds.client import Connection
 from smtpcreds.emulator.lab import Lab
 from smtpcreds.rotation.engine import Rotator
-from smtpcreds.secretstore import SLOTS
+from smtpcreds.store import SLOTS
 
 pytestmark = pytest.mark.secret_service
 

@@ -10,10 +10,10 @@ from dotenv import dotenv_values
 from smtpcreds_ses.derive import smtp_password
 from smtpcreds_ses.emulator import SesEmulator
 
+from smtpcreds.client import secret_store
 from smtpcreds.emulator.smtp import SmtpServer
-from smtpcreds.rotation.journal import JournalStore
+from smtpcreds.rotation.journal import journal_store
 from smtpcreds.rotation.steps import Step
-from smtpcreds.secretstore import SecretStore
 
 from .conftest import keys_of
 
@@ -34,7 +34,7 @@ def test_create_makes_one_user_under_the_path_with_one_key_whose_derived_passwor
     assert user.path == "/smtpcreds/"
     [key] = keys_of(emulator, "app")
     assert created["id"] == "app" and created["username"] == key.access_key_id
-    stored = SecretStore("ses").get("app")
+    stored = secret_store("ses").get("app")
     assert stored is not None and stored.username == key.access_key_id
     assert stored.password.get_secret_value() == smtp_password(key.secret_access_key, "eu-west-1")
     smtp_server.send_test(stored.username, stored.password.get_secret_value(), "ops@example.com")
@@ -47,7 +47,7 @@ def test_rotate_leaves_one_different_key_in_the_keyring_and_the_env_file_and_the
     emulator: SesEmulator, smtp_server: SmtpServer, configured: Path, app_env: Path, run_cli: Any
 ) -> None:
     create(run_cli)
-    old = SecretStore("ses").get("app")
+    old = secret_store("ses").get("app")
     assert old is not None
 
     result = run_cli("--json", "creds", "rotate", "app", "--push", "app-env")
@@ -55,7 +55,7 @@ def test_rotate_leaves_one_different_key_in_the_keyring_and_the_env_file_and_the
     assert result.code == 0, result
     [key] = keys_of(emulator, "app")
     assert key.access_key_id != old.username
-    new = SecretStore("ses").get("app")
+    new = secret_store("ses").get("app")
     assert new is not None and new.username == key.access_key_id
     assert new.password.get_secret_value() == smtp_password(key.secret_access_key, "eu-west-1")
     env = dotenv_values(app_env)
@@ -88,7 +88,7 @@ def test_a_user_with_two_foreign_keys_is_refused_before_any_change(
     mutations = [b for b in [r.body for r in emulator.requests][len(requests_before):]
                  if b"Action=Create" in b or b"Action=Delete" in b or b"Action=Update" in b]
     assert mutations == []
-    assert JournalStore().all() == []
+    assert journal_store().all() == []
 
 
 def test_a_key_the_keyring_does_not_know_beside_ours_is_refused_and_named(
@@ -109,7 +109,7 @@ def test_an_old_key_used_after_the_push_began_holds_the_retire_until_it_is_unuse
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     create(run_cli)
-    old = SecretStore("ses").get("app")
+    old = secret_store("ses").get("app")
     assert old is not None
     from smtpcreds_envfile.provider import EnvFileProvider
 
@@ -127,7 +127,7 @@ def test_an_old_key_used_after_the_push_began_holds_the_retire_until_it_is_unuse
     assert old.username in held.err and "retire held" in held.err
     assert old.username in [k.access_key_id for k in keys_of(emulator, "app")]  # still there
     assert dotenv_values(app_env)["SMTP_USER"] != old.username  # the push happened
-    [j] = [j for j in JournalStore().all() if j.open]
+    [j] = [j for j in journal_store().all() if j.open]
     assert j.next is Step.RETIRE  # promoted; the retire is what waits
 
     smtp_server.send_test(old.username, old.password.get_secret_value(), "ops@example.com")
@@ -146,7 +146,7 @@ def test_force_retire_on_rotate_retires_a_key_still_in_use(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     create(run_cli)
-    old = SecretStore("ses").get("app")
+    old = secret_store("ses").get("app")
     assert old is not None
     from smtpcreds_envfile.provider import EnvFileProvider
 
@@ -169,7 +169,7 @@ def test_a_key_used_only_before_the_push_is_retired(
     emulator: SesEmulator, smtp_server: SmtpServer, configured: Path, run_cli: Any
 ) -> None:
     create(run_cli)
-    old = SecretStore("ses").get("app")
+    old = secret_store("ses").get("app")
     assert old is not None
     smtp_server.send_test(old.username, old.password.get_secret_value(), "ops@example.com")
 
@@ -200,7 +200,7 @@ def test_audit_shows_the_last_use_aws_reports(
     emulator: SesEmulator, smtp_server: SmtpServer, configured: Path, run_cli: Any
 ) -> None:
     create(run_cli)
-    stored = SecretStore("ses").get("app")
+    stored = secret_store("ses").get("app")
     assert stored is not None
     assert run_cli("--json", "creds", "audit", "--profile", "ses").json()[0]["last_used_at"] is None
     smtp_server.send_test(stored.username, stored.password.get_secret_value(), "ops@example.com")
@@ -225,8 +225,8 @@ def test_abort_after_a_failed_verification_removes_the_new_key_and_keeps_the_old
 
     assert aborted.code == 0, aborted
     assert [k.access_key_id for k in keys_of(emulator, "app")] == [created["username"]]
-    assert SecretStore("ses").get("app", "pending") is None
-    stored = SecretStore("ses").get("app")
+    assert secret_store("ses").get("app", "pending") is None
+    stored = secret_store("ses").get("app")
     assert stored is not None and smtp_server.accepts(stored.username, stored.password.get_secret_value())
 
 

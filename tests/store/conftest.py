@@ -52,7 +52,7 @@ def vault_env(openbao: OpenBao, monkeypatch: pytest.MonkeyPatch, request: pytest
     import keyring
     from keyring.backends import fail
 
-    from smtpcreds import secretstore
+    from smtpcreds.store import reset_backend_check
 
     prefix = f"t-{uuid.uuid4().hex[:12]}"
     env = {"SMTPCREDS_STORE__BACKEND": "vault", "SMTPCREDS_STORE__URL": openbao.url,
@@ -61,7 +61,7 @@ def vault_env(openbao: OpenBao, monkeypatch: pytest.MonkeyPatch, request: pytest
     for k, v in env.items():
         monkeypatch.setenv(k, v)
     keyring.set_keyring(fail.Keyring())
-    secretstore.reset_backend_check()
+    reset_backend_check()
     return env
 
 

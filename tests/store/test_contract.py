@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from pydantic import SecretStr
 
-from smtpcreds import secretstore
+from smtpcreds.client import secret_store, store_backend
 from smtpcreds.errors import SecretStoreError
 from smtpcreds.models import SmtpLogin
-from smtpcreds.secretstore import SecretStore
+from smtpcreds.store import SecretStore, Slot
 
 
 @pytest.fixture(params=["keyring", "vault"])
@@ -23,75 +23,75 @@ def login(pw: str, user: str = "user@example.com") -> SmtpLogin:
     return SmtpLogin(host="smtp.example.com", port=587, username=user, password=SecretStr(pw))
 
 
-def pw(store: SecretStore, ref: str, slot: secretstore.Slot = "current") -> str | None:
+def pw(store: SecretStore, ref: str, slot: Slot = "current") -> str | None:
     got = store.get(ref, slot)
     return None if got is None else got.password.get_secret_value()
 
 
 def test_the_backend_is_the_configured_one(backend: str) -> None:
-    assert SecretStore("relay").settings.backend == backend
-    assert SecretStore("relay").vault == (backend == "vault")
+    assert secret_store("relay").backend.name == backend
 
 
 def test_slots_put_get_delete(backend: str) -> None:
-    store = SecretStore("relay")
+    store = secret_store("relay")
     assert store.get("u@x") is None
     store.put("u@x", login("current-pass-0001"))
     store.put("u@x", login("pending-pass-0001"), "pending")
     assert (pw(store, "u@x"), pw(store, "u@x", "pending"), pw(store, "u@x", "previous")) == (
         "current-pass-0001", "pending-pass-0001", None)
     assert store.delete("u@x", "pending") and not store.delete("u@x", "pending")
-    assert pw(SecretStore("relay"), "u@x") == "current-pass-0001"
+    assert pw(secret_store("relay"), "u@x") == "current-pass-0001"
 
 
 def test_promote_and_its_idempotence(backend: str) -> None:
-    store = SecretStore("relay")
+    store = secret_store("relay")
     store.put("u", login("old-pass-00001"))
     store.put("u", login("new-pass-00001"), "pending")
     store.promote("u")
     store.promote("u")
-    fresh = SecretStore("relay")
+    fresh = secret_store("relay")
     assert (pw(fresh, "u"), pw(fresh, "u", "previous"), pw(fresh, "u", "pending")) == (
         "new-pass-00001", "old-pass-00001", None)
 
 
 def test_a_new_record_and_forget(backend: str) -> None:
-    store = SecretStore("relay")
+    store = secret_store("relay")
     store.put("fresh", login("fresh-pass-0001"), "pending", new=True)
-    assert pw(SecretStore("relay"), "fresh", "pending") == "fresh-pass-0001"
-    assert store.forget("fresh") and not SecretStore("relay").forget("fresh")
-    assert SecretStore("relay").get("fresh", "pending") is None
+    assert pw(secret_store("relay"), "fresh", "pending") == "fresh-pass-0001"
+    assert store.forget("fresh") and not secret_store("relay").forget("fresh")
+    assert secret_store("relay").get("fresh", "pending") is None
 
 
 def test_profiles_are_separate(backend: str) -> None:
-    SecretStore("relay").put("u", login("relay-pass-0001"))
-    assert SecretStore("ms").get("u") is None
+    secret_store("relay").put("u", login("relay-pass-0001"))
+    assert secret_store("ms").get("u") is None
 
 
 def test_blobs(backend: str) -> None:
-    store = SecretStore("pbx")
+    store = secret_store("pbx")
     assert store.get_blob("session") is None
     store.put_blob("session", '{"token": "abc"}')
-    assert SecretStore("pbx").get_blob("session") == '{"token": "abc"}'
+    assert secret_store("pbx").get_blob("session") == '{"token": "abc"}'
     assert store.delete_blob("session") and store.get_blob("session") is None
 
 
 def test_profile_secrets(backend: str) -> None:
-    assert secretstore.get_profile_secret("relay", "api_key") is None
-    secretstore.set_profile_secret("relay", "api_key", "api-key-value-0001", allow_insecure=True)
-    assert secretstore.get_profile_secret("relay", "api_key") == "api-key-value-0001"
-    assert secretstore.delete_profile_secret("relay", "api_key")
-    assert secretstore.get_profile_secret("relay", "api_key") is None
+    secrets = store_backend().profile_secrets()
+    assert secrets.get("relay:api_key") is None
+    secrets.put("relay:api_key", "api-key-value-0001")
+    assert store_backend().profile_secrets().get("relay:api_key") == "api-key-value-0001"
+    assert secrets.delete("relay:api_key")
+    assert secrets.get("relay:api_key") is None
 
 
 def test_write_check(backend: str) -> None:
-    SecretStore("relay").check_writable()
+    secret_store("relay").check_writable()
 
 
 def test_a_change_made_elsewhere_meanwhile_is_never_overwritten(backend: str) -> None:
     """Inside a rotation (caching) a record is changed on the version read; the vault store
     detects that another process wrote meanwhile (check-and-set) and stops."""
-    mine, theirs = SecretStore("relay"), SecretStore("relay")
+    mine, theirs = secret_store("relay"), secret_store("relay")
     mine.put("u", login("first-pass-00001"))
     with mine.caching():
         mine.get("u")
@@ -99,7 +99,7 @@ def test_a_change_made_elsewhere_meanwhile_is_never_overwritten(backend: str) ->
         if backend == "vault":
             with pytest.raises(SecretStoreError, match="changed by another process"):
                 mine.put("u", login("mine-pending-001"), "pending")
-            assert pw(SecretStore("relay"), "u", "pending") == "theirs-pending-01"
+            assert pw(secret_store("relay"), "u", "pending") == "theirs-pending-01"
         else:  # the keyring has no versions: the rotation lease keeps other writers away
             mine.put("u", login("mine-pending-001"), "pending")
 
@@ -109,7 +109,7 @@ def test_write_checks_of_many_connections_at_once_all_pass(backend: str) -> None
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(8) as pool:
-        list(pool.map(lambda _: SecretStore("relay").check_writable(), range(16)))
+        list(pool.map(lambda _: secret_store("relay").check_writable(), range(16)))
 
 
 def test_finished_journals_are_archived_out_of_the_live_list(backend: str) -> None:

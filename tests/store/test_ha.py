@@ -37,13 +37,13 @@ def test_bulk_rotation_survives_the_leader_being_killed(cluster: RaftCluster, la
     import keyring
     from keyring.backends import fail
 
-    from smtpcreds import secretstore
+    from smtpcreds.store import reset_backend_check
 
     for k, v in {"SMTPCREDS_STORE__BACKEND": "vault", "SMTPCREDS_STORE__URL": ",".join(cluster.urls),
                  "SMTPCREDS_STORE__PREFIX": "ha", "VAULT_TOKEN": cluster.token}.items():
         monkeypatch.setenv(k, v)
     keyring.set_keyring(fail.Keyring())
-    secretstore.reset_backend_check()
+    reset_backend_check()
     config_file = tmp_path / "config.toml"
     config_file.write_text(lab.toml({}, default="relay"))
     config_file.chmod(0o600)
@@ -103,8 +103,8 @@ def test_a_rotation_goes_on_when_the_server_restarts_mid_rotation(lab: Lab, tmp_
     import keyring
     from keyring.backends import fail
 
-    from smtpcreds import secretstore
     from smtpcreds.rotation.engine import Rotator
+    from smtpcreds.store import reset_backend_check
 
     try:
         cm = openbao_raft_cluster(size=1)
@@ -118,7 +118,7 @@ def test_a_rotation_goes_on_when_the_server_restarts_mid_rotation(lab: Lab, tmp_
                      "SMTPCREDS_STORE__PREFIX": "restart", "VAULT_TOKEN": single.token}.items():
             monkeypatch.setenv(k, v)
         keyring.set_keyring(fail.Keyring())
-        secretstore.reset_backend_check()
+        reset_backend_check()
         cfg = lab.config()
         conn = Connection("relay", cfg.profile("relay"), config=cfg)
         ref = conn.credentials.create("restart-app").id

@@ -13,7 +13,8 @@ from typing import Any
 import keyring
 import pytest
 
-from smtpcreds import secretstore
+from smtpcreds.store import reset_backend_check
+from smtpcreds.store.keyring import calls
 from smtpcreds.testing.support import MemoryKeyring
 
 
@@ -38,14 +39,14 @@ class CountingKeyring(MemoryKeyring):
 
     def store_calls(self) -> list[tuple[str, str, str]]:
         """The calls, without reads of profile API secrets (service ``smtpcreds``)."""
-        return [c for c in self.calls if not (c[0] == "read" and c[1] == secretstore.SERVICE)]
+        return [c for c in self.calls if not (c[0] == "read" and c[1] == calls.SERVICE)]
 
 
 @pytest.fixture
 def counting() -> CountingKeyring:
     kr = CountingKeyring()
     keyring.set_keyring(kr)
-    secretstore.reset_backend_check()
+    reset_backend_check()
     return kr
 
 
@@ -64,7 +65,7 @@ def test_a_creds_rotate_process_makes_few_keyring_calls(cli_config: Path, run_cl
     assert r.code == 0, r
     ref = r.json()["id"]
     counting.calls.clear()
-    secretstore.reset_backend_check()  # as a new process finds it
+    reset_backend_check()  # as a new process finds it
     r = run_cli("--json", "--profile", profile, "creds", "rotate", ref)
     assert r.code == 0, r
     calls = counting.store_calls()

@@ -11,10 +11,11 @@ import json
 import pytest
 from pydantic import SecretStr
 
-from smtpcreds import secretstore
+from smtpcreds.client import secret_store
 from smtpcreds.errors import SecretStoreError
 from smtpcreds.models import SmtpLogin
-from smtpcreds.secretstore import SecretStore
+from smtpcreds.store import SecretStore, Slot
+from smtpcreds.store.keyring import calls
 from smtpcreds.testing.support import MemoryKeyring
 
 SERVICE = "smtpcreds/relay"
@@ -36,7 +37,7 @@ def seed_old(kr: MemoryKeyring, ref: str, **slots: str) -> None:
         kr.store[(SERVICE, ref if slot == "current" else f"{ref}#{slot}")] = old_item(pw)
 
 
-def pw(store: SecretStore, ref: str, slot: secretstore.Slot = "current") -> str | None:
+def pw(store: SecretStore, ref: str, slot: Slot = "current") -> str | None:
     got = store.get(ref, slot)
     return None if got is None else got.password.get_secret_value()
 
@@ -44,7 +45,7 @@ def pw(store: SecretStore, ref: str, slot: secretstore.Slot = "current") -> str 
 def test_three_item_layout_is_read_transparently(memory_keyring: MemoryKeyring) -> None:
     seed_old(memory_keyring, "u", current="old-current-pass-1", pending="old-pending-pass-1",
              previous="old-previous-pass-1")
-    store = SecretStore("relay")
+    store = secret_store("relay")
     assert (pw(store, "u"), pw(store, "u", "pending"), pw(store, "u", "previous")) == (
         "old-current-pass-1", "old-pending-pass-1", "old-previous-pass-1")
     assert len(memory_keyring.store) == 3, "reading changes nothing"
@@ -53,10 +54,10 @@ def test_three_item_layout_is_read_transparently(memory_keyring: MemoryKeyring) 
 def test_a_change_rewrites_three_items_as_one_and_loses_nothing(memory_keyring: MemoryKeyring) -> None:
     seed_old(memory_keyring, "u", current="old-current-pass-1", pending="old-pending-pass-1",
              previous="old-previous-pass-1")
-    store = SecretStore("relay")
+    store = secret_store("relay")
     store.promote("u")
     assert set(memory_keyring.entries(SERVICE)) == {"u"}
-    fresh = SecretStore("relay")
+    fresh = secret_store("relay")
     assert (pw(fresh, "u"), pw(fresh, "u", "pending"), pw(fresh, "u", "previous")) == (
         "old-pending-pass-1", None, "old-current-pass-1")
     assert fresh.get("u").created_at.year == 2026  # type: ignore[union-attr]
@@ -64,7 +65,7 @@ def test_a_change_rewrites_three_items_as_one_and_loses_nothing(memory_keyring: 
 
 def test_a_lone_pending_item_of_an_interrupted_create_is_kept(memory_keyring: MemoryKeyring) -> None:
     seed_old(memory_keyring, "new-user", pending="lone-pending-pass-1")
-    store = SecretStore("relay")
+    store = secret_store("relay")
     assert pw(store, "new-user", "pending") == "lone-pending-pass-1"
     store.put("new-user", login("now-current-pass-1"))
     assert set(memory_keyring.entries(SERVICE)) == {"new-user"}
@@ -73,7 +74,7 @@ def test_a_lone_pending_item_of_an_interrupted_create_is_kept(memory_keyring: Me
 
 def test_forget_removes_every_item_of_either_layout(memory_keyring: MemoryKeyring) -> None:
     seed_old(memory_keyring, "old", current="old-current-pass-1", previous="old-previous-pass-1")
-    store = SecretStore("relay")
+    store = secret_store("relay")
     store.put("new", login("new-current-pass-1"))
     assert store.forget("old") and store.forget("new")
     assert memory_keyring.entries(SERVICE) == {}
@@ -81,36 +82,36 @@ def test_forget_removes_every_item_of_either_layout(memory_keyring: MemoryKeyrin
 
 
 def test_clearing_the_last_slot_removes_the_item(memory_keyring: MemoryKeyring) -> None:
-    store = SecretStore("relay")
+    store = secret_store("relay")
     store.put("u", login("pending-only-pass-1"), "pending")
     assert store.delete("u", "pending") and not store.delete("u", "pending")
     assert memory_keyring.entries(SERVICE) == {}
 
 
 def test_promote_is_one_write_on_a_cached_record(memory_keyring: MemoryKeyring) -> None:
-    store = SecretStore("relay")
+    store = secret_store("relay")
     store.put("u", login("current-pass-0001"))
     with store.caching():
         store.get("u")
-        before = dict(secretstore.op_count)
+        before = dict(calls.op_count)
         store.put("u", login("pending-pass-0001"), "pending")
         store.promote("u")
         store.promote("u")  # idempotent: nothing left to do, no call
-        spent = {k: secretstore.op_count[k] - before[k] for k in before}
+        spent = {k: calls.op_count[k] - before[k] for k in before}
     assert spent == {"read": 2, "write": 2, "delete": 0}  # each write read back
     assert (pw(store, "u"), pw(store, "u", "previous"), pw(store, "u", "pending")) == (
         "pending-pass-0001", "current-pass-0001", None)
 
 
 def test_outside_a_caching_block_reads_see_other_processes_changes(memory_keyring: MemoryKeyring) -> None:
-    mine, theirs = SecretStore("relay"), SecretStore("relay")
+    mine, theirs = secret_store("relay"), secret_store("relay")
     mine.put("u", login("first-pass-00001"))
     theirs.put("u", login("second-pass-0001"))
     assert pw(mine, "u") == "second-pass-0001"
 
 
 def test_a_replacement_promotion_takes_the_old_login_as_previous(memory_keyring: MemoryKeyring) -> None:
-    store = SecretStore("relay")
+    store = secret_store("relay")
     store.put("old-id", login("old-login-pass-01"))
     store.put("new-id", login("new-login-pass-01"), "pending", new=True)
     store.promote("new-id", current=store.get("old-id"))
@@ -118,7 +119,7 @@ def test_a_replacement_promotion_takes_the_old_login_as_previous(memory_keyring:
 
 
 def test_a_failed_write_leaves_no_stale_cache(memory_keyring: MemoryKeyring) -> None:
-    store = SecretStore("relay")
+    store = secret_store("relay")
     with store.caching():
         store.put("u", login("current-pass-0002"))
         memory_keyring.corrupt_writes = True
@@ -130,6 +131,6 @@ def test_a_failed_write_leaves_no_stale_cache(memory_keyring: MemoryKeyring) -> 
 
 
 def test_a_record_repr_names_slots_only(memory_keyring: MemoryKeyring) -> None:
-    store = SecretStore("relay")
+    store = secret_store("relay")
     store.put("u", login("never-in-a-repr-1"))
     assert repr(store.record("u")) == "<LoginRecord current>"

@@ -10,12 +10,13 @@ from typing import Any
 
 import pytest
 
+from smtpcreds.client import store_settings
 from smtpcreds.emulator.lab import Lab
 from smtpcreds.errors import RotationError
-from smtpcreds.store.leases import VaultLease
-from smtpcreds.store.settings import current
-from smtpcreds.store.vault import kv_for
-from smtpcreds.store.vault_journals import VaultJournalStore
+from smtpcreds.rotation.journal import JournalStore
+from smtpcreds.store.vault.journals import VaultJournals
+from smtpcreds.store.vault.kv import kv_for
+from smtpcreds.store.vault.leases import VaultLease
 
 REF = "billing-app"
 
@@ -43,7 +44,7 @@ def stopped(lab: Lab, tmp_path: Path, vault_env: dict[str, str], run_cli: Any,
 
 def plant_lease(rotation_id: str, expires_in: float) -> None:
     """A lease as a process on another machine left it (it may have died)."""
-    kv = kv_for(current())
+    kv = kv_for(store_settings())
     _, version = kv.read(f"leases/relay/{REF}")
     kv.write(f"leases/relay/{REF}", {"host": "other-host", "pid": 4242, "rotation_id": rotation_id,
                                      "since": "2026-12-01T10:00:00Z", "expires": time.time() + expires_in}, version)
@@ -68,12 +69,12 @@ def test_an_expired_lease_is_taken_over_by_resume_all(stopped: str, run_cli: Any
     assert r.json() == [{"rotation_id": stopped, "status": "done", "message": ""}]
     login = run_cli("--json", "creds", "login", REF, "--reveal").json()
     assert lab.emulators["smtp2go"].user(REF)["email_password"] == login["password"]  # type: ignore[index]
-    lease, _ = kv_for(current()).read(f"leases/relay/{REF}")
+    lease, _ = kv_for(store_settings()).read(f"leases/relay/{REF}")
     assert lease is not None and "released" in lease
 
 
 def test_a_holder_whose_rotation_was_taken_over_stops_at_its_next_write(stopped: str) -> None:
-    old_holder, new_holder = VaultJournalStore(current()), VaultJournalStore(current())
+    old_holder, new_holder = (JournalStore(VaultJournals(kv_for(store_settings()), 900)) for _ in range(2))
     j_old = old_holder.load(stopped)
     j_new = new_holder.load(stopped)
     new_holder.save(j_new)  # the taker-over writes first
@@ -82,12 +83,13 @@ def test_a_holder_whose_rotation_was_taken_over_stops_at_its_next_write(stopped:
 
 
 def test_a_lease_lost_while_renewing_stops_the_holder(stopped: str) -> None:
-    store = VaultJournalStore(current())
+    docs = VaultJournals(kv_for(store_settings()), 900)
+    store = JournalStore(docs)
     j = store.load(stopped)
-    lease = VaultLease(store.kv, "relay", REF, ttl=0.6)
+    lease = VaultLease(docs.kv, "relay", REF, ttl=0.6)
     lease.acquire(j.id, str(j.next))
     try:
-        store._leases[j.id] = lease
+        docs._leases[j.id] = lease
         plant_lease("r-someone-else", 600)  # another process took it over
         deadline = time.monotonic() + 10
         while not lease.lost:
@@ -97,5 +99,5 @@ def test_a_lease_lost_while_renewing_stops_the_holder(stopped: str) -> None:
             store.save(j)
     finally:
         lease.release()
-    data, _ = store.kv.read(f"leases/relay/{REF}")
+    data, _ = docs.kv.read(f"leases/relay/{REF}")
     assert data is not None and data["host"] == "other-host", "a lost lease is not released over its taker"

@@ -123,7 +123,7 @@ def test_two_machines_rotating_one_credential_at_once_run_one_rotation(
 
 def test_a_stopped_openbao_fails_the_rotation_with_one_line_and_changes_nothing(
         lab: Lab, tmp_path: Path, run_cli: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    from smtpcreds.store import vault
+    from smtpcreds.store.vault import kv as vault
 
     monkeypatch.setattr(vault, "RETRY_SECONDS", 2.0)
     config = tmp_path / "config.toml"

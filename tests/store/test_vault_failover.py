@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 import requests
 
-from smtpcreds.store import vault
 from smtpcreds.store.settings import StoreSettings
+from smtpcreds.store.vault import kv as vault
 from smtpcreds.testing.openbao import OpenBao, free_port
 
 from .conftest import kv_data

@@ -11,10 +11,10 @@ import pytest
 import requests
 from pydantic import SecretStr
 
+from smtpcreds.client import secret_store, store_settings
 from smtpcreds.errors import SecretStoreError
 from smtpcreds.models import SmtpLogin
-from smtpcreds.secretstore import SecretStore
-from smtpcreds.store import vault
+from smtpcreds.store.vault import kv as vault
 from smtpcreds.testing.openbao import OpenBao, bao_binary, openbao_dev
 
 
@@ -45,11 +45,11 @@ def use(monkeypatch: pytest.MonkeyPatch, server: OpenBao, token: str, prefix: st
 def test_a_sealed_server_is_a_one_line_store_error(short_retries: None, monkeypatch: pytest.MonkeyPatch) -> None:
     with openbao_dev() as server:
         use(monkeypatch, server, server.token)
-        SecretStore("relay").put("u", login())
+        secret_store("relay").put("u", login())
         subprocess.run([str(bao_binary()), "operator", "seal"], check=True, capture_output=True, timeout=30,
                        env={"BAO_ADDR": server.url, "BAO_TOKEN": server.token, "HOME": str(server.home)})
         with pytest.raises(SecretStoreError, match=r"sealed or unavailable \(503\)") as caught:
-            SecretStore("relay").get("u")
+            secret_store("relay").get("u")
         assert "\n" not in caught.value.message and caught.value.exit_code == 4
 
 
@@ -58,17 +58,17 @@ def test_an_unreachable_server_is_a_one_line_store_error(short_retries: None,
     with openbao_dev() as server:
         use(monkeypatch, server, server.token)
     with pytest.raises(SecretStoreError, match="cannot be reached") as caught:  # stopped now
-        SecretStore("relay").put("u", login())
+        secret_store("relay").put("u", login())
     assert "\n" not in caught.value.message
 
 
 def test_a_revoked_token_is_refused_with_how_to_fix(openbao: OpenBao, monkeypatch: pytest.MonkeyPatch) -> None:
     child = api(openbao, "POST", "auth/token/create", policies=["root"], ttl="10m")["auth"]["client_token"]
     use(monkeypatch, openbao, child, prefix="revoked")
-    SecretStore("relay").put("u", login())
+    secret_store("relay").put("u", login())
     api(openbao, "POST", "auth/token/revoke-self", token=child)
     with pytest.raises(SecretStoreError, match="expired or was revoked") as caught:
-        SecretStore("relay").get("u")
+        secret_store("relay").get("u")
     assert caught.value.exit_code == 4 and child not in caught.value.message
 
 
@@ -88,18 +88,19 @@ def test_approle_login_and_a_new_login_when_the_token_expires(openbao: OpenBao,
     monkeypatch.setenv("SMTPCREDS_STORE__AUTH", "approle")
     monkeypatch.setenv("SMTPCREDS_STORE__ROLE_ID", role_id)
     monkeypatch.setenv("SMTPCREDS_STORE__SECRET_ID", secret_id)
-    store = SecretStore("relay")
+    store = secret_store("relay")
     store.put("u", login())
     time.sleep(2.5)  # the token has expired: the next request logs in again
-    assert SecretStore("relay").get("u") is not None
-    assert secret_id not in repr(store.settings) and "secret_id" not in store.settings.model_dump()
+    assert secret_store("relay").get("u") is not None
+    settings = store_settings()
+    assert secret_id not in repr(settings) and "secret_id" not in settings.model_dump()
 
 
 def test_a_short_renewable_token_is_renewed_while_in_use(openbao: OpenBao, monkeypatch: pytest.MonkeyPatch) -> None:
     child = api(openbao, "POST", "auth/token/create", policies=["root"], ttl="3s", renewable=True,
                 explicit_max_ttl="2m")["auth"]["client_token"]
     use(monkeypatch, openbao, child, prefix="renewed")
-    store = SecretStore("relay")
+    store = secret_store("relay")
     store.put("u", login())
     for _ in range(5):  # 6 s in all: twice the token's TTL
         time.sleep(1.2)

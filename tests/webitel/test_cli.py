@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from smtpcreds_webitel.emulator import ROOT_PASSWORD, WebitelEmulator
 
-from smtpcreds import secretstore
 from smtpcreds.emulator.smtp import SmtpServer
+from smtpcreds.store.keyring import calls
 from smtpcreds.testing.support import MemoryKeyring
 
 Run = Callable[..., Any]
@@ -145,7 +145,7 @@ def test_the_password_may_come_from_the_keyring(run_cli: Run, pbx_env: WebitelEm
     missing = pbx(run_cli, "settings", "delete", "--yes")
     assert missing.code == 2 and "smtpcreds auth set pbx" in missing.err
     assert run_cli("auth", "set", "pbx", stdin=ROOT_PASSWORD + "\n").code == 0
-    assert memory_keyring.store[(secretstore.SERVICE, "pbx:password")] == ROOT_PASSWORD
+    assert memory_keyring.store[(calls.SERVICE, "pbx:password")] == ROOT_PASSWORD
     assert pbx(run_cli, "settings", "delete", "--yes").code == 0
     assert pbx_env.requests[0].json() == {"username": "root", "password": ROOT_PASSWORD}
 

@@ -1,20 +1,24 @@
-"""Login records in the OS keyring: one item per credential, service ``smtpcreds/<profile>``.
+"""Login records and single values in the OS keyring.
 
-The item ``<id>`` holds the record as JSON (:mod:`smtpcreds.store.record`). Releases before the
-one-item layout kept three items, ``<id>`` (a bare login), ``<id>#pending`` and ``<id>#previous``;
-they are read transparently, and the next change of the record writes it in the one-item layout
-first and then removes the old items, so a crash in between loses nothing (the new item wins).
-
-The raw keyring calls go through :mod:`smtpcreds.secretstore` (its process lock, inter-process
-write lock, read-back check and operation counts).
+A credential's record is one item of service ``smtpcreds/<profile>`` holding the record as JSON
+(:mod:`smtpcreds.store.record`). Releases before the one-item layout kept three items, ``<ref>``
+(a bare login), ``<ref>#pending`` and ``<ref>#previous``; they are read transparently, and the
+next change of the record writes it in the one-item layout first and then removes the old items,
+so a crash in between loses nothing (the new item wins).
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 
+from smtpcreds.store.keyring import calls
 from smtpcreds.store.record import LoginRecord, is_record_doc, parse_login
+
+__all__ = [
+    "LEGACY_SUFFIXES", "KeyringRecords", "KeyringValues", "KeyringVersion",
+]
 
 LEGACY_SUFFIXES = ("#pending", "#previous")
 
@@ -32,14 +36,15 @@ class KeyringRecords:
 
     ABSENT = KeyringVersion(False)
 
-    def __init__(self, service: str) -> None:
-        self.service = service
+    def __init__(self, service: str, lock_dir: Path) -> None:
+        self.service, self.lock_dir = service, lock_dir
+
+    def where(self, ref: str) -> str:
+        return f"{self.service}/{ref}"
 
     def read(self, ref: str) -> tuple[LoginRecord, KeyringVersion]:
-        from smtpcreds import secretstore as ks
-
-        where = f"{self.service}/{ref}"
-        raw = ks.get_raw(self.service, ref)
+        where = self.where(ref)
+        raw = calls.get_raw(self.service, ref)
         current = None
         if raw is not None:
             try:
@@ -51,10 +56,10 @@ class KeyringRecords:
             current = parse_login(raw, where)  # a bare login: the three-item layout
         # The three-item layout, or no record: a pending login may stand alone (an interrupted
         # create or replacement of an earlier release); previous only ever sits beside another.
-        pending_raw = ks.get_raw(self.service, f"{ref}#pending")
+        pending_raw = calls.get_raw(self.service, f"{ref}#pending")
         if raw is None and pending_raw is None:
             return LoginRecord(), KeyringVersion(False)
-        previous_raw = ks.get_raw(self.service, f"{ref}#previous")
+        previous_raw = calls.get_raw(self.service, f"{ref}#previous")
         legacy = tuple(f"{ref}{s}" for s, v in zip(LEGACY_SUFFIXES, (pending_raw, previous_raw), strict=True)
                        if v is not None)
         record = LoginRecord(current=current, pending=parse_login(pending_raw, f"{where}#pending"),
@@ -63,22 +68,41 @@ class KeyringRecords:
 
     def write(self, ref: str, record: LoginRecord, version: KeyringVersion | None) -> KeyringVersion:
         """Write (and read back) the record; then remove what the old layout left."""
-        from smtpcreds import secretstore as ks
-
-        ks.set_raw(self.service, ref, record.to_json())
+        calls.set_raw(self.service, ref, record.to_json(), self.lock_dir)
         for user in version.legacy if version is not None else ():
-            ks.delete_raw(self.service, user)
+            calls.delete_raw(self.service, user, self.lock_dir)
         return KeyringVersion(True)
 
     def delete(self, ref: str, version: KeyringVersion | None) -> bool:
         """Remove the record; ``version`` None: not read, so remove any layout's items."""
-        from smtpcreds import secretstore as ks
-
         if version is None:
             users = [ref, *(f"{ref}{s}" for s in LEGACY_SUFFIXES)]
         else:
             users = ([ref] if version.exists else []) + list(version.legacy)
         found = False
         for user in users:
-            found = ks.delete_raw(self.service, user) or found
+            found = calls.delete_raw(self.service, user, self.lock_dir) or found
         return found
+
+    def refs(self) -> list[str] | None:
+        """A keyring cannot be listed (the Secret Service can, but the keyring API cannot)."""
+        return None
+
+
+class KeyringValues:
+    """Single values of one keyring service, each item ``<prefix><name>`` (profile secrets, blobs)."""
+
+    def __init__(self, service: str, lock_dir: Path, prefix: str = "") -> None:
+        self.service, self.lock_dir, self.prefix = service, lock_dir, prefix
+
+    def where(self, name: str) -> str:
+        return f"{self.service} / {self.prefix}{name}"
+
+    def get(self, name: str) -> str | None:
+        return calls.get_raw(self.service, f"{self.prefix}{name}")
+
+    def put(self, name: str, value: str) -> None:
+        calls.set_raw(self.service, f"{self.prefix}{name}", value, self.lock_dir)
+
+    def delete(self, name: str) -> bool:
+        return calls.delete_raw(self.service, f"{self.prefix}{name}", self.lock_dir)
