@@ -21,7 +21,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import keyring
+
+from smtpcreds.client import Connection
+from smtpcreds.drift import audit, sync
+from smtpcreds.emulator.lab import Lab
 from smtpcreds.models import SmtpLogin
+from smtpcreds.rotation.engine import Rotator
+from smtpcreds.store import reset_backend_check
+from smtpcreds.testing.support import MemoryKeyring
 
 __all__ = [
     "Step", "run_demo", "smtp_accepts",
@@ -42,10 +50,7 @@ class Step:
 @contextmanager
 def _isolated() -> Iterator[Path]:
     """A temporary keyring (in memory) and state directory for the demo's lifetime."""
-    import keyring
 
-    from smtpcreds.store import reset_backend_check
-    from smtpcreds.testing.support import MemoryKeyring
 
     previous_backend = keyring.get_keyring()
     previous_state = os.environ.get("SMTPCREDS_STATE_DIR")
@@ -76,10 +81,6 @@ def smtp_accepts(login: SmtpLogin) -> bool:
 
 def run_demo(report: Callable[[Step], None]) -> list[Step]:
     """Run the walkthrough, calling ``report`` after each step; returns every step."""
-    from smtpcreds.client import Connection
-    from smtpcreds.drift import audit, sync
-    from smtpcreds.emulator.lab import Lab
-    from smtpcreds.rotation.engine import Rotator
 
     steps: list[Step] = []
 

@@ -30,6 +30,7 @@ from smtpcreds.client import Connection
 from smtpcreds.config import Config, load_config
 from smtpcreds.errors import ConfigError, NotFound, SmtpCredsError
 from smtpcreds.models import SmtpCredential, SmtpLogin, utcnow
+from smtpcreds.plugins import plugins
 from smtpcreds.rotation.journal import Journal, journal_store
 
 __all__ = [
@@ -176,8 +177,6 @@ def _push_time(j: Journal) -> datetime:
 
 
 def _issuer_names(config: Config) -> list[str]:
-    from smtpcreds.plugins import plugins
-
     names = []
     for name, profile in sorted(config.profiles.items()):
         try:

@@ -51,7 +51,7 @@ class SmtpCredsError(Exception):
         fields: Mapping[str, Sequence[str]] | None = None,
         code: str | None = None,
     ) -> None:
-        from smtpcreds.redact import redact
+        from smtpcreds.redact import redact  # (here: redact imports logging, which `--help` does without)
 
         self.message = redact(message)
         self.status = status

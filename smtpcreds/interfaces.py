@@ -15,13 +15,14 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from smtpcreds.capabilities import Capability
 from smtpcreds.errors import UnsupportedOperation
+from smtpcreds.models import EmailSettings
 
 if TYPE_CHECKING:
     from datetime import datetime
 
     from pydantic import BaseModel, SecretStr
 
-    from smtpcreds.models import EmailSettings, Security, SetResult, SmtpCredential, SmtpLogin
+    from smtpcreds.models import Security, SetResult, SmtpCredential, SmtpLogin
     from smtpcreds.profiles import ProfileBase
     from smtpcreds.store import SecretStore
     from smtpcreds.transport import HttpTransport
@@ -32,7 +33,7 @@ __all__ = [
 
 
 def _http_transport(base_url: str, **kwargs: Any) -> HttpTransport:
-    from smtpcreds.transport import HttpTransport
+    from smtpcreds.transport import HttpTransport  # (requests: only for providers that speak HTTP)
 
     return HttpTransport(base_url, **kwargs)
 
@@ -196,8 +197,6 @@ class Provider:
 
     def push_login(self, login: SmtpLogin, scope: str | None = None) -> SetResult:
         """Write a rotated login into this consumer (default: a merge-set of the login's fields)."""
-        from smtpcreds.models import EmailSettings
-
         changes = EmailSettings.from_login(login)
         if login.from_address is None:
             changes.from_address = None

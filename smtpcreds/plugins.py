@@ -21,6 +21,8 @@ import threading
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
+from smtpcreds.errors import ConfigError
+
 if TYPE_CHECKING:
     import click
     import pluggy
@@ -219,8 +221,6 @@ class Plugins:
         return self.all_providers().get(name)
 
     def provider(self, name: str) -> type[Provider]:
-        from smtpcreds.errors import ConfigError
-
         cls = self.find_provider(name)
         if cls is None:
             raise ConfigError(
@@ -248,8 +248,6 @@ class Plugins:
 
 def _collector(found: dict[str, type[Provider]]) -> Callable[[type[Provider]], None]:
     def register(cls: type[Provider]) -> None:
-        from smtpcreds.errors import ConfigError
-
         if cls.name in found and found[cls.name] is not cls:
             raise ConfigError(f"two plugins register a provider named {cls.name!r}")
         found[cls.name] = cls

@@ -52,7 +52,7 @@ from smtpcreds.errors import (
     TransportError,
     ValidationError,
 )
-from smtpcreds.redact import redact
+from smtpcreds.redact import redact, register
 
 __all__ = [
     "CONNECT_TIMEOUT",
@@ -219,8 +219,6 @@ class HttpTransport:
         self._once: BaseAdapter = adapter or HTTPAdapter(max_retries=Retry(total=0, raise_on_status=False, read=False))
         self.session.mount("http://", adapter or self._retrying)
         self.session.mount("https://", adapter or self._retrying)
-        from smtpcreds.redact import register
-
         register(*secrets)
         #: Number of HTTP requests answered (after retries each counts), for benchmarks/tests.
         self.requests_sent = 0

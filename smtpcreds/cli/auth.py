@@ -1,4 +1,8 @@
-"""``smtpcreds auth set|clear PROFILE``: a profile's API secret in the keyring."""
+"""``smtpcreds auth set|clear PROFILE``: a profile's API secret in the keyring.
+
+What a command needs is imported inside it, so ``smtpcreds --help`` and completion stay fast
+(docs/performance.md).
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""``smtpcreds creds ...``: SMTP credentials at an issuer, through the neutral interface."""
+"""``smtpcreds creds ...``: SMTP credentials at an issuer, through the neutral interface.
+
+What a command needs is imported inside it, so ``smtpcreds --help`` and completion stay fast
+(docs/performance.md).
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""``smtpcreds creds rotate`` and ``smtpcreds creds audit``."""
+"""``smtpcreds creds rotate`` and ``smtpcreds creds audit``.
+
+What a command needs is imported inside it, so ``smtpcreds --help`` and completion stay fast
+(docs/performance.md).
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""``smtpcreds demo``."""
+"""``smtpcreds demo``.
+
+What a command needs is imported inside it, so ``smtpcreds --help`` and completion stay fast
+(docs/performance.md).
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""``smtpcreds providers`` and ``smtpcreds profiles``."""
+"""``smtpcreds providers`` and ``smtpcreds profiles``.
+
+What a command needs is imported inside it, so ``smtpcreds --help`` and completion stay fast
+(docs/performance.md).
+"""
 
 from __future__ import annotations
 

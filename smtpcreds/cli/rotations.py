@@ -1,4 +1,8 @@
-"""``smtpcreds rotations list|resume|abort|retire``."""
+"""``smtpcreds rotations list|resume|abort|retire``.
+
+What a command needs is imported inside it, so ``smtpcreds --help`` and completion stay fast
+(docs/performance.md).
+"""
 
 from __future__ import annotations
 

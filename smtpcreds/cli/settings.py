@@ -1,4 +1,8 @@
-"""``smtpcreds settings show|set|delete|test``: email settings on a consumer profile."""
+"""``smtpcreds settings show|set|delete|test``: email settings on a consumer profile.
+
+What a command needs is imported inside it, so ``smtpcreds --help`` and completion stay fast
+(docs/performance.md).
+"""
 
 from __future__ import annotations
 

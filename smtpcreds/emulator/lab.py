@@ -11,8 +11,12 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from smtpcreds.capabilities import ISSUER
+from smtpcreds.config import Config
 from smtpcreds.emulator.http import EmulatorServer
 from smtpcreds.emulator.smtp import Mode, SmtpServer
+from smtpcreds.errors import ConfigError
+from smtpcreds.plugins import plugins
 
 __all__ = [
     "Lab", "emulator_class",
@@ -20,8 +24,6 @@ __all__ = [
 
 
 def emulator_class(provider: str) -> type[EmulatorServer]:
-    from smtpcreds.errors import ConfigError
-    from smtpcreds.plugins import plugins
 
     spec = plugins().provider(provider).emulator
     if spec is None:
@@ -36,7 +38,6 @@ class Lab:
 
     def __init__(self, providers: list[str] | None = None, *, smtp_mode: Mode = "none",
                  rate_limits: bool = False) -> None:
-        from smtpcreds.plugins import plugins
 
         installed = [n for n, c in plugins().providers.items() if c.emulator]
         self.provider_names = providers if providers is not None else installed
@@ -71,8 +72,6 @@ class Lab:
 
     def profile(self, provider: str, **overrides: Any) -> dict[str, Any]:
         """Profile fields for ``provider``'s emulator; issuers verify against the lab's SMTP server."""
-        from smtpcreds.capabilities import ISSUER
-        from smtpcreds.plugins import plugins
 
         fields = self.emulators[provider].client_profile()
         if plugins().provider(provider).capabilities & ISSUER:
@@ -87,8 +86,6 @@ class Lab:
 
     def config(self, extra_profiles: dict[str, dict[str, Any]] | None = None, **top: Any) -> Any:
         """A validated Config with :meth:`profiles` (plus ``extra_profiles``)."""
-        from smtpcreds.config import Config
-        from smtpcreds.plugins import plugins
 
         raw = {**self.profiles(), **(extra_profiles or {})}
         registry = plugins().providers

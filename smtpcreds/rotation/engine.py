@@ -39,6 +39,7 @@ from smtpcreds.errors import (
     UnsupportedOperation,
 )
 from smtpcreds.models import SmtpCredential, SmtpLogin, utcnow
+from smtpcreds.plugins import plugins
 from smtpcreds.rotation.events import RotationEvent, StepOutcome
 from smtpcreds.rotation.journal import (
     HistoryEntry,
@@ -50,6 +51,7 @@ from smtpcreds.rotation.journal import (
 )
 from smtpcreds.rotation.names import SameNames
 from smtpcreds.rotation.steps import ORDER, Step, following
+from smtpcreds.rotation.verify import verify_login
 from smtpcreds.store import SecretStore
 from smtpcreds.store.newsecret import ChosenSecret, keep_returned
 
@@ -403,8 +405,6 @@ class Rotator:
     def _verify(self, j: Journal) -> StepResult:
         if not j.verify:
             return StepResult("skipped", "verification skipped (--no-verify)")
-        from smtpcreds.rotation.verify import verify_login
-
         if j.restored_old:  # an earlier verify failed and put the old password back: set ours again
             self._set_pending(j)
         login = self._pending_login(j)
@@ -614,8 +614,6 @@ class Rotator:
             return False
 
     def _event(self, j: Journal, step: str, outcome: StepOutcome, message: str) -> None:
-        from smtpcreds.plugins import plugins
-
         plugins().rotation_step(RotationEvent(
             rotation_id=j.id, profile=j.profile, provider=j.provider, credential=j.ref,
             strategy=j.strategy, step=str(step), outcome=outcome, message=message,

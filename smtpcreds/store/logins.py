@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from smtpcreds.redact import register
 from smtpcreds.store.record import LoginRecord, Slot
 
 if TYPE_CHECKING:
@@ -152,8 +153,6 @@ class SecretStore:
         ``new``: the caller knows the store holds nothing for ``ref`` yet (a login the provider has
         just created), so the record is not read first.
         """
-        from smtpcreds.redact import register
-
         register(login.password.get_secret_value())
         self.check()
         with self._lock(ref):

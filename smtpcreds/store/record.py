@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from smtpcreds.errors import SecretStoreError
-
-if TYPE_CHECKING:
-    from smtpcreds.models import SmtpLogin
+from smtpcreds.models import SmtpLogin
+from smtpcreds.redact import register
 
 Slot = Literal["current", "pending", "previous"]
 SLOTS: tuple[Slot, ...] = ("current", "pending", "previous")
@@ -76,9 +75,6 @@ def _login_doc(login: SmtpLogin | None) -> Any:
 
 def parse_login(doc: Any, where: str) -> SmtpLogin | None:
     """A login from its JSON document (None stays None); its password is registered for redaction."""
-    from smtpcreds.models import SmtpLogin
-    from smtpcreds.redact import register
-
     if doc is None:
         return None
     try:

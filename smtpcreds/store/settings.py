@@ -11,7 +11,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from smtpcreds.errors import ConfigError
 
 
 class StoreSettings(BaseModel):
@@ -78,10 +80,6 @@ def from_table(table: Mapping[str, object] | None = None, environ: Mapping[str, 
 
     The store never reads the config file itself: configuration hands it the table.
     """
-    from pydantic import ValidationError
-
-    from smtpcreds.errors import ConfigError
-
     merged: dict[str, object] = dict(table or {})
     for key, value in (os.environ if environ is None else environ).items():
         if key.upper().startswith(ENV_PREFIX) and len(key) > len(ENV_PREFIX):

@@ -33,6 +33,7 @@ from smtpcreds.client import Connection, connect
 from smtpcreds.errors import AuthError, NotFound, ProviderError, UnsupportedOperation
 from smtpcreds.interfaces import implemented
 from smtpcreds.models import EmailSettings, SmtpLogin
+from smtpcreds.plugins import plugins
 
 __all__ = [
     "ConsumerContract", "IssuerContract", "ProviderContract",
@@ -155,8 +156,6 @@ class IssuerContract(ProviderContract):
     def test_bad_api_secret_is_an_auth_error(self, profile_fields: dict[str, Any], emulator: Any) -> None:
         fields = dict(profile_fields)
         cls_name = fields.pop("provider")
-        from smtpcreds.plugins import plugins
-
         secret_field = plugins().provider(cls_name).profile_model.secret_fields[0]
         fields[secret_field] = "wrong-" + secrets.token_hex(8)
         with connect("contract", provider=cls_name, **fields) as bad, pytest.raises(AuthError):

@@ -14,6 +14,9 @@ Example::
         smtpcreds.rotate(relay, cred.id)
         login = smtpcreds.stored_login("relay", cred.id)
         assert smtpcreds_lab.smtp.accepts(login.username, login.password.get_secret_value())
+
+Every pytest run loads this module (entry point ``pytest11``), so what the fixtures need is
+imported inside them.
 """
 
 from __future__ import annotations

@@ -67,7 +67,7 @@ class MemoryKeyring(KeyringBackend):
     def secrets(self) -> set[str]:
         """Every secret held: each password of the login records (current, pending, previous) and
         every other stored value (API keys, tokens) — what a secret scan searches output for."""
-        from smtpcreds.store.record import logins_in
+        from smtpcreds.store.record import logins_in  # (this package loads in every pytest run: kept light)
 
         with self._lock:
             values = list(self.store.values())
@@ -86,6 +86,7 @@ def provider_for(profile: dict[str, Any] | Any, *, name: str = "test",
     the process's current keyring backend. ``http``: the transport factory, e.g.
     :func:`smtpcreds.testing.answering.answering` to answer requests with a function.
     """
+    # (this package loads in every pytest run through the pytest plugin, so the store comes in here)
     from smtpcreds.errors import ConfigError
     from smtpcreds.paths import state_dir
     from smtpcreds.store import SecretStore
