@@ -161,7 +161,8 @@ class Soak:
         self.haystack: list[str] = []  # everything printed, logged or raised, for the leak scan
         self.secrets: set[str] = set()
         self.counter = 0
-        self.live: dict[str, list[tuple[str, str]]] = {p: [] for p in ISSUERS}  # profile -> (id, name)
+        #: profile -> (login id, credential name) of every login the provider has
+        self.live: dict[str, list[tuple[str, str]]] = {p: [] for p in ISSUERS}
         self._journal_cache: dict[Path, tuple[int, Journal]] = {}
         self._conns: dict[str, Connection] = {}
         self.log = io.StringIO()  # the smtpcreds loggers' output, at DEBUG
@@ -334,10 +335,11 @@ class Soak:
             return op
 
     def _pick(self, *, free: bool = True) -> tuple[str, str, str] | None:
-        """A random (profile, id, name) the provider has; ``free``: without an open rotation."""
-        busy = {(j.profile, r) for j in self._open() for r in (j.ref, j.new_id) if r}
+        """A random (profile, login id, credential name) the provider has; ``free``: of a credential
+        without an open rotation."""
+        busy = {(j.profile, j.name) for j in self._open()}
         choices = [(p, i, n) for p, creds in sorted(self.live.items()) for i, n in creds
-                   if not (free and (p, i) in busy)]
+                   if not (free and (p, n) in busy)]
         return self.rng.choice(choices) if choices else None
 
     # -- operations -------------------------------------------------------------------------
@@ -413,12 +415,12 @@ class Soak:
         picked = self._pick(free=False)
         if picked is None:
             return self.op_create()
-        profile, ref, _ = picked
-        login = self.conn(profile).store.get(ref)
+        profile, _, name = picked
+        login = self.conn(profile).store.get(name)
         if login is None:
             return None
         consumer = self.rng.choice(CONSUMERS)
-        self.say(f"    push {profile}/{ref} to {consumer}")
+        self.say(f"    push {profile}/{name} to {consumer}")
         with self.fault(*(TARGETS["push-pbx"] if consumer == "pbx" else [])):
             self.conn(consumer).settings.push(login)
         return None
@@ -445,13 +447,13 @@ class Soak:
         from smtpcreds.errors import SmtpCredsError
         from smtpcreds.rotation.engine import Rotator
 
-        for profile, ref in sorted(self.waiting):
-            if ref in dict(self.live[profile]) and self.conn(profile).store.get(ref) is None:
+        for profile, name in sorted(self.waiting):
+            if name in {n for _, n in self.live[profile]} and self.conn(profile).store.get(name) is None:
                 self.fig.adopted += 1
                 try:  # as the create's error message advises: the rotation reuses the pending password
-                    Rotator(self.conn(profile), consumer=self.conn).rotate(ref)
+                    Rotator(self.conn(profile), consumer=self.conn).rotate(name)
                 except SmtpCredsError as e:
-                    self.say(f"    adopt {profile}/{ref}: {e.message}")
+                    self.say(f"    adopt {profile}/{name}: {e.message}")
         for _ in range(3):
             for j in self._open():
                 self.fig.resumed += 1
@@ -502,39 +504,43 @@ class Soak:
                 self.secrets.update(s for s in (getattr(k, "key", None), getattr(k, "token", None)) if s)
         journals = self.journals()
         open_js = [j for j in journals if j.open]
-        rotating = {(j.profile, r) for j in open_js for r in (j.ref, j.new_id) if r}
+        rotating = {(j.profile, j.name) for j in open_js}
         has_current: dict[tuple[str, str], bool] = {}
         for profile in sorted(ISSUERS):
             conn = self.conn(profile)
-            creds = list(conn.provider.list_credentials())
-            self.live[profile] = [(c.id, c.name) for c in creds]
-            for c in creds:
-                current, pending = conn.store.get(c.id), conn.store.get(c.id, "pending")
-                has_current[(profile, c.id)] = current is not None
+            creds = list(conn.credentials.list())
+            self.live[profile] = [(c.id, c.credential or c.id) for c in creds]
+            for name in sorted({c.credential or c.id for c in creds}):  # one record per credential
+                ids = sorted(c.id for c in creds if c.credential == name)
+                record = conn.store.record(name)
+                current, pending = record.current, record.pending
+                has_current[(profile, name)] = current is not None
                 slots = [s for s in (current, pending) if s is not None]
                 self.secrets.update(s.password.get_secret_value() for s in slots)
                 works = [s for s in slots if smtp.accepts(s.username, s.password.get_secret_value())]
-                where = f"{profile}/{c.id} ({c.name})"
-                if (profile, c.id) in rotating and not final:
+                where = f"{profile}/{name} ({', '.join(ids)})"
+                if (profile, name) in rotating and not final:
                     if not works:
                         self.lose(where, "neither its current nor its pending login is accepted by SMTP")
                 elif current is None and pending is not None and works and not final:
-                    self.waiting.add((profile, c.id))  # an unanswered create: kept, adopted at the end
+                    self.waiting.add((profile, name))  # an unanswered create: kept, adopted at the end
                 elif current is None:
                     self.lose(where, "exists at the provider without a stored password")
+                elif record.id is not None and record.id not in ids:
+                    self.lose(where, f"its stored login {record.id} is not at the provider")
                 elif not smtp.accepts(current.username, current.password.get_secret_value()):
                     self.lose(where, "its stored current login is refused by the SMTP server")
         for j in open_js:
             conn = self.conn(j.profile)
             past_plan = j.next in (Step.SET, Step.VERIFY, Step.PUSH, Step.PROMOTE)
             # (the journal is not written at promotion: a promoted rotation has current, not pending)
-            if past_plan and conn.store.get(j.target, "pending") is None and promoted_login(conn.store, j) is None:
+            if past_plan and conn.store.get(j.name, "pending") is None and promoted_login(conn.store, j) is None:
                 self.violation(f"open rotation {j.id} at {j.next} has no pending secret for {j.target}")
                 self.explain(f"{j.profile}/{j.target}")
-            if j.next is Step.RETIRE and conn.store.get(j.target) is None:
+            if j.next is Step.RETIRE and conn.store.get(j.name) is None:
                 self.violation(f"open rotation {j.id} past promote has no current slot for {j.target}")
         for j in journals:  # (a replace rotation may create a login of a retired one's name again)
-            key = (j.profile, j.target)
+            key = (j.profile, j.name)
             if j.status == "done" and has_current.get(key) is False and key not in rotating | self.waiting:
                 self.violation(f"finished rotation {j.id}: its login {j.target} has no current slot")
 
@@ -559,13 +565,14 @@ class Soak:
                 secret = body.get("email_password") if isinstance(body, dict) else None
                 self.out(f"    request {r.method} {r.path} password#{fp(secret)}")
         store = self.conn(profile).store
+        name = next((n for i, n in self.live[profile] if ref in (i, n)), ref)
         for slot in ("current", "pending", "previous"):
-            login = store.get(ref, slot)
+            login = store.get(name, slot)
             self.out(f"    slot {slot}: password#{fp(login.password.get_secret_value() if login else None)}")
         issued = self.lab.smtp.logins()
         self.out(f"    SMTP server holds password#{fp(issued.get(ref))}")
         for j in self.journals():
-            if j.profile == profile and ref in (j.ref, j.new_id):
+            if j.profile == profile and ref in (j.ref, j.new_id, j.name):
                 steps = " ".join(f"{h.step}:{h.outcome}" for h in j.history)
                 self.out(f"    journal {j.id} {j.strategy} {j.status}: {steps}")
 

@@ -1,9 +1,10 @@
 """Bindings: which login each consumer holds, and the rules that follow from them.
 
-A consumer profile names the login it holds with ``login = "<issuer profile>/<credential>"``
-(the id as ``creds list`` shows it, or the credential's name, which survives a replace
-rotation). A consumer that routes logins itself (``ConsumerProfile.multi_login``, an ``exec``
-hook) may bind many: ``"<issuer>/*"`` or a list. This module is the one owner of the rule:
+A consumer profile names the login it holds with ``login = "<issuer profile>/<credential>"``:
+the credential's name, which every rotation keeps (a provider id also works while it is the
+credential's current one; docs/concepts.md). A consumer that routes logins itself
+(``ConsumerProfile.multi_login``, an ``exec`` hook) may bind many: ``"<issuer>/*"`` or a list.
+This module is the one owner of the rule:
 
 * the syntax of ``login`` is :func:`smtpcreds.profiles.parse_login`'s, checked when the profile
   is loaded;
@@ -36,6 +37,7 @@ __all__ = [
     "binding_of",
     "bound_push",
     "listing",
+    "name_of",
     "preflight",
 ]
 
@@ -52,6 +54,11 @@ class Binding:
 
     def describe(self) -> str:
         return ", ".join(str(p) for p in self.patterns)
+
+
+def name_of(cred: SmtpCredential) -> str:
+    """The name of the credential a login belongs to, as the client found it (docs/concepts.md)."""
+    return cred.credential or cred.name
 
 
 def binding_of(name: str, profile: ProfileBase) -> Binding | None:
@@ -110,11 +117,12 @@ class Bindings:
             return
         known: set[str] = set()
         for cred in credentials:
-            known.update((cred.id, cred.name))
+            known.update((cred.id, name_of(cred)))
         for b, p in bound:
             if p.credential not in known:
                 raise ConfigError(f"profile {b.consumer!r}: login {str(p)!r}: issuer {issuer!r} has no "
-                                  f"credential {p.credential!r} (see 'smtpcreds --profile {issuer} creds list')")
+                                  f"credential {p.credential!r} (see 'smtpcreds --profile {issuer} creds list'; a "
+                                  "provider id changes with each replace rotation: bind the credential's name)")
 
     def check_push(self, push: Sequence[str], issuer: str, cred_id: str, name: str | None = None,
                    *, several: bool = False) -> None:
@@ -141,7 +149,7 @@ class Bindings:
                   push_bound: bool = True) -> list[str]:
         """The consumers a rotation of ``cred`` pushes to: bound ones (unless ``push_bound`` is
         false, ``--no-push``), then ``push`` (ad hoc), each once."""
-        out = self.consumers_of(issuer, cred.id, cred.name) if push_bound else []
+        out = self.consumers_of(issuer, cred.id, name_of(cred)) if push_bound else []
         for consumer in push or []:
             if consumer not in out:
                 out.append(consumer)
@@ -156,7 +164,7 @@ def bound_push(conn: Connection, cred: SmtpCredential, push: Sequence[str] | Non
     """
     bindings = Bindings.of(conn.config)
     bindings.check_issuers()
-    bindings.check_push(push or [], conn.profile_name, cred.id, cred.name)
+    bindings.check_push(push or [], conn.profile_name, cred.id, name_of(cred))
     return bindings.push_list(conn.profile_name, cred, push, push_bound)
 
 
@@ -185,7 +193,7 @@ def preflight(config: Config | None, targets: Sequence[tuple[str, str]], push: S
         creds = credentials_of(issuer) if needs_listing or push else None
         if creds is not None:
             bindings.check_credentials(issuer, creds)
-            by_ref = {c.id: c.name for c in creds} | {c.name: c.name for c in creds}
+            by_ref = {c.id: name_of(c) for c in creds} | {name_of(c): name_of(c) for c in creds}
             names = {ref: by_ref.get(ref) for ref in refs}
         for ref, name in names.items():
             bindings.check_push(push, issuer, ref, name, several=several)

@@ -103,18 +103,56 @@ class _Facade:
 
 
 class Credentials(_Facade):
-    """SMTP logins at an issuer, with their secrets kept in the keyring."""
+    """SMTP logins at an issuer, with their secrets kept in the store.
+
+    A credential is its name (docs/concepts.md): every method that takes a ``ref`` accepts the
+    credential's name or the provider's id of one of its logins (an id wins over a name), and
+    every credential returned carries its name in ``credential``.
+    """
 
     def list(self, scope: str | None = None, *, limit: int | None = None,
              page: int | None = None) -> Iterator[SmtpCredential]:
         """Stream every login in the scope (one page when ``limit`` or ``page`` is given)."""
         self._require(Capability.LIST, "list credentials")
-        return self.provider.list_credentials(scope, limit=limit, page=page)
+        return (self._named(c) for c in self.provider.list_credentials(scope, limit=limit, page=page))
 
     def get(self, ref: str, scope: str | None = None) -> SmtpCredential:
-        """One login, with every provider setting in ``extra`` (never its password)."""
+        """One login, with every provider setting in ``extra`` (never its password): the login
+        whose id is ``ref``, else the current login of the credential named ``ref``."""
         self._require(Capability.LIST, "show credentials")
-        return self.provider.get_credential(ref, scope)
+        p, store = self.provider, self._conn.store
+        try:
+            return self._named(p.get_credential(ref, scope))
+        except (NotFound, ValidationError) as e:
+            not_an_id = e  # a name, then
+        record = store.record(ref)
+        if record.id is not None:
+            try:
+                cred = p.get_credential(record.id, scope)
+            except NotFound:
+                cred = None  # the stored id is gone at the provider: find the name's logins
+            if cred is not None:
+                cred.credential = ref
+                return cred
+        named = [c for c in p.list_credentials(scope) if p.credential_name(c) == ref]
+        if not named:
+            not_an_id.message += f" (nor is a credential of profile {self._conn.profile_name!r} named {ref!r})"
+            raise not_an_id
+        if len(named) > 1:
+            ids = ", ".join(sorted(c.id for c in named))
+            raise ConfigError(f"{p.name}: {len(named)} logins are named {ref!r} ({ids}) and the store cannot "
+                              "tell which is the credential: name the login by its id, or delete the others",
+                              provider=p.name)
+        cred = self._named(named[0])
+        store.alias(ref, cred.id)  # a record an earlier release keyed by this id is the name's
+        return cred
+
+    def _named(self, cred: SmtpCredential) -> SmtpCredential:
+        """``cred`` with the name of its credential; the store finds a record an earlier release
+        kept under the login's id."""
+        cred.credential = self.provider.credential_name(cred)
+        self._conn.store.alias(cred.credential, cred.id)
+        return cred
 
     def create(self, name: str, scope: str | None = None, *, enabled: bool = True,
                **options: Any) -> SmtpCredential:
@@ -133,28 +171,54 @@ class Credentials(_Facade):
         chosen = _pop_password(p, opts)
         store = self._conn.store
         store.check()
-        ref = p.predict_id(name, scope) if Capability.SET_PASSWORD in p.capabilities else None
+        given = name
+        name, others = self._check_new_name(given, scope)
+        taken = not store.record(name).empty
+        ref = p.predict_id(given, scope) if Capability.SET_PASSWORD in p.capabilities else None
         if ref is not None:
             template = self._conn.endpoint_login(ref)
-            secret = ChosenSecret.prepare(store, ref, template, password=chosen, length=p.password_length,
-                                          reuse=chosen is None)
+            secret = ChosenSecret.prepare(store, name, template, password=chosen, length=p.password_length,
+                                          reuse=chosen is None, id=ref)
             with secret.sending() as pw:
                 try:
-                    cred = p.create_credential(name, scope, enabled=enabled, password=pw, options=opts)
+                    cred = p.create_credential(given, scope, enabled=enabled, password=pw, options=opts)
                 except TransportError:
                     cred = self._reconcile_chosen(ref, scope)
             secret.keep_as_current(cred.id, username=cred.username, created_at=utcnow())
-            cred.password = secret.password
+            cred.password, cred.credential = secret.password, name
             return cred
         if chosen is not None:
             raise ValidationError(f"{p.name} chooses the passwords of new logins itself; set your own "
                                   f"afterwards with 'smtpcreds creds update REF --password-stdin'", provider=p.name)
         store.check_writable()  # the provider returns the password once: be sure it can be kept
-        cred = self.create_returning_password(name, scope, enabled=enabled, options=opts)
+        cred = self.create_returning_password(given, scope, enabled=enabled, options=opts, known_ids=others)
         assert cred.password is not None
+        cred.credential = name
         login = self._conn.login_for(cred, cred.password)
-        self.keep_returned(cred, login, "current", scope)
+        self.keep_returned(name, cred, login, "current", scope, new=not taken)
         return cred
+
+    def _check_new_name(self, name: str, scope: str | None) -> tuple[str, set[str] | None]:
+        """The credential name a create of ``name`` makes (``billing@mg.example.com`` on Mailgun is
+        ``billing``). Refused: a name that reads as another credential's replacement (exit 5), and
+        a name another login at the provider bears (exit 2) where the provider would not refuse it
+        itself (where it does not predict the id; a predicted id is unique at the provider). Also
+        returns the ids of the logins of that name it found (none; None: not looked up)."""
+        p = self.provider
+        p.predict_id(name, scope)  # (a name the provider's id rules refuse fails here, before anything)
+        canonical = p.credential_name(_probe(p.name, name))
+        if canonical != name and p.replacement_name(_probe(p.name, canonical)) == name:
+            raise ValidationError(f"{p.name}: {name!r} would read as the replacement login of credential "
+                                  f"{canonical!r}; choose another name", provider=p.name,
+                                  fields={"name": ["reserved for replacements"]})
+        others: set[str] | None = None
+        if p.predict_id(canonical, scope) is None:
+            others = self.ids_named(canonical, scope)
+        if others:
+            raise ConfigError(f"profile {self._conn.profile_name!r} already has a credential named {canonical!r} "
+                              f"({', '.join(sorted(others))} at {p.name}); a name identifies one credential: "
+                              "choose another name, or rotate or delete that one", provider=p.name)
+        return canonical, others
 
     def create_returning_password(self, name: str, scope: str | None, *, enabled: bool = True,
                                   options: Mapping[str, Any] | None = None,
@@ -180,10 +244,12 @@ class Credentials(_Facade):
                                  provider=p.name)
         return cred
 
-    def keep_returned(self, cred: SmtpCredential, login: SmtpLogin, slot: Slot, scope: str | None) -> None:
-        """Keep a provider-returned password, or delete the login so none exists without one."""
-        keep_returned(self._conn.store, cred.id, login, slot,
-                      lambda: self.provider.delete_credential(cred.id, scope), new=True)  # a new id: no read
+    def keep_returned(self, name: str, cred: SmtpCredential, login: SmtpLogin, slot: Slot, scope: str | None,
+                      *, new: bool = False) -> None:
+        """Keep a provider-returned password in credential ``name``'s record, or delete the login so
+        none exists without one. ``new``: the store holds no record of ``name`` (nothing to read)."""
+        keep_returned(self._conn.store, name, login, slot, cred.id,
+                      lambda: self.provider.delete_credential(cred.id, scope), new=new)
 
     def _discard(self, cred: SmtpCredential, scope: str | None) -> None:
         try:
@@ -204,16 +270,18 @@ class Credentials(_Facade):
             ) from None
 
     def ids_named(self, name: str, scope: str | None) -> set[str]:
-        if Capability.LIST not in self.provider.capabilities:
+        """The ids of the logins of credential ``name`` at the provider (empty if it cannot list)."""
+        p = self.provider
+        if Capability.LIST not in p.capabilities:
             return set()
         try:
-            predicted = self.provider.predict_id(name, scope)
-            if predicted is not None:  # the name is the id (SES): one look-up instead of a listing
-                try:
-                    return {self.provider.get_credential(predicted, scope).id}
+            predicted = p.predict_id(name, scope)
+            if predicted is not None and Capability.SET_PASSWORD not in p.capabilities:
+                try:  # the name is the id (SES): one look-up instead of a listing
+                    return {p.get_credential(predicted, scope).id}
                 except NotFound:
                     return set()
-            return {c.id for c in self.provider.list_credentials(scope) if c.name == name}
+            return {c.id for c in p.list_credentials(scope) if p.credential_name(c) == name}
         except SmtpCredsError:
             return set()
 
@@ -230,7 +298,7 @@ class Credentials(_Facade):
         while True:
             try:
                 for cred in list(self.provider.list_credentials(scope)):
-                    if cred.name == name and cred.id not in before:
+                    if self.provider.credential_name(cred) == name and cred.id not in before:
                         log.warning("deleting %s: created by an interrupted request, its password was lost",
                                     cred.id)
                         self.provider.delete_credential(cred.id, scope)
@@ -250,48 +318,104 @@ class Credentials(_Facade):
 
     def update(self, ref: str, scope: str | None = None, *, name: str | None = None,
                enabled: bool | None = None, **options: Any) -> SmtpCredential:
-        """Change name, state or provider options (validated locally before sending)."""
+        """Change name, state or provider options (validated locally before sending). A new name
+        renames the credential: its record in the store moves with it."""
         self._require(Capability.UPDATE, "update credentials")
         opts = parse_options(self.provider.options_model, options, self.provider.name)
         chosen = _pop_password(self.provider, opts)
-        if chosen is None:
-            return self.provider.update_credential(ref, scope, name=name, enabled=enabled, options=opts)
-        self._require(Capability.SET_PASSWORD, "set passwords")
-        cred = self.provider.get_credential(ref, scope)
-        self._set_password(cred, chosen, scope)
-        if not opts and name is None and enabled is None:
-            return cred
-        return self.provider.update_credential(cred.id, scope, name=name, enabled=enabled, options=opts)
+        p = self.provider
+        if chosen is None and name is None:  # as an id first (an id wins, and it costs no look-up)
+            try:
+                return self._named(p.update_credential(ref, scope, enabled=enabled, options=opts))
+            except NotFound:
+                pass
+        cred = self.get(ref, scope)
+        if chosen is not None:
+            self._require(Capability.SET_PASSWORD, "set passwords")
+            self._set_password(cred, chosen, scope)
+            if not opts and name is None and enabled is None:
+                return cred
+        old = cred.credential or p.credential_name(cred)
+        store = self._conn.store
+        new = p.credential_name(_probe(p.name, name)) if name is not None else old
+        if new == old or store.record(old).id not in (None, cred.id):  # (an old login a rotation kept)
+            return self._named(p.update_credential(cred.id, scope, name=name, enabled=enabled, options=opts))
+        # Renaming the credential, while no rotation of it runs (its lease) or waits (a pending
+        # login): its record is copied under the new name first, so whichever name the provider ends
+        # with (a lost answer leaves it unknown) has the secret; then the old one goes.
+        with self._conn.backend.journals().lease(self._conn.profile_name, old, "", "rename", False):
+            if store.record(old).pending is not None:
+                raise ConfigError(f"credential {old!r} has a rotation or a create in flight (a pending login): "
+                                  "resume or abort it before renaming (see 'smtpcreds rotations list')",
+                                  provider=p.name)
+            taken = store.record(new)
+            if not taken.empty and taken.id not in (None, cred.id):
+                raise ConfigError(f"profile {self._conn.profile_name!r} already has a credential named {new!r}; "
+                                  "choose another name", provider=p.name)
+            store.rename(old, new, keep=True)
+            try:
+                updated = self._named(p.update_credential(cred.id, scope, name=name, enabled=enabled,
+                                                          options=opts))
+            except TransportError:
+                raise  # both records stay: the next command finds the one the provider's name points to
+            except SmtpCredsError:
+                if taken.empty:
+                    store.forget(new)
+                raise
+            store.forget(old)
+        return updated
 
     def set_password(self, ref: str, password: str | None = None, scope: str | None = None) -> SmtpLogin:
-        """Set a new password (generated unless given), pending in the keyring first, then current."""
+        """Set a new password (generated unless given), pending in the store first, then current."""
         self._require(Capability.SET_PASSWORD, "set passwords")
         self._conn.store.check()
-        cred = self.provider.get_credential(ref, scope)
+        cred = self.get(ref, scope)
         return self._set_password(cred, SecretStr(password) if password else None, scope)
 
     def _set_password(self, cred: SmtpCredential, password: SecretStr | None, scope: str | None) -> SmtpLogin:
         template = self._conn.login_for(cred, SecretStr(""))
-        secret = ChosenSecret.prepare(self._conn.store, cred.id, template, password=password,
-                                      length=self.provider.password_length, reuse=False)
+        secret = ChosenSecret.prepare(self._conn.store, cred.credential or cred.id, template, password=password,
+                                      length=self.provider.password_length, reuse=False, id=cred.id)
         with secret.sending() as pw:
             self.provider.set_password(cred.id, pw, scope)
         return secret.promote()
 
     def delete(self, ref: str, scope: str | None = None) -> None:
-        """Delete the login at the provider, then its keyring slots."""
+        """Delete the login at the provider; when it was its credential's current login, the
+        credential's record goes too (one delete)."""
         self._require(Capability.DELETE, "delete credentials")
+        cred = self.get(ref, scope)
         try:
-            self.provider.delete_credential(ref, scope)
+            self.provider.delete_credential(cred.id, scope)
         except NotFound as e:
             if not e.after_lost_answer:
                 raise
-            log.info("%s: %s was deleted by a first request whose answer was lost", self.provider.name, ref)
-        self._conn.store.forget(ref)  # the whole record, one delete
+            log.info("%s: %s was deleted by a first request whose answer was lost", self.provider.name, cred.id)
+        name, store = cred.credential or cred.id, self._conn.store
+        record = store.record(name)
+        if record.id not in (cred.id, None):
+            return  # another login of the credential (an old one a rotation kept): its record stays
+        if record.previous_id is not None and self._exists(record.previous_id, scope):
+            store.revert(name)  # its old login, kept by --keep-old, is the credential's login again
+        else:
+            store.forget(name)
+
+    def _exists(self, ref: str, scope: str | None) -> bool:
+        try:
+            self.provider.get_credential(ref, scope)
+            return True
+        except NotFound:
+            return False
 
     def stored_login(self, ref: str) -> SmtpLogin:
-        """The current login of ``ref`` from the keyring (no request)."""
+        """The current login of credential ``ref`` from the store; an id is looked up at the provider."""
         login = self._conn.store.get(ref)
+        if login is None:
+            try:
+                name = self.get(ref).credential
+            except NotFound:
+                name = None
+            login = self._conn.store.get(name) if name is not None else None  # (found by id: a record of old)
         if login is None:
             raise NotFound(f"no stored login for {ref!r} in profile {self._conn.profile_name!r}")
         return login
@@ -390,6 +514,11 @@ class Connection:
         return SmtpLogin(host=host, port=port, security=security, username=cred.username, password=password)
 
 
+def _probe(provider: str, name: str) -> SmtpCredential:
+    """A login named ``name``, to ask a provider what credential such a name belongs to."""
+    return SmtpCredential(provider=provider, id=name, name=name, username=name)
+
+
 def _pop_password(provider: Provider, options: dict[str, Any]) -> SecretStr | None:
     """Take the user's chosen password out of the provider options (see Provider.password_option)."""
     if provider.password_option is None or options.get(provider.password_option) is None:
@@ -417,11 +546,18 @@ def connect(profile: str | None = None, *, provider: str | None = None, config: 
 
 
 def stored_login(profile: str, ref: str, *, config: Config | None = None) -> SmtpLogin:
-    """The current SmtpLogin of credential ``ref`` from the store alone (no network)."""
+    """The current SmtpLogin of credential ``ref`` (its name) from the store alone, no network; a
+    provider id of one of its logins is looked up at the provider (one request)."""
     login = secret_store(profile, config).get(ref)
-    if login is None:
-        raise NotFound(f"no stored login for {ref!r} in profile {profile!r}")
-    return login
+    if login is not None:
+        return login
+    try:
+        cfg = config or load_config()
+        profile_model = cfg.profile(profile)
+    except ConfigError:
+        raise NotFound(f"no stored login for {ref!r} in profile {profile!r}") from None
+    with Connection(profile, profile_model, config=cfg) as conn:
+        return conn.credentials.stored_login(ref)
 
 
 def store_settings(config: Config | None = None) -> StoreSettings:

@@ -95,8 +95,8 @@ def run_demo(report: Callable[[Step], None]) -> list[Step]:
         env_path.parent.mkdir()
         env_path.write_text("# billing app\nAPP_NAME=billing\nSMTP_HOST=old.example.com\n")
         env_path.chmod(0o600)
-        # Bindings: each consumer holds one login. The MailerSend one is bound by name, which a
-        # replace rotation keeps (its id changes).
+        # Bindings: each consumer holds one credential's login, named by the credential's name,
+        # which every rotation keeps (the MailerSend replace rotation gives its login a new id).
         cfg = lab.config({
             "pbx": {**lab.profile("webitel"), "login": "relay/alerts-app"},
             "app-env": {"provider": "envfile", "path": str(env_path), "login": "ms/billing-app"},
@@ -116,8 +116,8 @@ def run_demo(report: Callable[[Step], None]) -> list[Step]:
         add("create", True, f"MailerSend login {ms_cred.username} and SMTP2GO login {relay_cred.username}; "
             "passwords went straight to the keyring", mailersend=ms_cred.id, smtp2go=relay_cred.id)
 
-        old_ms = conn("ms").credentials.stored_login(ms_cred.id)
-        old_relay = conn("relay").credentials.stored_login(relay_cred.id)
+        old_ms = conn("ms").credentials.stored_login("billing-app")
+        old_relay = conn("relay").credentials.stored_login("alerts-app")
         synced = sync(config=cfg, connect=conn)
         pbx_test = conn("pbx").settings.test(to="ops@example.com")
         add("push", all(a.action == "pushed" for a in synced),
@@ -125,7 +125,7 @@ def run_demo(report: Callable[[Step], None]) -> list[Step]:
             + f"; PBX self-test: {pbx_test}")
 
         results = {}
-        for issuer, ref in (("relay", relay_cred.id), ("ms", ms_cred.id)):
+        for issuer, ref in (("relay", "alerts-app"), ("ms", "billing-app")):
             rotator = Rotator(conn(issuer), consumer=conn)
             result = rotator.rotate(ref)  # pushed to the consumers bound to it
             results[issuer] = result
@@ -134,8 +134,8 @@ def run_demo(report: Callable[[Step], None]) -> list[Step]:
                 f"{', '.join(result.pushed)}, old login {'retired' if result.retired else 'kept'}",
                 rotation=result.model_dump(mode="json"))
 
-        new_ms = conn("ms").credentials.stored_login(results["ms"].new_credential)
-        new_relay = conn("relay").credentials.stored_login(relay_cred.id)
+        new_ms = conn("ms").credentials.stored_login("billing-app")  # by name, whatever its new id
+        new_relay = conn("relay").credentials.stored_login("alerts-app")
         checks = {
             "old MailerSend login": (smtp_accepts(old_ms), False),
             "new MailerSend login": (smtp_accepts(new_ms), True),
@@ -156,18 +156,17 @@ def run_demo(report: Callable[[Step], None]) -> list[Step]:
             f".env {'has' if env_ok else 'LACKS'} the new MailerSend password (other lines untouched)")
 
         audited = audit(config=cfg, connect=conn)
-        states = [f"{c.profile}/{c.name}: {', '.join(f'{s.consumer} {s.state}' for s in c.consumers)}"
+        states = [f"{c.profile}/{c.credential}: {', '.join(f'{s.consumer} {s.state}' for s in c.consumers)}"
                   for c in audited.credentials if c.consumers]
         add("audit", all(s.state == "in sync" for c in audited.credentials for s in c.consumers) and len(states) == 2,
             "creds audit: " + "; ".join(states))
 
         add("where secrets live", True,
-            "keyring service smtpcreds/<profile>, entries <id> (current), <id>#previous, <id>#pending "
-            f"(e.g. smtpcreds/relay / {relay_cred.id}); rotation journals (no secrets) in the state "
-            "directory; consumers hold only what was pushed to them",
-            keyring_entries=[f"smtpcreds/relay/{relay_cred.id}", f"smtpcreds/relay/{relay_cred.id}#previous",
-                             f"smtpcreds/ms/{results['ms'].new_credential}",
-                             f"smtpcreds/ms/{results['ms'].new_credential}#previous"])
+            "one keyring item per credential, named by the credential: service smtpcreds/<profile>, user "
+            "<name>, holding its current and previous logins and the provider's current id "
+            f"(MailerSend billing-app is now {results['ms'].new_credential}, was {ms_cred.id}); rotation "
+            "journals (no secrets) in the state directory; consumers hold only what was pushed to them",
+            keyring_entries=[conn("relay").store.where("alerts-app"), conn("ms").store.where("billing-app")])
         for c in conns.values():
             c.close()
     add("clean up", True, f"emulators stopped, temporary keyring and files removed "

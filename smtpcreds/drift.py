@@ -24,7 +24,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from smtpcreds.bindings import Binding, Bindings
+from smtpcreds.bindings import Binding, Bindings, name_of
 from smtpcreds.capabilities import Capability
 from smtpcreds.client import Connection
 from smtpcreds.config import Config, load_config
@@ -32,6 +32,7 @@ from smtpcreds.errors import ConfigError, NotFound, SmtpCredsError
 from smtpcreds.models import SmtpCredential, SmtpLogin, utcnow
 from smtpcreds.plugins import plugins
 from smtpcreds.rotation.journal import Journal, journal_store
+from smtpcreds.store import LoginRecord
 
 __all__ = [
     "AuditReport", "ConsumerState", "CredentialAudit", "State", "SyncAction", "audit", "sync",
@@ -52,10 +53,16 @@ class ConsumerState(BaseModel):
 
 
 class CredentialAudit(BaseModel):
+    """One login at an issuer: its credential, and, for the credential's current login, the
+    consumers bound to it."""
+
     profile: str
     provider: str
+    credential: str = Field(description="The credential's name (docs/concepts.md).")
     id: str
-    name: str
+    name: str = Field(description="The provider's name of this login.")
+    current: bool = Field(True, description="Whether this login is its credential's current one (an old "
+                          "login kept by --keep-old, or one the store does not know, is not).")
     secret_stored: bool
     secret_age_days: float | None
     last_used_at: datetime | None
@@ -75,7 +82,7 @@ class SyncAction(BaseModel):
 
     consumer: str
     issuer: str
-    credential: str
+    credential: str = Field(description="The credential's name.")
     state: State
     action: Literal["pushed", "would push", "none", "failed"]
     detail: str = ""
@@ -92,6 +99,7 @@ class _Session:
         self._connect = connect or (lambda name: Connection(name, config.profile(name), config=config))
         self._conns: dict[str, Connection] = {}
         self._listings: dict[str, list[SmtpCredential]] = {}
+        self._records: dict[tuple[str, str], LoginRecord] = {}
 
     def conn(self, name: str) -> Connection:
         if name not in self._conns:
@@ -108,14 +116,42 @@ class _Session:
             for c in self._conns.values():
                 c.close()
 
+    def record(self, issuer: str, name: str) -> LoginRecord:
+        """The stored record of credential ``name`` (read once per session)."""
+        key = (issuer, name)
+        if key not in self._records:
+            self._records[key] = self.conn(issuer).store.record(name)
+        return self._records[key]
+
+    def is_current(self, issuer: str, cred: SmtpCredential) -> bool:
+        """Whether ``cred`` is its credential's current login: the one the store names, or the only
+        login of its name when the store names none."""
+        stored = self.record(issuer, name_of(cred)).id
+        if stored is not None:
+            return stored == cred.id
+        return sum(name_of(c) == name_of(cred) for c in self.credentials(issuer)) == 1
+
     def held(self, binding: Binding) -> list[tuple[str, SmtpCredential]]:
-        """(issuer, credential) pairs a binding holds; ConfigError for a dangling one."""
+        """(issuer, current login) of each credential a binding holds; ConfigError for a dangling one."""
         out = []
         for p in binding.patterns:
-            creds = [c for c in self.credentials(p.issuer) if p.matches(p.issuer, c.id, c.name)]
+            creds = [c for c in self.credentials(p.issuer)
+                     if p.matches(p.issuer, c.id, name_of(c)) and self.is_current(p.issuer, c)]
             if not creds and not p.every:
                 self.bindings.check_credentials(p.issuer, [])  # raises, naming the consumer
             out += [(p.issuer, c) for c in creds]
+        return out
+
+    def stale_bindings(self, issuer: str) -> list[str]:
+        """Bindings by the id of a login that is no longer its credential's current one."""
+        out = []
+        for b in self.bindings.on_issuer(issuer):
+            for p in b.patterns:
+                for c in self.credentials(issuer):
+                    if p.issuer == issuer and p.credential == c.id != name_of(c) and not self.is_current(issuer, c):
+                        out.append(f"profile {b.consumer!r}: login {str(p)!r} names login {c.id}, which is no longer "
+                                   f"the current login of credential {name_of(c)!r}: bind it by its name "
+                                   f'(login = "{issuer}/{name_of(c)}")')
         return out
 
     def state(self, consumer: str, issuer: str, cred: SmtpCredential, journals: list[Journal]) -> ConsumerState:
@@ -124,9 +160,10 @@ class _Session:
             conn = self.conn(consumer)
         except SmtpCredsError as e:
             return ConsumerState(consumer=consumer, state="unreadable", detail=_line(e.message))
-        current = self.conn(issuer).store.get(cred.id)
+        name = name_of(cred)
+        current = self.record(issuer, name).current
         if Capability.SETTINGS_SHOW not in conn.capabilities:
-            j = _last_push(journals, issuer, cred.id, consumer)
+            j = _last_push(journals, issuer, name, consumer)
             return ConsumerState(consumer=consumer, state="unknown",
                                  detail=f"{conn.profile.provider} cannot show its settings",
                                  last_push=j.id if j else None, last_push_at=_push_time(j) if j else None)
@@ -138,22 +175,22 @@ class _Session:
             return ConsumerState(consumer=consumer, state="unreadable", detail=_line(e.message))
         if current is None:
             return ConsumerState(consumer=consumer, state="unknown",
-                                 detail=f"no stored login for {issuer}/{cred.id} to compare with")
+                                 detail=f"no stored login for {issuer}/{name} to compare with")
         pair = (found.username, found.password.get_secret_value() if found.password else None)
         if _same(pair, current):
             return ConsumerState(consumer=consumer, state="in sync")
         return ConsumerState(consumer=consumer, state="stale", holds=self._name(pair, issuer, cred))
 
     def _name(self, pair: tuple[str | None, str | None], issuer: str, cred: SmtpCredential) -> str | None:
-        store = self.conn(issuer).store
-        previous = store.get(cred.id, "previous")
+        name = name_of(cred)
+        previous = self.record(issuer, name).previous
         if previous is not None and _same(pair, previous):
-            return f"the previous login of {issuer}/{cred.id}"
+            return f"the previous login of {issuer}/{name}"
         for other in self.credentials(issuer):
-            if other.id != cred.id and pair[0] == other.username:
-                login = store.get(other.id)
+            if name_of(other) != name and pair[0] == other.username:
+                login = self.record(issuer, name_of(other)).current
                 if login is not None and _same(pair, login):
-                    return f"{issuer}/{other.id}"
+                    return f"{issuer}/{name_of(other)}"
         return f"username {pair[0]}" if pair[0] else "no login"
 
 
@@ -166,8 +203,8 @@ def _line(message: str) -> str:
     return " ".join(message.split())
 
 
-def _last_push(journals: list[Journal], issuer: str, cred_id: str, consumer: str) -> Journal | None:
-    pushed = [j for j in journals if j.profile == issuer and j.target == cred_id and consumer in j.pushed]
+def _last_push(journals: list[Journal], issuer: str, name: str, consumer: str) -> Journal | None:
+    pushed = [j for j in journals if j.profile == issuer and j.name == name and consumer in j.pushed]
     return max(pushed, key=lambda j: j.updated_at, default=None)
 
 
@@ -208,19 +245,21 @@ def audit(profiles: Sequence[str] | None = None, *, config: Config | None = None
                 session.bindings.check_credentials(name, creds)
             except ConfigError as e:
                 report.problems.append(e.message)
+            report.problems += session.stale_bindings(name)
             for cred in creds:
-                login = conn.store.get(cred.id)
-                mine = [j for j in journals if j.profile == name and cred.id in (j.ref, j.target)]
-                bound = session.bindings.consumers_of(name, cred.id, cred.name)
-                unbound = sorted({c for j in mine if j.status == "done" and j.target == cred.id
-                                  for c in j.pushed} - set(bound))
+                credential, current = name_of(cred), session.is_current(name, cred)
+                login = session.record(name, credential).current if current else None
+                mine = [j for j in journals if j.profile == name and j.name == credential]
+                bound = session.bindings.consumers_of(name, cred.id, credential) if current else []
+                unbound = sorted({c for j in mine if j.status == "done" for c in j.pushed} - set(bound)) \
+                    if current else []
                 report.credentials.append(CredentialAudit(
-                    profile=name, provider=conn.profile.provider, id=cred.id, name=cred.name,
-                    secret_stored=login is not None,
+                    profile=name, provider=conn.profile.provider, credential=credential, id=cred.id,
+                    name=cred.name, current=current, secret_stored=login is not None,
                     secret_age_days=round((now - login.created_at).total_seconds() / 86400, 1) if login else None,
                     last_used_at=cred.last_used_at,
                     consumers=[session.state(c, name, cred, journals) for c in bound],
-                    unbound_pushes=unbound, open_rotations=[j.id for j in mine if j.open],
+                    unbound_pushes=unbound, open_rotations=[j.id for j in mine if j.open] if current else [],
                 ))
     finally:
         session.close()
@@ -247,22 +286,22 @@ def sync(consumers: Sequence[str] | None = None, *, dry_run: bool = False, confi
         work = [(b, issuer, cred) for b in chosen for issuer, cred in session.held(b)]
         for b, issuer, cred in work:
             state = session.state(b.consumer, issuer, cred, journals)
-            act = SyncAction(consumer=b.consumer, issuer=issuer, credential=cred.id, state=state.state,
+            act = SyncAction(consumer=b.consumer, issuer=issuer, credential=name_of(cred), state=state.state,
                              action="none", detail=state.holds or state.detail)
             actions.append(act)
             wanted = state.state == "stale" or (state.state == "unknown" and b.consumer in named)
             if not wanted:
                 continue
-            login = session.conn(issuer).store.get(cred.id)
+            login = session.record(issuer, name_of(cred)).current
             if login is None:
-                act.action, act.detail = "failed", f"no stored login for {issuer}/{cred.id}"
+                act.action, act.detail = "failed", f"no stored login for {issuer}/{name_of(cred)}"
                 continue
             if dry_run:
                 act.action = "would push"
                 continue
             try:
                 result = session.conn(b.consumer).settings.push(
-                    login.model_copy(update={"issuer": issuer, "credential": cred.id}))
+                    login.model_copy(update={"issuer": issuer, "credential": name_of(cred)}))
             except SmtpCredsError as e:
                 act.action, act.detail = "failed", _line(e.message)
                 continue

@@ -50,6 +50,6 @@ def smtpcreds_register_commands(cli: click.Group) -> None:
 def smtpcreds_rotation_step(event: RotationEvent) -> None:
     """Observe a rotation: called after each step (``plan`` ... ``retire``) and on failure.
 
-    ``event`` holds the rotation id, profile, credential id, step name, outcome and a
+    ``event`` holds the rotation id, profile, credential name and login id, step name, outcome and a
     message; never a secret. An exception raised here is logged and does not stop the rotation.
     """

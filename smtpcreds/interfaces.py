@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from smtpcreds.transport import HttpTransport
 
 __all__ = [
-    "Provider", "ProviderContext", "implemented",
+    "AlternatingNames", "Provider", "ProviderContext", "implemented",
 ]
 
 
@@ -159,6 +159,13 @@ class Provider:
         """The id a create of ``name`` will get, when the caller chooses it (SMTP2GO: the username)."""
         return None
 
+    def credential_name(self, cred: SmtpCredential) -> str:
+        """The name of the credential a login belongs to (docs/concepts.md): the name it was
+        created with, which every login that replaces it keeps. Default: the provider's name of
+        the login, else its username. Providers whose replacements alternate names (SMTP2GO's
+        ``billing-app`` / ``billing-app_clone``) map both to the one credential."""
+        return cred.name or cred.username or cred.id
+
     def replacement_name(self, cred: SmtpCredential) -> str:
         """Name of the login that replaces ``cred`` in a replace rotation (default: the same name).
 
@@ -201,6 +208,28 @@ class Provider:
         if login.from_address is None:
             changes.from_address = None
         return self.set_settings(changes, scope)
+
+
+class AlternatingNames:
+    """For a provider whose login names must be unique (SMTP2GO usernames, Mailgun logins per
+    domain), so that a replacement cannot bear its predecessor's name: a replace rotation
+    alternates ``NAME`` and ``NAME_clone`` (AWS Secrets Manager's alternating-users strategy),
+    and both are logins of the one credential ``NAME`` (docs/concepts.md). List it before
+    :class:`Provider` among the bases. :meth:`local` gives the part of a login's name that
+    alternates (default: all of it; Mailgun: the part before ``@``)."""
+
+    ALTERNATE_SUFFIX: ClassVar[str] = "_clone"
+
+    def local(self, name: str) -> str:
+        return name
+
+    def credential_name(self, cred: SmtpCredential) -> str:
+        local, suffix = self.local(cred.name), self.ALTERNATE_SUFFIX
+        return local[: -len(suffix)] if local.endswith(suffix) and len(local) > len(suffix) else local
+
+    def replacement_name(self, cred: SmtpCredential) -> str:
+        base = self.credential_name(cred)
+        return base + self.ALTERNATE_SUFFIX if self.local(cred.name) == base else base
 
 
 def implemented(cls: type[Provider], method: str) -> bool:

@@ -51,7 +51,9 @@ def migrate(config: Config, to: str) -> list[dict[str, Any]]:
                 raise SecretStoreError(f"{name} {field}: the copy in the {to} store reads back differently")
             rows.append(_row(name, f"secret {field}", "copied"))
         src = SecretStore(name, source, allow_insecure=allow)
-        for ref in _refs(config, name, src):
+        for ref, login_id in _refs(config, name, src):
+            if login_id is not None:
+                src.alias(ref, login_id)  # a record an earlier release kept under the login's id
             record = src.record(ref)
             if record.empty:
                 continue
@@ -70,13 +72,13 @@ def _row(profile: str, item: str, status: str) -> dict[str, Any]:
     return {"profile": profile, "item": item, "status": status}
 
 
-def _refs(config: Config, name: str, store: SecretStore) -> list[str]:
-    """The credential ids whose records the source store may hold."""
+def _refs(config: Config, name: str, store: SecretStore) -> list[tuple[str, str | None]]:
+    """The credentials (name, and the login id when known) whose records the source store may hold."""
     listed = store.records.refs()
     if listed is not None:
-        return listed
-    # A keyring cannot be listed: ask the issuer which logins exist.
+        return [(ref, None) for ref in listed]
+    # A keyring cannot be listed: ask the issuer which credentials exist.
     with Connection(name, config.profile(name), config=config) as conn:
         if Capability.LIST not in conn.capabilities:
             return []
-        return sorted(c.id for c in conn.credentials.list())
+        return sorted({(c.credential or c.id, c.id) for c in conn.credentials.list()})

@@ -34,7 +34,8 @@ class SmtpCredential(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     provider: str
-    id: str = Field(description="The provider's stable reference (MailerSend id, SMTP2GO username).")
+    id: str = Field(description="The provider's id of this login (MailerSend id, SMTP2GO username); a replace "
+                    "or regenerate rotation gives the credential a new one.")
     scope: str | None = Field(None, description="MailerSend domain_id, SMTP2GO subaccount_id, or null.")
     name: str
     username: str
@@ -44,6 +45,9 @@ class SmtpCredential(BaseModel):
     enabled: bool = True
     last_used_at: datetime | None = None
     extra: dict[str, Any] = Field(default_factory=dict, description="Provider-specific, never secrets.")
+    credential: str | None = Field(None, description="The name of the credential this login belongs to "
+                                   "(docs/concepts.md): what commands, bindings and the store call it, "
+                                   "whatever ids the provider gives its logins.")
 
     def public_dict(self, reveal: bool = False) -> dict[str, Any]:
         """The JSON contract: everything but ``password`` (unless ``reveal``)."""
@@ -65,9 +69,9 @@ class SmtpLogin(BaseModel):
     password: SecretStr
     created_at: datetime = Field(default_factory=utcnow)
     from_address: str | None = None
-    #: Which login this is (issuer profile and credential id), set when a rotation or ``settings
+    #: Which login this is (issuer profile and credential name), set when a rotation or ``settings
     #: sync`` pushes it, so a multi-login consumer (an exec hook) can route it: a username alone
-    #: does not say (it changes with a replace rotation). Not stored: the keyring item names it.
+    #: does not say (it changes with a replace rotation). Not stored: the store's key names it.
     issuer: str | None = Field(None, exclude=True)
     credential: str | None = Field(None, exclude=True)
 

@@ -8,6 +8,7 @@ a core module's internals, so the core can move its rooms around without breakin
 What is here:
 
 * writing a provider: :class:`Provider`, :class:`ProviderContext`, :class:`Capability`,
+  :class:`AlternatingNames` (logins whose names must be unique),
   :data:`hookimpl`, the profile bases (:class:`ProfileBase`, :class:`IssuerProfile`,
   :class:`ConsumerProfile`), the models, the error tree, and for its commands :class:`App` and
   :func:`pass_app`;
@@ -55,6 +56,7 @@ if TYPE_CHECKING:
     from smtpcreds.errors import UnsupportedOperation as UnsupportedOperation
     from smtpcreds.errors import ValidationError as ValidationError
     from smtpcreds.hookspecs import hookimpl as hookimpl
+    from smtpcreds.interfaces import AlternatingNames as AlternatingNames
     from smtpcreds.interfaces import Provider as Provider
     from smtpcreds.interfaces import ProviderContext as ProviderContext
     from smtpcreds.keyed import keyed_updates as keyed_updates
@@ -106,6 +108,7 @@ _NAMES: dict[str, tuple[str, str]] = {
     "hookimpl": ("smtpcreds.hookspecs", "hookimpl"),
     "keyed_updates": ("smtpcreds.keyed", "keyed_updates"),
     "Provider": ("smtpcreds.interfaces", "Provider"),
+    "AlternatingNames": ("smtpcreds.interfaces", "AlternatingNames"),
     "ProviderContext": ("smtpcreds.interfaces", "ProviderContext"),
     **{n: ("smtpcreds.models", n) for n in ("EmailSettings", "Security", "SetResult", "SmtpCredential", "SmtpLogin",
                                            "security_for_port", "utcnow")},
@@ -127,14 +130,14 @@ _NAMES: dict[str, tuple[str, str]] = {
 }
 
 __all__ = [
-    "Answer", "App", "AuthError", "Capability", "ConfigError", "ConsumerContract", "ConsumerProfile",
-    "EmailSettings", "EmulatorServer", "ErrorDetail", "Fault", "HttpError", "HttpTransport", "IssuerContract",
-    "IssuerProfile", "MemoryKeyring", "NotFound", "ProfileBase", "Provider", "ProviderContext", "ProviderError",
-    "RateLimited", "Request", "Response", "RotationEvent", "SecretFile", "SecretStoreError", "Security",
-    "SentRequest", "SetResult", "SmtpCredential", "SmtpCredsError", "SmtpLogin", "SmtpServer", "Snapshot",
-    "TransportError", "UnsupportedOperation", "ValidationError", "answering", "check_base_url", "check_region",
-    "child_environment", "entropy_bits", "expect", "generate_password", "hookimpl", "is_loopback", "keyed_updates",
-    "last_line", "parse_json", "pass_app", "provider_for", "redact", "register_secret", "route",
+    "AlternatingNames", "Answer", "App", "AuthError", "Capability", "ConfigError", "ConsumerContract",
+    "ConsumerProfile", "EmailSettings", "EmulatorServer", "ErrorDetail", "Fault", "HttpError", "HttpTransport",
+    "IssuerContract", "IssuerProfile", "MemoryKeyring", "NotFound", "ProfileBase", "Provider", "ProviderContext",
+    "ProviderError", "RateLimited", "Request", "Response", "RotationEvent", "SecretFile", "SecretStoreError",
+    "Security", "SentRequest", "SetResult", "SmtpCredential", "SmtpCredsError", "SmtpLogin", "SmtpServer",
+    "Snapshot", "TransportError", "UnsupportedOperation", "ValidationError", "answering", "check_base_url",
+    "check_region", "child_environment", "entropy_bits", "expect", "generate_password", "hookimpl", "is_loopback",
+    "keyed_updates", "last_line", "parse_json", "pass_app", "provider_for", "redact", "register_secret", "route",
     "security_for_port", "state_dir", "utcnow",
 ]
 

@@ -113,7 +113,7 @@ class ConsumerProfile(ProfileBase):
 
     login: str | list[str] | None = Field(
         None,
-        description='The login this consumer holds: "<issuer profile>/<credential id>" (or its name). '
+        description='The login this consumer holds: "<issuer profile>/<credential name>" (or its current id). '
         'Rotations push that credential\'s new login here. Multi-login consumers (exec) may give a '
         'list, or "<issuer>/*" for every credential of the issuer.',
     )
@@ -168,7 +168,7 @@ def parse_login(value: str | Sequence[str] | None, *, multi_login: bool) -> tupl
     for item in items:
         issuer, sep, credential = item.strip().partition("/")
         if not sep or not issuer or not credential:
-            raise ValueError(f'{item!r} is not "<issuer profile>/<credential id>" (e.g. "relay/billing-app")')
+            raise ValueError(f'{item!r} is not "<issuer profile>/<credential>" (e.g. "relay/billing-app")')
         pattern = LoginPattern(issuer, credential)
         if pattern in patterns:
             raise ValueError(f"{item!r} is listed twice")

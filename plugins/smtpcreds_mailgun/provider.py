@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 from pydantic import SecretStr
 
 from smtpcreds.plugin import (
+    AlternatingNames,
     Capability,
     ConfigError,
     NotFound,
@@ -39,8 +40,9 @@ PAGE_SIZE = 100
 MAX_PAGES = 1000
 
 
-class MailgunProvider(Provider):
-    """Mailgun domain SMTP credentials (in-place rotation with PUT)."""
+class MailgunProvider(AlternatingNames, Provider):
+    """Mailgun domain SMTP credentials (in-place rotation with PUT; a replace rotation alternates
+    ``billing@`` and ``billing_clone@``, since a login is unique on its domain)."""
 
     name: ClassVar[str] = PROVIDER
     profile_model: ClassVar[type[MailgunProfile]] = MailgunProfile
@@ -160,6 +162,10 @@ class MailgunProvider(Provider):
         self.api.delete(domain, rules.local_part(self._login(ref, domain, "ref")))
 
     # -- identity and endpoint ---------------------------------------------------------------
+    def local(self, name: str) -> str:
+        """The part of a login that names its credential: ``billing`` of ``billing@mg.example.com``."""
+        return rules.local_part(name)
+
     def predict_id(self, name: str, scope: str | None = None) -> str | None:
         """The login address: ``billing`` on domain ``mg.example.com`` is ``billing@mg.example.com``."""
         return self._login(name, self._domain(scope), "name")

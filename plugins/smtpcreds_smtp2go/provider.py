@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 from pydantic import SecretStr
 
 from smtpcreds.plugin import (
+    AlternatingNames,
     Capability,
     NotFound,
     Provider,
@@ -40,9 +41,6 @@ SMTP_HOST, SMTP_PORT = "mail.smtp2go.com", 587
 SMTP_SECURITY: Security = "starttls"
 #: Fields of a user item that are not settings to copy into ``extra``.
 _NOT_EXTRA = frozenset({"username", "email_password"})
-#: Appended to (or removed from) a username to name its replacement in a replace rotation.
-#: reference: docs/reference/smtp2go.md §6 PATCH example username "my_user" (underscores are accepted)
-CLONE_SUFFIX = "_clone"
 #: Settings a replacement copies: response name -> option name.
 _CLONED = {name: name for name in (
     "description", "feedback_enabled", "feedback_html", "feedback_text", "open_tracking_enabled",
@@ -50,8 +48,10 @@ _CLONED = {name: name for name in (
 _CLONED["ippool"] = "ip_pool"  # reference: §4: ip_pool is returned as ippool
 
 
-class Smtp2goProvider(Provider):
-    """SMTP2GO SMTP users (API v3)."""
+class Smtp2goProvider(AlternatingNames, Provider):
+    """SMTP2GO SMTP users (API v3). Usernames are unique service-wide, so a replacement alternates
+    ``NAME`` and ``NAME_clone`` (docs/reference/smtp2go.md §6: usernames such as ``my_user`` are
+    accepted)."""
 
     name: ClassVar[str] = "smtp2go"
     profile_model: ClassVar[type[Smtp2goProfile]] = Smtp2goProfile
@@ -189,12 +189,6 @@ class Smtp2goProvider(Provider):
     # -- identity and endpoint ------------------------------------------------------------
     def predict_id(self, name: str, scope: str | None = None) -> str | None:
         return name
-
-    def replacement_name(self, cred: SmtpCredential) -> str:
-        """Usernames are unique service-wide, so a replacement alternates ``name`` and ``name_clone``."""
-        if cred.name.endswith(CLONE_SUFFIX) and len(cred.name) > len(CLONE_SUFFIX):
-            return cred.name[: -len(CLONE_SUFFIX)]
-        return cred.name + CLONE_SUFFIX
 
     def clone_options(self, cred: SmtpCredential) -> dict[str, Any]:
         """The settings of ``cred`` as options, so its replacement behaves the same."""

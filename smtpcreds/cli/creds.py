@@ -15,8 +15,8 @@ __all__ = [
     "update",
 ]
 
-CRED_COLUMNS = [("ID", "id"), ("NAME", "name"), ("USERNAME", "username"), ("ENABLED", "enabled"),
-                ("HOST", "host"), ("PORT", "port"), ("LAST USED", "last_used_at")]
+CRED_COLUMNS = [("CREDENTIAL", "credential"), ("ID", "id"), ("NAME", "name"), ("USERNAME", "username"),
+                ("ENABLED", "enabled"), ("HOST", "host"), ("PORT", "port"), ("LAST USED", "last_used_at")]
 
 scope_option = click.option("--scope", "-s", metavar="S",
                             help="Domain id (MailerSend), subaccount id (SMTP2GO); default from the profile.")
@@ -48,12 +48,13 @@ def list_(app: App, scope: str | None, limit: int | None, page: int | None) -> N
 @scope_option
 @pass_app
 def show(app: App, ref: str, scope: str | None) -> None:
-    """Show one credential with every provider setting."""
+    """Show one credential (REF: its name, or a login's id) with every provider setting."""
     conn = app.connect()
     cred = conn.credentials.get(ref, scope)
     data = cred.public_dict()
-    data["secret_stored"] = conn.store.get(cred.id) is not None
-    app.emit(data, title=cred.id)
+    record = conn.store.record(cred.credential or cred.id)
+    data["secret_stored"] = record.current is not None and record.id in (None, cred.id)
+    app.emit(data, title=f"{cred.credential} ({cred.id})")
 
 
 @creds.command("create")
@@ -66,14 +67,14 @@ def show(app: App, ref: str, scope: str | None) -> None:
 @pass_app
 def create(app: App, name: str, scope: str | None, disabled: bool, options: tuple[str, ...],
            reveal: bool) -> None:
-    """Create a login; its password goes to the keyring, not to the screen."""
+    """Create credential NAME; its password goes to the store, not to the screen."""
     conn = app.connect()
     cred = conn.credentials.create(name, scope, enabled=not disabled, **parse_key_values(options))
     if app.json:
         app.emit(cred.public_dict(reveal=reveal))
     else:
-        app.emit(cred.public_dict(reveal=reveal), title=f"created {cred.id}")
-        app.say(f"password stored in the keyring: service smtpcreds/{conn.profile_name}, user {cred.id}")
+        app.emit(cred.public_dict(reveal=reveal), title=f"created {name} ({cred.id})")
+        app.say(f"password stored in the {conn.store.backend.name} store: {conn.store.where(name)}")
 
 
 @creds.command("update")
@@ -82,7 +83,7 @@ def create(app: App, name: str, scope: str | None, disabled: bool, options: tupl
 @scope_option
 @click.option("--name", help="New name.")
 @click.option("--enable/--disable", "enabled", default=None, help="Enable or disable the login.")
-@click.option("--new-password", is_flag=True, help="Generate a new password (stored in the keyring).")
+@click.option("--new-password", is_flag=True, help="Generate a new password (stored in the store).")
 @click.option("--password-stdin", is_flag=True, help="Read the new password from stdin.")
 @option_option
 @pass_app
@@ -112,7 +113,7 @@ def update(app: App, ref: str, scope: str | None, name: str | None, enabled: boo
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
 @pass_app
 def delete(app: App, ref: str, scope: str | None, yes: bool) -> None:
-    """Delete a login at the provider and its keyring entries."""
+    """Delete a login at the provider (REF: a credential's name or a login's id) and its stored record."""
     conn = app.connect()
     app.confirm(f"Delete {ref} at {conn.profile_name} ({conn.profile.provider})?", yes)
     conn.credentials.delete(ref, scope)
@@ -125,7 +126,7 @@ def delete(app: App, ref: str, scope: str | None, yes: bool) -> None:
 @click.option("--reveal", is_flag=True, help="Include the password.")
 @pass_app
 def login(app: App, ref: str, reveal: bool) -> None:
-    """The stored current login of REF (from the keyring alone)."""
+    """The stored current login of credential REF (from the store alone; an id is looked up at the provider)."""
     conn_name = app.active_profile()
     from smtpcreds.client import stored_login
 

@@ -47,10 +47,12 @@ __all__ = [
 def rotate(app: App, refs: tuple[str, ...], all_: bool, issuers: tuple[str, ...], scope: str | None,
            push: tuple[str, ...], no_push: bool, no_verify: bool, keep_old: bool, strategy: str | None,
            dry_run: bool, concurrency: int, older_than: str | None, force_retire: bool) -> None:
-    """Rotate passwords: new secret in the keyring, set, verify by SMTP, push, promote, retire.
+    """Rotate passwords: new secret in the store, set, verify by SMTP, push, promote, retire.
 
-    The new login goes to every consumer bound to the credential (login = "<issuer>/<id>" in
-    the consumer's profile) and to each --push PROFILE.
+    REF is a credential's name (or the id of its current login). The new login goes to every
+    consumer bound to the credential (login = "<issuer>/<name>" in the consumer's profile) and
+    to each --push PROFILE. --all rotates every credential whose login the store holds (one
+    made elsewhere, or an API key that manages the account, is left out and named).
     """
     from smtpcreds.rotation import bulk
     from smtpcreds.rotation.summary import lines, summarize
@@ -65,7 +67,7 @@ def rotate(app: App, refs: tuple[str, ...], all_: bool, issuers: tuple[str, ...]
             age = bulk.parse_age(older_than)
         except ValueError as e:
             raise click.BadParameter(str(e), param_hint="--older-than") from None
-    items, names = _select(app, refs, all_, issuers, scope, age)
+    items, names, unmanaged = _select(app, refs, all_, issuers, scope, age)
     if dry_run:
         _dry_run(app, items, list(push), not no_push, not no_verify, keep_old, strategy)
         return
@@ -79,7 +81,7 @@ def rotate(app: App, refs: tuple[str, ...], all_: bool, issuers: tuple[str, ...]
         from smtpcreds.bindings import Bindings
 
         skipped = Bindings.of(app.config())
-    summary = summarize(outcomes, skipped=skipped)
+    summary = summarize(outcomes, skipped=skipped, unmanaged=unmanaged)
     out, err = lines(summary)
     if app.json:
         app.emit(summary)
@@ -99,25 +101,26 @@ def _worst_exit(failed: list[ItemResult]) -> int:
 
 
 def _select(app: App, refs: tuple[str, ...], all_: bool, issuers: tuple[str, ...], scope: str | None,
-            age: Any) -> tuple[list[Item], SameNames]:
-    from smtpcreds.rotation.bulk import Item, older_than
+            age: Any) -> tuple[list[Item], SameNames, list[str]]:
+    from smtpcreds.rotation.bulk import Item, managed, older_than
     from smtpcreds.rotation.names import SameNames
 
     items: list[Item] = []
     names = SameNames()
+    unmanaged: list[str] = []
     profiles = list(issuers) or [app.active_profile()]
     for profile in profiles:
         conn = app.connect(profile)
         if all_:
             creds = list(conn.credentials.list(scope))
             names.seed(profile, scope, creds)  # the batch need not list again
-            chosen = [c.id for c in creds]
+            picked, left_out = managed(conn, creds, age)
+            unmanaged += [f"{profile}/{name}" for name in left_out]
+            chosen = [c.id for c in picked]  # by id: the rotation finds the login without a look-up
         else:
-            chosen = list(refs)
-        if age is not None:
-            chosen = older_than(conn, chosen, age)
+            chosen = list(refs) if age is None else older_than(conn, refs, age)
         items += [Item(profile, ref, scope) for ref in chosen]
-    return items, names
+    return items, names, unmanaged
 
 
 def _dry_run(app: App, items: list[Item], push: list[str], push_bound: bool, verify: bool, keep_old: bool,
@@ -131,10 +134,12 @@ def _dry_run(app: App, items: list[Item], push: list[str], push_bound: bool, ver
     plan = []
     for item in items:
         conn = app.connect(item.profile)
-        targets = bindings.consumers_of(item.profile, item.ref) if push_bound else []
-        targets += [name for name in push if name not in targets]
-        chosen, steps = preview(conn, item.ref, push=targets, verify=verify, keep_old=keep_old, strategy=strategy)
-        plan.append({"profile": item.profile, "credential": item.ref, "provider": conn.profile.provider,
+        cred = conn.credentials.get(item.ref, item.scope)
+        name = cred.credential or cred.id
+        targets = bindings.consumers_of(item.profile, cred.id, name) if push_bound else []
+        targets += [consumer for consumer in push if consumer not in targets]
+        chosen, steps = preview(conn, name, push=targets, verify=verify, keep_old=keep_old, strategy=strategy)
+        plan.append({"profile": item.profile, "credential": name, "id": cred.id, "provider": conn.profile.provider,
                      "strategy": chosen, "push": targets, "steps": steps})
     if app.json:
         app.emit({"dry_run": True, "plan": plan})

@@ -36,6 +36,7 @@ __all__ = [
     "RATE_LIMIT_RESUMES",
     "Item",
     "ItemResult",
+    "managed",
     "older_than",
     "parse_age",
     "rotate_many",
@@ -182,7 +183,8 @@ def parse_age(text: str) -> timedelta:
 
 
 def older_than(conn: Connection, refs: Sequence[str], age: timedelta) -> list[str]:
-    """The refs whose stored current secret is older than ``age`` (or not stored at all)."""
+    """The refs (credential names) whose stored current secret is older than ``age`` (or not
+    stored at all)."""
     cutoff = utcnow() - age
     out = []
     for ref in refs:
@@ -190,3 +192,25 @@ def older_than(conn: Connection, refs: Sequence[str], age: timedelta) -> list[st
         if login is None or login.created_at < cutoff:
             out.append(ref)
     return out
+
+
+def managed(conn: Connection, creds: Sequence[SmtpCredential],
+            age: timedelta | None = None) -> tuple[list[SmtpCredential], list[str]]:
+    """Of a listing, each credential's current login whose secret the store holds (and, with
+    ``age``, is older than that), one per credential; and the names of the credentials the store
+    holds no login of (an API key that manages the account, a login made elsewhere): a bulk
+    rotation leaves those out, since it could not verify or hand on a secret it never had."""
+    cutoff = utcnow() - age if age is not None else None
+    by_name: dict[str, list[SmtpCredential]] = {}
+    for cred in creds:
+        by_name.setdefault(cred.credential or cred.name, []).append(cred)
+    picked: list[SmtpCredential] = []
+    unmanaged: list[str] = []
+    for name, logins in by_name.items():
+        record = conn.store.record(name)
+        current = [c for c in logins if c.id == record.id] if record.id is not None else logins[:1]
+        if record.current is None or not current:
+            unmanaged.append(name)
+        elif cutoff is None or record.current.created_at < cutoff:
+            picked.append(current[0])
+    return picked, sorted(unmanaged)

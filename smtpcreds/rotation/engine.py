@@ -32,6 +32,7 @@ from smtpcreds.bindings import bound_push, listing, preflight
 from smtpcreds.capabilities import Capability
 from smtpcreds.client import Connection, connect
 from smtpcreds.errors import (
+    ConfigError,
     NotFound,
     RotationError,
     SmtpCredsError,
@@ -95,9 +96,13 @@ class RotationResult(BaseModel):
     retired: bool
     message: str = ""
 
+    #: The credential's name (``credential`` and ``new_credential`` are the provider ids of its
+    #: old and new login).
+    name: str = ""
+
     @classmethod
     def of(cls, j: Journal, message: str = "") -> RotationResult:
-        return cls(rotation_id=j.id, profile=j.profile, provider=j.provider, credential=j.ref,
+        return cls(rotation_id=j.id, profile=j.profile, provider=j.provider, credential=j.ref, name=j.name,
                    new_credential=j.target, strategy=j.strategy, status=j.status, step=str(j.next),
                    verified=j.verified, pushed=list(j.pushed), retired=j.retired,
                    message=message or (j.error or ""))
@@ -171,30 +176,56 @@ class Rotator:
     def rotate(self, ref: str, scope: str | None = None, *, push: list[str] | None = None,
                verify: bool = True, keep_old: bool = False, strategy: str | None = None,
                push_bound: bool = True, force_retire: bool = False) -> RotationResult:
-        """Start and run a rotation of ``ref``; raise RotationError if it stops before the end."""
+        """Start and run a rotation of credential ``ref`` (its name, or the id of one of its
+        logins); raise RotationError if it stops before the end."""
+        cred = self.conn.credentials.get(ref, scope)
+        name = cred.credential or cred.id
         # The credential's lease is taken before the plan (which checks for an open rotation and, in
         # place, stores the pending secret), and records are cached throughout.
         rotation_id = make_rotation_id()
-        with self.journals.lease_ref(self.conn.profile_name, ref, rotation_id), self.store.caching():
-            j = self.plan(ref, scope, push=push, verify=verify, keep_old=keep_old, strategy=strategy,
+        with self.journals.lease_ref(self.conn.profile_name, name, rotation_id), self.store.caching():
+            cred = self._current_login(cred, name, scope)
+            j = self.plan(cred, scope, push=push, verify=verify, keep_old=keep_old, strategy=strategy,
                           push_bound=push_bound, force_retire=force_retire, rotation_id=rotation_id)
             return self.run(j)
 
-    def plan(self, ref: str, scope: str | None = None, *, push: list[str] | None = None,
+    def _current_login(self, cred: SmtpCredential, name: str, scope: str | None) -> SmtpCredential:
+        """The login of credential ``name`` to rotate, given the login ``cred`` a ref named: the
+        current one the store records (``cred`` may be the old login a ``--keep-old`` rotation
+        kept). A second login bearing the name of a credential whose current login is another is
+        refused (exit 2): one name, one credential."""
+        current = self.store.record(name).id
+        if current is None or current == cred.id:
+            return cred
+        try:
+            found = self.conn.credentials.get(current, scope)
+        except NotFound:
+            return cred  # the stored login is gone at the provider: this one takes its place
+        kept = self.journals.unretired_for(self.conn.profile_name, name)
+        if kept is None or kept.ref != cred.id:
+            raise ConfigError(f"login {cred.id} bears the name {name!r}, which is credential {name!r} whose current "
+                              f"login is {current}: a name identifies one credential, so smtpcreds does not rotate "
+                              f"a second login of it; delete or rename {cred.id}", provider=self.conn.profile.provider)
+        found.credential = name
+        return found
+
+    def plan(self, cred: SmtpCredential, scope: str | None = None, *, push: list[str] | None = None,
              verify: bool = True, keep_old: bool = False, strategy: str | None = None,
              push_bound: bool = True, force_retire: bool = False, rotation_id: str | None = None) -> Journal:
-        """Check everything that can be checked before a change, and write the journal.
+        """Check everything that can be checked before a change, and write the journal of a
+        rotation of ``cred`` (the current login of its credential, as ``credentials.get`` found it).
 
         Changes nothing at the provider. In place, the new secret is stored as pending (read back)
         before the journal is written: that write is the proof the store can keep it. An old login
         that an earlier ``--keep-old`` rotation left is retired by the rotation's first step.
         """
         conn = self.conn
+        name = cred.credential or cred.id
         chosen = choose_strategy(conn, strategy)
-        open_j = self.journals.open_for(conn.profile_name, ref)
+        open_j = self.journals.open_for(conn.profile_name, name)
         if open_j is not None:
             raise RotationError(
-                f"credential {ref!r} has an unfinished rotation {open_j.id} (next step {open_j.next}); "
+                f"credential {name!r} has an unfinished rotation {open_j.id} (next step {open_j.next}); "
                 f"run 'smtpcreds rotations resume {open_j.id}' or 'smtpcreds rotations abort {open_j.id}'",
                 rotation_id=open_j.id, step=open_j.next,
             )
@@ -204,24 +235,23 @@ class Rotator:
             self.store.check()
         else:
             self.store.check_writable()
-        cred = conn.credentials.get(ref, scope)
         # Bindings: the consumers bound to this credential join the ad-hoc --push ones (none of
         # them with push_bound=False, --no-push); a refused --push raises here, before any change.
         push = bound_push(conn, cred, push, push_bound)
-        for name in push:
-            self.consumer(name)  # fail on an unknown consumer profile before any change
-        leftover = self.journals.unretired_for(conn.profile_name, ref)
+        for consumer in push:
+            self.consumer(consumer)  # fail on an unknown consumer profile before any change
+        leftover = self.journals.unretired_for(conn.profile_name, name)
         scope = scope if scope is not None else cred.scope
         known: set[str] = set()
         if chosen == "replace" and Capability.SET_PASSWORD not in conn.capabilities:
-            known = self.names.ids(conn, cred.name, scope)
+            known = self.names.ids(conn, name, scope)
         old_username = None
         if chosen == "regenerate":  # refuses, before any change, a secret unknown to smtpcreds
-            stored = self.store.get(cred.id)
+            stored = self.store.get(name)
             old_username = conn.provider.plan_regenerate(cred.id, stored.username if stored else None, scope)
         template = conn.login_for(cred, SecretStr("x"))
         j = Journal(id=rotation_id or make_rotation_id(), profile=conn.profile_name,
-                    provider=conn.profile.provider, ref=cred.id, scope=scope, name=cred.name, strategy=chosen,
+                    provider=conn.profile.provider, ref=cred.id, scope=scope, name=name, strategy=chosen,
                     push=list(push or []), verify=verify,
                     keep_old=keep_old, known_ids=sorted(known | {cred.id}), old_username=old_username,
                     force_retire=force_retire, leftover=leftover.id if leftover is not None else None,
@@ -313,7 +343,7 @@ class Rotator:
         return StepResult("done", f"new login {j.new_id}")
 
     def _create_chosen(self, j: Journal) -> None:
-        """Replace where we choose the password: pending stored under the predicted id first."""
+        """Replace where we choose the password: pending stored (for the predicted id) first."""
         p = self.conn.provider
         old = self._credential(j)
         new_name = p.replacement_name(old)
@@ -348,7 +378,7 @@ class Rotator:
         assert cred.password is not None
         self.names.add(self.conn, j.name, j.scope, cred.id)  # not an orphan for a later rotation
         login = self.conn.login_for(cred, cred.password)
-        creds.keep_returned(cred, login, "pending", j.scope)
+        creds.keep_returned(j.name, cred, login, "pending", j.scope)
         self._pending[j.id] = login
         j.new_id, j.creating = cred.id, False
         self.journals.save(j)
@@ -368,7 +398,8 @@ class Rotator:
         cred = p.regenerate_password(j.ref, j.scope, keep=j.old_username or None, replace_orphans=orphans)
         assert cred.password is not None
         login = self.conn.login_for(cred, cred.password)
-        keep_returned(self.store, j.ref, login, "pending", lambda: p.retire_password(j.ref, cred.username, j.scope))
+        keep_returned(self.store, j.name, login, "pending", j.ref,
+                      lambda: p.retire_password(j.ref, cred.username, j.scope))
         self._pending[j.id] = login
         j.new_username, j.creating = cred.username, False
         self.journals.save(j)
@@ -376,10 +407,11 @@ class Rotator:
     def _adopt_or_discard(self, j: Journal) -> None:
         """After a crash during a create: keep a new login whose password we stored, delete the rest."""
         p = self.conn.provider
+        pending_of = self.store.record(j.name).pending_id
         for cred in list(p.list_credentials(j.scope)):
-            if cred.name != j.name or cred.id in j.known_ids:
+            if p.credential_name(cred) != j.name or cred.id in j.known_ids:
                 continue
-            if j.new_id is None and self.store.get(cred.id, "pending") is not None:
+            if j.new_id is None and pending_of == cred.id:
                 j.new_id = cred.id
                 log.info("rotation %s: adopting %s created before the interruption", j.id, cred.id)
             else:
@@ -430,7 +462,7 @@ class Rotator:
 
         The journal stays at verify: a resume sets the pending password again before verifying.
         """
-        old = self.store.get(j.ref)
+        old = self.store.get(j.name)
         if old is None:
             return
         try:
@@ -446,7 +478,7 @@ class Rotator:
             j.push_started_at = utcnow()  # a use of the old secret after this holds its retire
             self.journals.save(j)
         # Named, so a multi-login consumer (an exec hook) can tell which login it receives.
-        login = self._pending_login(j).model_copy(update={"issuer": j.profile, "credential": j.target})
+        login = self._pending_login(j).model_copy(update={"issuer": j.profile, "credential": j.name})
         for name in j.push:
             if name in j.pushed:
                 continue
@@ -466,12 +498,9 @@ class Rotator:
         return StepResult("done", ", ".join(j.pushed))
 
     def _promote(self, j: Journal) -> StepResult:
-        pending = self._pending.get(j.id) or self.store.get(j.target, "pending")
-        if pending is not None:
-            if j.strategy in ("in-place", "regenerate"):
-                self.store.promote(j.ref, pending=pending)
-            else:  # one write: the old login becomes the new record's previous
-                self.store.promote(j.target, pending=pending, current=self.store.get(j.ref))
+        pending = self._pending.get(j.id) or self.store.get(j.name, "pending")
+        if pending is not None:  # one write: the old login becomes previous, the new id the credential's
+            self.store.promote(j.name, pending=pending)
         return StepResult("done")
 
     def _retire(self, j: Journal) -> StepResult:
@@ -480,10 +509,11 @@ class Rotator:
             return StepResult("skipped", "the old password stopped working when the new one was set")
         if j.strategy == "regenerate":
             return self._retire_old_secret(j)
+        if self.store.record(j.name).id == j.ref:  # the current login again (its replacement was deleted)
+            j.retired = True
+            return StepResult("skipped", f"old login {j.ref} is the credential's current login again")
         with suppress(NotFound):
             self.conn.provider.delete_credential(j.ref, j.scope)
-        if j.ref != j.target:
-            self.store.forget(j.ref)  # the old login's whole record, one delete
         j.retired = True
         return StepResult("done", f"deleted old login {j.ref}")
 
@@ -527,7 +557,7 @@ class Rotator:
                 raise RotationError(f"rotation {j.id} is past promotion (the keyring holds the new login "
                                     f"as current); resume it instead: 'smtpcreds rotations resume {j.id}'",
                                     rotation_id=j.id, step=j.next)
-            old = self.store.get(j.ref)
+            old = self.store.get(j.name)
             if j.pushed and old is not None:
                 for name in j.pushed:
                     self.consumer(name).settings.push(old)
@@ -538,7 +568,7 @@ class Rotator:
                 if old is not None and not j.restored_old:
                     self.conn.provider.set_password(j.ref, old.password, j.scope)
                     actions.append(f"restored the previous password of {j.ref} at {j.provider}")
-                if self.store.delete(j.ref, "pending"):
+                if self.store.delete(j.name, "pending"):
                     actions.append("removed the pending secret from the keyring")
             elif j.strategy == "regenerate":
                 if j.new_username is not None:
@@ -547,7 +577,7 @@ class Rotator:
                 elif j.creating:
                     actions.append("a request for a new secret got no answer: 'smtpcreds creds show "
                                    f"{j.ref}' tells whether {j.provider} made one")
-                if self.store.delete(j.ref, "pending"):
+                if self.store.delete(j.name, "pending"):
                     actions.append("removed the pending secret from the keyring")
             else:
                 if j.creating and j.new_id is None:
@@ -558,7 +588,7 @@ class Rotator:
                         actions.append(f"deleted the new login {j.new_id} at {j.provider}")
                     except NotFound:
                         pass
-                    if self.store.delete(j.new_id, "pending"):
+                    if self.store.delete(j.name, "pending"):
                         actions.append("removed the pending secret from the keyring")
             j.status = "aborted"
             j.history.append(_entry("abort", "aborted", "; ".join(actions)))
@@ -586,17 +616,17 @@ class Rotator:
         """The pending login: from memory, else the keyring; generated and stored only if absent."""
         login = self._pending.get(j.id)
         if login is None:
-            login = self.store.get(j.target, "pending")
+            login = self.store.get(j.name, "pending")
         if login is None and j.id not in self._planned:  # (planned in this process: not promoted yet)
             login = promoted_login(self.store, j, pending_read=True)
         if login is None:
             if not create:
-                raise RotationError(f"rotation {j.id}: the pending secret of {j.target} is missing "
+                raise RotationError(f"rotation {j.id}: the pending secret of {j.name} ({j.target}) is missing "
                                     "from the keyring; abort this rotation", rotation_id=j.id, step=j.next)
             template = self.conn.login_for(self._credential(j), SecretStr(""))
             if username is not None:
                 template = template.model_copy(update={"username": username})
-            login = ChosenSecret.prepare(self.store, j.target, template, reuse=False,
+            login = ChosenSecret.prepare(self.store, j.name, template, reuse=False, id=j.target,
                                          length=self.conn.provider.password_length).login
         self._pending[j.id] = login
         return login
@@ -615,7 +645,7 @@ class Rotator:
 
     def _event(self, j: Journal, step: str, outcome: StepOutcome, message: str) -> None:
         plugins().rotation_step(RotationEvent(
-            rotation_id=j.id, profile=j.profile, provider=j.provider, credential=j.ref,
+            rotation_id=j.id, profile=j.profile, provider=j.provider, credential=j.ref, name=j.name,
             strategy=j.strategy, step=str(step), outcome=outcome, message=message,
         ))
 
@@ -623,6 +653,9 @@ class Rotator:
     def _locked(self, j: Journal) -> Iterator[None]:
         """One rotation at a time per credential, on any machine (store change: the journal store's
         lease, a lock file or a vault lease record; a second one is refused naming the holder)."""
+        j.name = self.conn.provider.credential_name(  # journals of earlier releases: the provider's name
+            SmtpCredential(provider=j.provider, id=j.ref, name=j.name, username=j.name))
+        self.store.alias(j.name, j.ref, pending_id=j.new_id)  # records of earlier releases: by id
         with self.journals.lease(j), self.store.caching():  # records cached while the lease is held
             yield
 
@@ -635,9 +668,9 @@ def promoted_login(store: SecretStore, j: Journal, *, pending_read: bool = False
     current login made during this rotation is then the pending one. ``pending_read``: the
     caller has just found the pending slot empty (saves a keyring read).
     """
-    if not pending_read and store.get(j.target, "pending") is not None:
+    if not pending_read and store.get(j.name, "pending") is not None:
         return None
-    current = store.get(j.target)
+    current = store.get(j.name)
     return current if current is not None and current.created_at >= j.created_at else None
 
 
@@ -658,7 +691,8 @@ def _entry(step: str, outcome: str, message: str) -> HistoryEntry:
 def preview(conn: Connection, ref: str, *, push: list[str] | None = None, verify: bool = True,
             keep_old: bool = False, strategy: str | None = None,
             journals: JournalStore | None = None) -> tuple[Strategy, list[str]]:
-    """The strategy and the steps a rotation of ``ref`` would run (``--dry-run``); reads only."""
+    """The strategy and the steps a rotation of credential ``ref`` (its name) would run
+    (``--dry-run``); reads only."""
     chosen = choose_strategy(conn, strategy)
     leftover = (journals or journal_store(conn.config)).unretired_for(conn.profile_name, ref)
     notes = {

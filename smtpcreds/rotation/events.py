@@ -27,4 +27,6 @@ class RotationEvent:
     step: str
     outcome: StepOutcome
     message: str = ""
+    #: The credential's name (``credential`` is the provider's id of the login being rotated).
+    name: str = ""
     at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))

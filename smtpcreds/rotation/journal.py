@@ -50,8 +50,11 @@ class Journal(BaseModel):
     id: str
     profile: str
     provider: str
+    #: The provider's id of the login being replaced (the credential's id when the rotation began).
     ref: str
     scope: str | None = None
+    #: The credential's name: what the rotation is of, whatever ids its logins have (its lease,
+    #: its record in the store, the look-ups below).
     name: str
     strategy: Strategy
     #: The step to run next (DONE when nothing is left; RETIRE on a ``--keep-old`` rotation
@@ -173,28 +176,29 @@ class JournalStore:
         archived = {j.id for j in done}
         return sorted(done + [j for j in self.live() if j.id not in archived], key=lambda j: j.created_at)
 
-    def open_for(self, profile: str, ref: str) -> Journal | None:
-        """An unfinished rotation of credential ``ref`` in ``profile``, if any."""
+    def open_for(self, profile: str, name: str) -> Journal | None:
+        """An unfinished rotation of credential ``name`` in ``profile``, if any."""
         for j in self.live():
-            if j.open and j.profile == profile and ref in (j.ref, j.new_id):
+            if j.open and j.profile == profile and j.name == name:
                 return j
         return None
 
-    def unretired_for(self, profile: str, ref: str) -> Journal | None:
-        """A finished rotation that kept the old login (``--keep-old``) and whose new id is ``ref``."""
+    def unretired_for(self, profile: str, name: str) -> Journal | None:
+        """A finished rotation of credential ``name`` that kept the old login (``--keep-old``)."""
         for j in self.live():
-            if j.status == "done" and j.profile == profile and j.target == ref and \
+            if j.status == "done" and j.profile == profile and j.name == name and \
                     j.strategy in ("replace", "regenerate") and not j.retired:
                 return j
         return None
 
-    def holder_of(self, profile: str, ref: str) -> dict[str, object] | None:
-        """Who holds the lease of ``ref`` now, as far as the store can tell (None: free or unknown)."""
-        return self.docs.holder_of(profile, ref)
+    def holder_of(self, profile: str, name: str) -> dict[str, object] | None:
+        """Who holds the lease of credential ``name`` now, as far as the store can tell (None: free
+        or unknown)."""
+        return self.docs.holder_of(profile, name)
 
     def lease(self, j: Journal) -> AbstractContextManager[None]:
-        """Hold credential ``j.ref`` for this rotation: a second one is refused (RotationError)."""
-        return self.lease_ref(j.profile, j.ref, j.id, str(j.next), journaled=True)
+        """Hold credential ``j.name`` for this rotation: a second one is refused (RotationError)."""
+        return self.lease_ref(j.profile, j.name, j.id, str(j.next), journaled=True)
 
     @contextmanager
     def lease_ref(self, profile: str, ref: str, rotation_id: str, step: str = "plan",

@@ -17,6 +17,7 @@ read-back differs), :class:`Conflict` (a check-and-set write found another versi
 
 from __future__ import annotations
 
+import re
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
@@ -36,10 +37,15 @@ class LeaseLost(SecretStoreError):
     """A rotation's lease (or its journal) was taken over by another process: this one stops."""
 
 
+#: What a rotation id may look like (``make_rotation_id`` makes ``r20261206203210-e8dc6b``).
+_ROTATION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,79}")
+
+
 def check_rotation_id(rotation_id: str) -> str:
-    """A rotation id usable as a file or KV name; ConfigError otherwise."""
-    if not rotation_id or "/" in rotation_id or rotation_id.startswith("."):
-        raise ConfigError(f"invalid rotation id {rotation_id!r}")
+    """A rotation id usable as a file or KV name; ConfigError (exit 2) otherwise."""
+    if not _ROTATION_ID.fullmatch(rotation_id):
+        shown = rotation_id if len(rotation_id) <= 40 else rotation_id[:40] + "..."
+        raise ConfigError(f"invalid rotation id {shown!r} (see 'smtpcreds rotations list')")
     return rotation_id
 
 

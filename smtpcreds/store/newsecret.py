@@ -37,7 +37,8 @@ log = logging.getLogger("smtpcreds")
 
 
 class ChosenSecret:
-    """A password we chose, kept as the pending login of ``ref`` while requests set it."""
+    """A password we chose, kept as the pending login of credential ``ref`` (its name) while
+    requests set it."""
 
     def __init__(self, store: SecretStore, ref: str, login: SmtpLogin, *, reused: bool) -> None:
         self.store, self.ref, self.login, self.reused = store, ref, login, reused
@@ -48,12 +49,14 @@ class ChosenSecret:
     @classmethod
     def prepare(cls, store: SecretStore, ref: str, template: SmtpLogin, *, password: SecretStr | None = None,
                 length: int = passwords.LENGTH, earlier: SmtpLogin | None = None,
-                reuse: bool = True) -> ChosenSecret:
+                reuse: bool = True, id: str | None = None) -> ChosenSecret:
         """Store the pending login of ``ref`` (``template`` with the new password) and return it.
 
         ``password``: the user's own choice; else a pending login left by an earlier unanswered
         request is reused (``reuse``; pass it as ``earlier`` when already read), else one is
-        generated with ``length`` characters.
+        generated with ``length`` characters. ``id``: the provider id of the login it is for,
+        when that is another login than the credential's current one (a new credential, a
+        replacement).
         """
         if password is None and reuse:
             earlier = earlier if earlier is not None else store.get(ref, "pending")
@@ -61,7 +64,7 @@ class ChosenSecret:
                 return cls(store, ref, earlier, reused=True)
         pw = password if password is not None else SecretStr(passwords.generate(length))
         login = template.model_copy(update={"password": pw, "created_at": utcnow()})
-        store.put(ref, login, "pending")
+        store.put(ref, login, "pending", id=id)
         return cls(store, ref, login, reused=False)
 
     @property
@@ -84,29 +87,29 @@ class ChosenSecret:
         if not self.reused:
             self.store.delete(self.ref, "pending")
 
-    def keep_as_current(self, ref: str | None = None, **update: Any) -> SmtpLogin:
-        """The request succeeded and nothing needs verifying: the login becomes current (of the
-        credential ``ref``, when the provider named it otherwise) and pending is cleared."""
+    def keep_as_current(self, id: str, **update: Any) -> SmtpLogin:
+        """A new credential's create succeeded and nothing needs verifying: its record becomes this
+        login, current, with the provider's ``id`` (one write)."""
         login = self.login.model_copy(update=update) if update else self.login
-        self.store.put(ref or self.ref, login, "current")
-        self.store.delete(self.ref, "pending")
+        self.store.settle(self.ref, login, id)
         return login
 
-    def promote(self, current: SmtpLogin | None = None) -> SmtpLogin:
-        """current → previous, pending → current (``current``: the login already read, if any)."""
-        self.store.promote(self.ref, pending=self.login, current=current)
+    def promote(self) -> SmtpLogin:
+        """current → previous, pending → current (one write)."""
+        self.store.promote(self.ref, pending=self.login)
         return self.login
 
 
-def keep_returned(store: SecretStore, ref: str, login: SmtpLogin, slot: Slot,
+def keep_returned(store: SecretStore, ref: str, login: SmtpLogin, slot: Slot, id: str,
                   discard: Callable[[], None], *, new: bool = False) -> None:
-    """Store a password the provider returned; if that fails, ``discard`` the login it belongs to.
-    ``new``: ``ref`` is a login the provider has just made (nothing to read first)."""
+    """Store a password the provider returned for its login ``id`` in credential ``ref``'s record;
+    if that fails, ``discard`` the login. ``new``: ``ref`` is a credential just made (nothing to
+    read first)."""
     try:
-        store.put(ref, login, slot, new=new)
+        store.put(ref, login, slot, id=id, new=new)
     except SmtpCredsError:
         try:
             discard()
         except SmtpCredsError as e:
-            log.error("could not delete %s whose password could not be stored: %s", ref, e)
+            log.error("could not delete %s whose password could not be stored: %s", id, e)
         raise

@@ -89,7 +89,7 @@ class IssuerContract(ProviderContract):
         created = conn.credentials.create(self.new_name())
         assert created.password is not None
         assert created.password.get_secret_value() not in repr(created)
-        stored = conn.store.get(created.id)
+        stored = conn.store.get(created.credential or created.id)
         assert stored is not None and stored.password.get_secret_value() == created.password.get_secret_value()
         got = conn.credentials.get(created.id)
         assert got.id == created.id and got.password is None
@@ -100,7 +100,7 @@ class IssuerContract(ProviderContract):
         conn.credentials.delete(created.id)
         with pytest.raises(NotFound):
             conn.credentials.get(created.id)
-        assert conn.store.get(created.id) is None
+        assert conn.store.get(created.credential or created.id) is None
 
     def test_issued_login_is_accepted_by_the_smtp_server(self, conn: Connection, emulator: Any) -> None:
         smtp = getattr(emulator, "smtp", None)
@@ -118,7 +118,7 @@ class IssuerContract(ProviderContract):
         smtp = getattr(emulator, "smtp", None)
         if smtp is not None:
             assert smtp.accepts(login.username, login.password.get_secret_value())
-        assert conn.store.get(created.id, "previous") is not None
+        assert conn.store.get(created.credential or created.id, "previous") is not None
 
     def test_regenerate_adds_a_login_beside_the_old_one_until_it_is_retired(
             self, conn: Connection, emulator: Any) -> None:
@@ -127,7 +127,7 @@ class IssuerContract(ProviderContract):
                 conn.provider.regenerate_password("no-such-login-000")
             return
         created = conn.credentials.create(self.new_name())
-        stored = conn.store.get(created.id)
+        stored = conn.store.get(created.credential or created.id)
         assert stored is not None
         old = conn.provider.plan_regenerate(created.id, stored.username)
         assert old == stored.username

@@ -213,7 +213,7 @@ def test_json_creds_create_returns_the_credential_and_keeps_the_password_in_the_
     assert rec is not None
     assert "password" not in cred
     assert (cred["name"], cred["username"], cred["scope"]) == ("App", rec.username, DOMAIN)
-    stored = json.loads(memory_keyring.store[("smtpcreds/ms", cred["id"])])["current"]
+    stored = json.loads(memory_keyring.store[("smtpcreds/ms", cred["credential"])])["current"]
     assert (stored["username"], stored["password"]) == (rec.username, rec.password)
 
 

@@ -38,7 +38,7 @@ class TestMailerSendContract(IssuerContract):
         old_password = created.password.get_secret_value()
         result = rotate(conn, created.id)
         assert (result.strategy, result.status, result.verified, result.retired) == ("replace", "done", True, True)
-        new = conn.store.get(result.new_credential)
+        new = conn.store.get(result.name)
         assert new is not None and result.new_credential != created.id
         assert emulator.smtp.accepts(new.username, new.password.get_secret_value())
         assert not emulator.smtp.accepts(created.username, old_password)

@@ -84,7 +84,7 @@ def test_the_same_round_trip_through_the_python_api(issuer_lab: Lab, issuer_env_
         assert mg.credentials.get(cred.id).password is None
         result = smtpcreds.rotate(mg, cred.id, push=["app-env"])
         assert (result.status, result.verified, result.pushed) == ("done", True, ["app-env"])
-        new = smtpcreds.stored_login("mailgun", cred.id).password.get_secret_value()
+        new = smtpcreds.stored_login("mailgun", cred.credential).password.get_secret_value()
         assert issuer_lab.smtp.accepts(cred.id, new) and not issuer_lab.smtp.accepts(cred.id, old)
         assert dotenv_values(issuer_env_file)["SMTP_PASSWORD"] == new
         mg.credentials.delete(cred.id)

@@ -20,7 +20,7 @@ def test_create_stores_a_32_character_password_that_logs_in(conn: Connection, em
     cred = conn.credentials.create("billing")
     assert (cred.id, cred.username, cred.scope) == (LOGIN, LOGIN, DOMAIN)
     assert cred.password is not None and len(cred.password.get_secret_value()) == 32
-    stored = conn.store.get(LOGIN)
+    stored = conn.store.get("billing")
     assert stored is not None and stored.password.get_secret_value() == cred.password.get_secret_value()
     assert emulator.smtp is not None and emulator.smtp.accepts(LOGIN, cred.password.get_secret_value())
 
@@ -32,7 +32,7 @@ def test_rotation_is_in_place_the_new_password_logs_in_and_the_old_one_fails(
     result = rotate(conn, LOGIN)
     assert (result.strategy, result.status, result.verified, result.new_credential) == (
         "in-place", "done", True, LOGIN)
-    new = conn.store.get(LOGIN)
+    new = conn.store.get("billing")
     assert new is not None and emulator.smtp is not None
     assert emulator.smtp.accepts(LOGIN, new.password.get_secret_value())
     assert not emulator.smtp.accepts(LOGIN, cred.password.get_secret_value())
@@ -176,7 +176,7 @@ def test_a_create_whose_answer_is_lost_is_found_by_listing_and_kept(conn: Connec
     cred = conn.credentials.create("billing")
     assert cred.id == LOGIN and cred.password is not None
     assert emulator.count("POST") == 1  # never re-sent
-    stored = conn.store.get(LOGIN)
+    stored = conn.store.get("billing")
     assert stored is not None and stored.password.get_secret_value() == cred.password.get_secret_value()
     assert emulator.smtp is not None and emulator.smtp.accepts(LOGIN, cred.password.get_secret_value())
 
@@ -190,13 +190,13 @@ def test_a_rotation_whose_put_answer_is_lost_resumes_with_the_same_password(
     emulator.faults.inject(Fault(method="PUT", drop_after=True, times=5))
     with pytest.raises(RotationError) as e:
         rotate(conn, LOGIN)
-    pending = conn.store.get(LOGIN, "pending")
+    pending = conn.store.get("billing", "pending")
     assert pending is not None
     assert emulator.smtp is not None and emulator.smtp.accepts(LOGIN, pending.password.get_secret_value())
     emulator.faults.clear()
     rotator = Rotator(conn)
     assert rotator.run(rotator.journals.load(e.value.rotation_id)).status == "done"
-    current = conn.store.get(LOGIN)
+    current = conn.store.get("billing")
     assert current is not None and current.password.get_secret_value() == pending.password.get_secret_value()
 
 
@@ -205,5 +205,5 @@ def test_a_refused_password_leaves_no_pending_secret_for_the_next_rotation(
     conn.credentials.create("billing")
     with pytest.raises(ValidationError, match="5 to 32"):
         conn.credentials.set_password(LOGIN, "abcd")
-    assert conn.store.get(LOGIN, "pending") is None
+    assert conn.store.get("billing", "pending") is None
     assert rotate(conn, LOGIN).status == "done"

@@ -116,7 +116,7 @@ def test_a_keyring_that_cannot_keep_a_secret_is_refused_before_any_provider_chan
     profile, emulator_name, run = OPERATIONS[operation]
     setup = conns[profile]
     ref = setup.credentials.create("billing-app").id
-    old = setup.store.get(ref)
+    old = setup.store.get("billing-app")
     assert old is not None
     emulator = lab.emulators[emulator_name]
     before = mutations(emulator)
@@ -143,7 +143,7 @@ def test_an_insecure_keyring_is_accepted_when_the_user_opts_in(conns: dict[str, 
     assert cfg is not None
     with Connection("relay", cfg.profile("relay"), config=cfg) as relay:
         cred = relay.credentials.create("opted-in")
-        assert relay.store.get(cred.id) is not None
+        assert relay.store.get(cred.credential) is not None
 
 
 def test_a_locked_keyring_is_refused_even_with_the_insecure_opt_in(

@@ -72,8 +72,8 @@ def test_creating_again_after_an_unanswered_create_reuses_its_password(lab: Lab,
 
     sent = [r.json() for r in list(emulator.requests) if r.method == "POST" and r.path == "/users/smtp/add"]
     assert {body["email_password"] for body in sent} == {pending.password.get_secret_value()}
-    current = relay.store.get(cred.id)
-    assert current is not None and relay.store.get(cred.id, "pending") is None
+    current = relay.store.get(cred.credential)
+    assert current is not None and relay.store.get(cred.credential, "pending") is None
     assert lab.smtp.accepts(cred.username, current.password.get_secret_value())
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from smtpcreds.client import Connection
 from smtpcreds.emulator.lab import Lab
-from smtpcreds.errors import RotationError
+from smtpcreds.errors import ConfigError
 from smtpcreds.rotation.bulk import Item, parse_age, rotate_many
 from smtpcreds.rotation.journal import Journal, JournalStore
 from smtpcreds.store.keyring.journals import FileJournals
@@ -24,7 +24,7 @@ def test_bulk_rotation_of_200_credentials_across_both_issuers(lab: Lab, connect:
         conn = connect(issuer)
         for i in range(100):
             cred = conn.credentials.create(f"app-{issuer}-{i:03d}")
-            old[(issuer, cred.id)] = conn.store.get(cred.id)
+            old[(issuer, cred.id)] = conn.store.get(cred.credential)
             items.append(Item(issuer, cred.id))
     outcomes = rotate_many(items, connect, concurrency=8)
     assert len(outcomes) == 200
@@ -35,7 +35,7 @@ def test_bulk_rotation_of_200_credentials_across_both_issuers(lab: Lab, connect:
     for o in outcomes:
         assert o.result is not None
         conn = connect(o.item.profile)
-        current = conn.store.get(o.result.new_credential)
+        current = conn.store.get(o.result.name)
         assert current is not None and lab.smtp.accepts(current.username, current.password.get_secret_value())
         previous = old[(o.item.profile, o.item.ref)]
         assert previous is not None
@@ -82,10 +82,10 @@ def test_an_in_place_rotation_reads_the_credential_once(lab: Lab, connect: Conne
     # in place (one item per credential): the record read, pending written + read back, the
     # promoted record written + read back
     ("relay", {"read": 3, "write": 2, "delete": 0}),
-    # replace: the new record written + read back with the returned password as pending, the
-    # old record read (its login becomes the new one's previous), the promoted new record
-    # written + read back, the old record removed
-    ("ms", {"read": 3, "write": 2, "delete": 1}),
+    # replace: the same, since the credential keeps one record whatever its ids (docs/concepts.md):
+    # the record read, the returned password written as pending (with the new id) + read back, the
+    # promoted record (new id, old login as previous) written + read back; nothing to remove
+    ("ms", {"read": 3, "write": 2, "delete": 0}),
 ])
 def test_a_rotation_makes_only_the_keyring_calls_safety_needs(lab: Lab, connect: Connect, issuer: str,
                                                               expected: dict[str, int]) -> None:
@@ -101,28 +101,35 @@ def test_a_rotation_makes_only_the_keyring_calls_safety_needs(lab: Lab, connect:
     assert {k: calls.op_count[k] - before[k] for k in before} == expected
 
 
-def test_a_login_created_earlier_in_the_batch_is_not_taken_for_an_orphan(lab: Lab, connect: Connect) -> None:
-    """Two logins share a name; the second one's create is cut off after the provider made it.
-
-    Cleaning up after that create deletes what it made, and not what the first rotation made.
-    """
+def test_a_second_credential_of_a_name_is_refused(connect: Connect) -> None:
+    """A name identifies one credential (docs/concepts.md): creating a second login of a name the
+    profile's credential bears is refused (exit 2) before anything is created."""
     conn = connect("ms")
-    first, second = conn.credentials.create("shared-name"), conn.credentials.create("shared-name")
+    first = conn.credentials.create("shared-name")
+    with pytest.raises(ConfigError, match=f"already has a credential named 'shared-name' \\({first.id} "):
+        conn.credentials.create("shared-name")
+    assert [c.id for c in conn.credentials.list()] == [first.id]
+
+
+def test_a_second_login_bearing_a_credentials_name_is_not_rotated(lab: Lab, connect: Connect) -> None:
+    """A login made at the provider under the name of a credential smtpcreds manages is not that
+    credential: rotating it by its id is refused (exit 2, naming both), the batch's other item goes
+    on, and nothing of the twin changes (its rotation would have written the credential's record)."""
+    conn = connect("ms")
+    first = conn.credentials.create("shared-name")
     emulator = lab.emulators["mailersend"]
-    outcomes = rotate_many([Item("ms", first.id)], connect, concurrency=1)
+    [twin] = emulator.seed_smtp_users(1, prefix="shared-name")
+    with emulator.lock:  # the same name exactly
+        for users in emulator.smtp_users.values():
+            if twin in users:
+                users[twin].name = "shared-name"
+    outcomes = rotate_many([Item("ms", first.id), Item("ms", twin)], connect, concurrency=1)
     assert outcomes[0].ok and outcomes[0].result is not None
-    made_by_first = outcomes[0].result.new_credential
-    def cut_off_the_next_create(_: object) -> None:
-        emulator.faults.inject(method="POST", path=r"/smtp-users$", drop_after=True)
-
-    outcomes = rotate_many([Item("ms", made_by_first), Item("ms", second.id)], connect, concurrency=1,
-                           on_done=cut_off_the_next_create)
-    assert outcomes[0].ok and outcomes[0].result is not None
-    assert isinstance(outcomes[1].error, RotationError)
-    names = {c.id: c.name for c in conn.credentials.list()}
-    assert outcomes[0].result.new_credential in names and second.id in names
-    assert list(names.values()).count("shared-name") == 2  # the orphan of the cut-off create is gone
-
+    error = outcomes[1].error
+    assert isinstance(error, ConfigError) and error.exit_code == 2
+    assert twin in error.message and outcomes[0].result.new_credential in error.message
+    assert {c.id for c in conn.credentials.list()} == {outcomes[0].result.new_credential, twin}
+    assert conn.store.record("shared-name").id == outcomes[0].result.new_credential
 
 def test_finished_journals_are_archived_and_lookups_see_only_live_ones(tmp_path: Path) -> None:
     journals = JournalStore(FileJournals(tmp_path))

@@ -31,6 +31,9 @@ CHILD = Path(__file__).with_name("crash_child.py")
 BOUNDARIES = ["plan", "create_pending", "set", "verify", "push", "promote"]
 CASES = [(issuer, step, True) for issuer in ("relay", "ms") for step in BOUNDARIES] + [
     ("relay", "mid-request", True), ("ms", "mid-request", True)] + [
+    # between the provider's create (it returned the new login's password) and the store's record of
+    # it, and between that record and the journal naming the new login: resume finds it by the name
+    ("ms", "after-create", True), ("ms", "after-store", True)] + [
     # without consumers the journal is written only at plan and at the end: resume redoes the rest
     (issuer, step, False) for issuer in ("relay", "ms") for step in ("set", "verify", "promote")]
 ISSUER_REQUEST = {"relay": ("PATCH", r"^/users/smtp/edit$"), "ms": ("POST", r"/smtp-users$")}
@@ -76,7 +79,7 @@ def test_rotation_killed_then_resumed_ends_consistent(lab: Lab, shared: dict[str
                                                        crash_at: str, push: bool) -> None:
     conn = _connect(shared, issuer)
     cred = conn.credentials.create("billing-app")
-    old = conn.store.get(cred.id)
+    old = conn.store.get(cred.credential)
     assert old is not None
     emulator = lab.emulators["smtp2go" if issuer == "relay" else "mailersend"]
     args = [sys.executable, str(CHILD), issuer, cred.id, crash_at if crash_at != "mid-request" else "none",
@@ -101,9 +104,9 @@ def test_rotation_killed_then_resumed_ends_consistent(lab: Lab, shared: dict[str
 
     j = _only_journal()
     assert j is not None
-    pending = conn.store.get(j.target, "pending") if (j.strategy == "in-place" or j.new_id) else None
+    pending = conn.store.get(j.name, "pending") if (j.strategy == "in-place" or j.new_id) else None
     if pending is None and (j.strategy == "in-place" or j.new_id):
-        promoted = conn.store.get(j.target)  # killed after promotion: the new login is current already
+        promoted = conn.store.get(j.name)  # killed after promotion: the new login is current already
         if promoted is not None and promoted.created_at >= j.created_at:
             pending = promoted
 
@@ -118,12 +121,12 @@ def test_rotation_killed_then_resumed_ends_consistent(lab: Lab, shared: dict[str
     logins = list(conn.credentials.list())
     assert [c.id for c in logins] == [final.target], "exactly the new login remains at the provider"
     for c in logins:
-        stored = conn.store.get(c.id)
+        stored = conn.store.get(c.credential)
         assert stored is not None, f"provider login {c.id} has no stored password"
         assert lab.smtp.accepts(stored.username, stored.password.get_secret_value())
     if final.strategy == "replace":
         assert not lab.smtp.accepts(old.username, old.password.get_secret_value())
-    current = conn.store.get(final.target)
+    current = conn.store.get(final.name)
     assert current is not None
     if pending is not None:
         assert current.password.get_secret_value() == pending.password.get_secret_value(), \
@@ -137,7 +140,8 @@ def test_rotation_killed_then_resumed_ends_consistent(lab: Lab, shared: dict[str
 
 
 def test_crash_matrix_size() -> None:
-    """Reports how many crash cases the matrix runs: 2 strategies x 6 boundaries + 2 mid-request,
-    with consumers, and 2 x 3 boundaries without."""
+    """Reports how many crash cases the matrix runs: 2 strategies x 6 boundaries + 2 mid-request
+    + 2 around the store's record of a returned password, with consumers, and 2 x 3 boundaries
+    without."""
     print(f"crash cases: {len(CASES)}")
-    assert len(CASES) == 20
+    assert len(CASES) == 22

@@ -51,7 +51,7 @@ def test_fault_at_a_step_completes_or_stops_resumably(lab: Lab, connect: Connect
     issuer, emulator, method, path, _step = target
     conn = connect(issuer)
     cred = conn.credentials.create("billing-app")
-    old = conn.store.get(cred.id)
+    old = conn.store.get(cred.credential)
     assert old is not None
     lab.emulators[emulator].faults.inject(Fault(method=method, path=path, times=1, **FAULTS[fault]))
     try:
@@ -62,7 +62,7 @@ def test_fault_at_a_step_completes_or_stops_resumably(lab: Lab, connect: Connect
         if j.strategy == "in-place" and e.step == "push":
             # In-place: the old password died when the provider took the new one (documented; use
             # --strategy replace for zero downtime). Nothing is lost: the pending login works.
-            pending = conn.store.get(j.ref, "pending")
+            pending = conn.store.get(j.name, "pending")
             assert pending is not None
             assert lab.smtp.accepts(pending.username, pending.password.get_secret_value())
             assert "still holding the old login: pbx" in e.message
@@ -79,7 +79,7 @@ def test_fault_at_a_step_completes_or_stops_resumably(lab: Lab, connect: Connect
         lab.emulators[emulator].faults.clear()
         result = Rotator(conn, consumer=connect).rotate(cred.id, push=["pbx"])
     assert result.status == "done"
-    current = conn.store.get(result.new_credential)
+    current = conn.store.get(result.name)
     assert current is not None
     assert lab.smtp.accepts(current.username, current.password.get_secret_value())
     logins = [c.id for c in conn.credentials.list()]

@@ -20,7 +20,9 @@ Connect = Callable[[str], Connection]
 
 
 def accepted(lab: Lab, conn: Connection, ref: str, slot: str = "current") -> bool:
-    login = conn.store.get(ref, slot)  # type: ignore[arg-type]
+    """Whether the SMTP server accepts the stored ``slot`` login of credential ``ref`` (a name or an id)."""
+    name = conn.credentials.get(ref).credential or ref
+    login = conn.store.get(name, slot)  # type: ignore[arg-type]
     assert login is not None, f"no {slot} login for {ref}"
     return lab.smtp.accepts(login.username, login.password.get_secret_value())
 
@@ -28,34 +30,35 @@ def accepted(lab: Lab, conn: Connection, ref: str, slot: str = "current") -> boo
 def test_in_place_rotation_ends_with_new_login_accepted_and_old_rejected(lab: Lab, connect: Connect) -> None:
     relay = connect("relay")
     cred = relay.credentials.create("billing-app")
-    old = relay.store.get(cred.id)
+    old = relay.store.get(cred.credential)
     result = Rotator(relay, consumer=connect).rotate(cred.id, push=["pbx"])
     assert result.status == "done" and result.strategy == "in-place" and result.verified
-    assert accepted(lab, relay, cred.id)
-    assert not accepted(lab, relay, cred.id, "previous")
-    assert relay.store.get(cred.id, "previous").password.get_secret_value() == old.password.get_secret_value()  # type: ignore[union-attr]
-    assert relay.store.get(cred.id, "pending") is None
+    assert accepted(lab, relay, "billing-app")
+    assert not accepted(lab, relay, "billing-app", "previous")
+    assert relay.store.get(cred.credential, "previous").password.get_secret_value() == old.password.get_secret_value()  # type: ignore[union-attr]
+    assert relay.store.get(cred.credential, "pending") is None
     pbx = connect("pbx").settings.get()
-    assert pbx.password.get_secret_value() == relay.store.get(cred.id).password.get_secret_value()  # type: ignore[union-attr]
+    assert pbx.password.get_secret_value() == relay.store.get(cred.credential).password.get_secret_value()  # type: ignore[union-attr]
 
 
 def test_replace_rotation_creates_new_login_and_retires_the_old(lab: Lab, connect: Connect) -> None:
     ms = connect("ms")
     cred = ms.credentials.create("billing-app")
-    old_login = ms.store.get(cred.id)
+    old_login = ms.store.get(cred.credential)
     result = Rotator(ms, consumer=connect).rotate(cred.id, push=["pbx"])
     assert result.status == "done" and result.strategy == "replace" and result.retired
     new_id = result.new_credential
     assert new_id != cred.id
-    assert accepted(lab, ms, new_id)
+    assert accepted(lab, ms, "billing-app")
     assert not lab.smtp.accepts(old_login.username, old_login.password.get_secret_value())  # type: ignore[union-attr]
-    assert ms.store.get(new_id, "previous").username == old_login.username  # type: ignore[union-attr]
-    assert ms.store.get(cred.id) is None
+    record = ms.store.record("billing-app")  # one record, keyed by the name, with the new id
+    assert record.id == new_id and record.previous.username == old_login.username  # type: ignore[union-attr]
     ids = [c.id for c in ms.credentials.list()]
     assert ids == [new_id]
     assert ms.credentials.get(new_id).name == "billing-app"
+    assert ms.credentials.get("billing-app").id == new_id
     pbx = connect("pbx").settings.get()
-    assert pbx.username == ms.store.get(new_id).username  # type: ignore[union-attr]
+    assert pbx.username == ms.store.get("billing-app").username  # type: ignore[union-attr]
 
 
 def test_keep_old_keeps_the_old_login_until_retire(lab: Lab, connect: Connect) -> None:
@@ -85,7 +88,7 @@ def test_push_to_pbx_env_file_and_hook_at_once(lab: Lab, connect: Connect, env_f
     before = env_file.read_text().splitlines()
     result = Rotator(relay, consumer=connect).rotate(cred.id, push=["pbx", "app-env", "hook"])
     assert result.pushed == ["pbx", "app-env", "hook"]
-    current = relay.store.get(cred.id)
+    current = relay.store.get(cred.credential)
     assert current is not None
     secret = current.password.get_secret_value()
     assert lab.smtp.accepts(current.username, secret)
@@ -109,7 +112,7 @@ def test_failing_hook_stops_replace_rotation_before_retire_then_resume_pushes_on
         lab: Lab, connect: Connect, hook_script: Path, issuer: str, strategy: str | None) -> None:
     conn = connect(issuer)
     cred = conn.credentials.create("billing-app")
-    old = conn.store.get(cred.id)
+    old = conn.store.get(cred.credential)
     assert old is not None
     flag = hook_script.parent / "hook-fail"
     flag.write_text("1")
@@ -146,21 +149,21 @@ def test_failed_verification_stops_before_promotion_and_keeps_the_old_login(
         lab: Lab, connect: Connect, monkeypatch: pytest.MonkeyPatch) -> None:
     relay = connect("relay")
     cred = relay.credentials.create("billing-app")
-    old = relay.store.get(cred.id)
+    old = relay.store.get(cred.credential)
     assert old is not None
     real_issue = lab.smtp.issue
     monkeypatch.setattr(lab.smtp, "issue", lambda user, pw: None)  # the SMTP side never learns the new one
     with pytest.raises(RotationError) as e:
         Rotator(relay, consumer=connect).rotate(cred.id)
     assert e.value.step == "verify"
-    assert relay.store.get(cred.id).password.get_secret_value() == old.password.get_secret_value()  # type: ignore[union-attr]
+    assert relay.store.get(cred.credential).password.get_secret_value() == old.password.get_secret_value()  # type: ignore[union-attr]
     assert lab.smtp.accepts(old.username, old.password.get_secret_value())
-    pending = relay.store.get(cred.id, "pending")
+    pending = relay.store.get(cred.credential, "pending")
     assert pending is not None
     monkeypatch.setattr(lab.smtp, "issue", real_issue)
     result = Rotator(relay, consumer=connect).run(journal_store().load(e.value.rotation_id))
     assert result.status == "done"
-    assert relay.store.get(cred.id).password.get_secret_value() == pending.password.get_secret_value()  # type: ignore[union-attr]
+    assert relay.store.get(cred.credential).password.get_secret_value() == pending.password.get_secret_value()  # type: ignore[union-attr]
 
 
 def test_no_verify_skips_the_smtp_check_visibly(lab: Lab, connect: Connect) -> None:
@@ -197,7 +200,7 @@ def test_abort_of_a_replace_rotation_deletes_the_new_login(lab: Lab, connect: Co
     assert any("pushed the previous login back to pbx" in a for a in actions)
     assert [c.id for c in ms.credentials.list()] == [cred.id]
     assert accepted(lab, ms, cred.id)
-    assert connect("pbx").settings.get().username == ms.store.get(cred.id).username  # type: ignore[union-attr]
+    assert connect("pbx").settings.get().username == ms.store.get(cred.credential).username  # type: ignore[union-attr]
 
 
 def test_abort_of_an_in_place_rotation_restores_the_old_password(lab: Lab, connect: Connect,
@@ -210,18 +213,18 @@ def test_abort_of_an_in_place_rotation_restores_the_old_password(lab: Lab, conne
     actions = Rotator(relay, consumer=connect).abort(journal_store().load(e.value.rotation_id))
     assert any("restored the previous password" in a for a in actions)
     assert accepted(lab, relay, cred.id)
-    assert relay.store.get(cred.id, "pending") is None
+    assert relay.store.get(cred.credential, "pending") is None
 
 
 def test_rotate_api_function_and_journal_hold_no_secret(lab: Lab, connect: Connect) -> None:
     relay = connect("relay")
     cred = relay.credentials.create("billing-app")
     result = rotate(relay, cred.id, push=["pbx"])
-    current = relay.store.get(cred.id)
+    current = relay.store.get(cred.credential)
     assert current is not None
     journal_text = journal_store().docs.path(result.rotation_id).read_text()
     assert current.password.get_secret_value() not in journal_text
-    assert relay.store.get(cred.id, "previous").password.get_secret_value() not in journal_text  # type: ignore[union-attr]
+    assert relay.store.get(cred.credential, "previous").password.get_secret_value() not in journal_text  # type: ignore[union-attr]
     mode = journal_store().docs.path(result.rotation_id).stat().st_mode & 0o777
     assert mode == 0o600 and (journal_store().docs.root.stat().st_mode & 0o777) == 0o700
 
@@ -311,7 +314,7 @@ def test_a_delete_whose_answer_was_lost_completes_and_clears_the_keyring(lab: La
                                               times=1)
     ms.credentials.delete(cred.id)
     assert list(ms.credentials.list()) == []
-    assert ms.store.get(cred.id) is None
+    assert ms.store.get(cred.credential) is None
 
 
 def test_deleting_a_login_that_never_existed_is_still_not_found(connect: Connect) -> None:

@@ -46,16 +46,16 @@ def test_a_rotation_keeps_every_slot_in_the_secret_service(lab: Lab, connect: Co
     conn = connect(issuer)
     cred = conn.credentials.create("secret-service-app")
     made.append((issuer, cred.id))
-    old = conn.store.get(cred.id)
+    old = conn.store.get(cred.credential)
     assert old is not None
     result = Rotator(conn, consumer=connect).rotate(cred.id, push=["pbx"])
     made.append((issuer, result.new_credential))
     assert result.status == "done" and result.verified
-    current = conn.store.get(result.new_credential)
-    previous = conn.store.get(result.new_credential, "previous")
+    current = conn.store.get(result.name)
+    previous = conn.store.get(result.name, "previous")
     assert current is not None and previous is not None
     assert previous.password.get_secret_value() == old.password.get_secret_value()
-    assert conn.store.get(result.new_credential, "pending") is None
+    assert conn.store.get(result.name, "pending") is None
     assert lab.smtp.accepts(current.username, current.password.get_secret_value())
     assert not lab.smtp.accepts(old.username, old.password.get_secret_value())
 
@@ -75,5 +75,5 @@ def test_another_process_reads_the_rotated_login_from_the_secret_service(
                           env=env, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     shown = json.loads(proc.stdout)
-    current = conn.store.get(cred.id)
+    current = conn.store.get(cred.credential)
     assert current is not None and shown["password"] == current.password.get_secret_value()

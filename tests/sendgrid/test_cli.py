@@ -101,7 +101,7 @@ def test_the_same_round_trip_through_the_python_api(issuer_lab: Lab, issuer_env_
         result = smtpcreds.rotate(sg, cred.id, push=["app-env"])
         assert (result.status, result.verified, result.pushed) == ("done", True, ["app-env"])
         assert [c.id for c in sg.credentials.list() if c.name == "api-user"] == [result.new_credential]
-        new = smtpcreds.stored_login("sendgrid", result.new_credential).password.get_secret_value()
+        new = smtpcreds.stored_login("sendgrid", result.name).password.get_secret_value()
         assert issuer_lab.smtp.accepts("apikey", new) and not issuer_lab.smtp.accepts("apikey", old)
         assert dotenv_values(issuer_env_file)["SMTP_PASSWORD"] == new
         sg.credentials.delete(result.new_credential)

@@ -33,7 +33,7 @@ class TestSendGridContract(IssuerContract):
         assert created.password is not None
         result = rotate(conn, created.id)
         assert (result.strategy, result.status, result.verified, result.retired) == ("replace", "done", True, True)
-        new = conn.store.get(result.new_credential)
+        new = conn.store.get(result.name)
         assert new is not None and result.new_credential != created.id
         assert emulator.smtp.accepts("apikey", new.password.get_secret_value())
         assert not emulator.smtp.accepts("apikey", created.password.get_secret_value())

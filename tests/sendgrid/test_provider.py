@@ -33,7 +33,7 @@ def test_create_returns_the_69_character_key_as_the_password_of_apikey(
     key = cred.password.get_secret_value()
     assert key.startswith("SG.") and len(key) == 69 and key.split(".")[1] == cred.id
     assert (cred.username, cred.name) == ("apikey", "billing")
-    stored = conn.store.get(cred.id)
+    stored = conn.store.get(cred.credential)
     assert stored is not None and stored.password.get_secret_value() == key
     assert emulator.keys[cred.id]["scopes"] == ["mail.send", "sender_verification_eligible", "2fa_required"]
 
@@ -68,11 +68,11 @@ def test_rotation_leaves_exactly_one_key_of_the_name_and_only_the_new_one_logs_i
     result = rotate(conn, cred.id)
     assert (result.strategy, result.status, result.verified) == ("replace", "done", True)
     assert named(emulator, "billing") == [result.new_credential]
-    new = conn.store.get(result.new_credential)
+    new = conn.store.get(result.name)
     assert new is not None and emulator.smtp is not None
     assert emulator.smtp.accepts("apikey", new.password.get_secret_value())
     assert not emulator.smtp.accepts("apikey", cred.password.get_secret_value())
-    assert conn.store.get(cred.id) is None
+    assert conn.store.record("billing").id == result.new_credential  # one record, now of the new key
 
 
 def test_a_create_whose_answer_is_lost_deletes_the_orphan_key(conn: Connection,

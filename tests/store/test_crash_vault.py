@@ -55,8 +55,7 @@ def test_killed_on_a_resumed_on_b(issuer: str, crash_at: str, lab: Lab, tmp_path
     listed = subprocess.run([sys.executable, "-m", "smtpcreds", "--json", "rotations", "list", "--open"], env=b,
                             capture_output=True, text=True, timeout=60)
     [j] = json.loads(listed.stdout)
-    target = j["new_id"] or ref
-    record: Any = kv_data(openbao, prefix, f"logins/{issuer}/{target}")
+    record: Any = kv_data(openbao, prefix, f"logins/{issuer}/billing-app")  # one record, by the name
     pending = (record or {}).get("pending") or None
     time.sleep(LOCK_TTL + 0.5)  # the dead holder's lease expires
     resumed = subprocess.run([sys.executable, "-m", "smtpcreds", "--json", "rotations", "resume", j["id"]],
@@ -65,13 +64,16 @@ def test_killed_on_a_resumed_on_b(issuer: str, crash_at: str, lab: Lab, tmp_path
     final = json.loads(resumed.stdout)
     assert final["status"] == "done"
 
-    current = kv_data(openbao, prefix, f"logins/{issuer}/{final['new_credential']}")
-    assert current is not None and current["pending"] is None
+    current = kv_data(openbao, prefix, f"logins/{issuer}/billing-app")
+    assert current is not None and current["pending"] is None and current["id"] == final["new_credential"]
     login: Any = current["current"]
     assert lab.smtp.accepts(login["username"], login["password"])
     if pending is not None:
         assert login["password"] == pending["password"], "resume generated a second secret"
     if issuer == "relay":
         assert lab.emulators["smtp2go"].user(ref)["email_password"] == login["password"]
-    else:
-        assert kv_data(openbao, prefix, f"logins/{issuer}/{ref}") is None or final["new_credential"] == ref
+    else:  # the old login is retired, and no record is left under a provider id
+        assert kv_data(openbao, prefix, f"logins/{issuer}/{ref}") is None
+        assert ref not in {c["id"] for c in json.loads(subprocess.run(
+            [sys.executable, "-m", "smtpcreds", "--json", "--profile", issuer, "creds", "list"], env=b,
+            capture_output=True, text=True, timeout=60).stdout)}

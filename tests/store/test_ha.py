@@ -85,7 +85,7 @@ def test_bulk_rotation_survives_the_leader_being_killed(cluster: RaftCluster, la
         conn = connect(item.profile)
         creds = {c.name: c for c in conn.credentials.list()}
         for cred in creds.values():
-            stored = conn.store.get(cred.id)
+            stored = conn.store.get(cred.credential)
             assert stored is not None, f"{cred.id} has no stored login"
             assert lab.smtp.accepts(stored.username, stored.password.get_secret_value()), cred.id
         conn.close()

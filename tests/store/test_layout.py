@@ -110,12 +110,16 @@ def test_outside_a_caching_block_reads_see_other_processes_changes(memory_keyrin
     assert pw(mine, "u") == "second-pass-0001"
 
 
-def test_a_replacement_promotion_takes_the_old_login_as_previous(memory_keyring: MemoryKeyring) -> None:
+def test_a_replacement_promotion_takes_the_old_login_as_previous_and_the_new_id(
+        memory_keyring: MemoryKeyring) -> None:
     store = secret_store("relay")
-    store.put("old-id", login("old-login-pass-01"))
-    store.put("new-id", login("new-login-pass-01"), "pending", new=True)
-    store.promote("new-id", current=store.get("old-id"))
-    assert (pw(store, "new-id"), pw(store, "new-id", "previous")) == ("new-login-pass-01", "old-login-pass-01")
+    store.put("billing", login("old-login-pass-01"), id="old-id")
+    store.put("billing", login("new-login-pass-01"), "pending", id="new-id")
+    assert (store.record("billing").id, store.record("billing").pending_id) == ("old-id", "new-id")
+    store.promote("billing")
+    record = store.record("billing")
+    assert (pw(store, "billing"), pw(store, "billing", "previous")) == ("new-login-pass-01", "old-login-pass-01")
+    assert (record.id, record.pending_id) == ("new-id", None)
 
 
 def test_a_failed_write_leaves_no_stale_cache(memory_keyring: MemoryKeyring) -> None:

@@ -10,6 +10,7 @@ file per credential, with a note of its holder beside it.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
@@ -74,7 +75,7 @@ class FileJournals:
         return out
 
     def _note(self, profile: str, credential: str) -> Path:
-        return self.root / f".{profile}.{credential}.holder".replace("/", "_")
+        return lock_path(self.root, profile, credential).with_suffix(".holder")
 
     def holder_of(self, profile: str, credential: str) -> dict[str, object] | None:
         try:
@@ -95,7 +96,7 @@ def file_lease(root: Path, profile: str, ref: str, rotation_id: str, step: str,
     the holder) when another process holds it."""
     from filelock import FileLock, Timeout
 
-    path = root / f".{profile}.{ref}.lock".replace("/", "_")
+    path = lock_path(root, profile, ref)
     note = path.with_suffix(".holder")
     lock = FileLock(str(path))
     try:
@@ -113,6 +114,15 @@ def file_lease(root: Path, profile: str, ref: str, rotation_id: str, step: str,
         with suppress(OSError):
             note.unlink()
         lock.release()
+
+
+def lock_path(root: Path, profile: str, ref: str) -> Path:
+    """The lock file of credential ``ref`` of ``profile``: readable, or a digest for a name too
+    long for a file name."""
+    name = f".{profile}.{ref}".replace("/", "_")
+    if len(name.encode()) > 180:
+        name = "." + hashlib.sha256(f"{profile}\0{ref}".encode()).hexdigest()
+    return root / f"{name}.lock"
 
 
 def _write_atomic(folder: Path, name: str, data: bytes) -> None:

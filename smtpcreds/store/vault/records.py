@@ -6,12 +6,11 @@ version (0: absent), so each change is a CAS write on the version this process r
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import unquote
 
 from smtpcreds.errors import SecretStoreError
 from smtpcreds.store.interface import Conflict
-from smtpcreds.store.record import SLOTS, LoginRecord, is_record_doc, parse_login
+from smtpcreds.store.record import LoginRecord, is_record_doc
 from smtpcreds.store.vault.kv import VaultKV, segment
 
 __all__ = [
@@ -20,7 +19,8 @@ __all__ = [
 
 
 class VaultRecords:
-    """The login records of one profile, at ``logins/<profile>/<id>``."""
+    """The login records of one profile, at ``logins/<profile>/<credential name>`` (records of
+    releases before credential identity: at ``logins/<profile>/<provider id>``)."""
 
     ABSENT = 0
 
@@ -40,12 +40,11 @@ class VaultRecords:
         where = self.where(ref)
         if not is_record_doc(data) and data:
             raise SecretStoreError(f"the store entry {where} is not a login record")
-        return LoginRecord(**{s: parse_login(data.get(s), where) for s in SLOTS}), version
+        return LoginRecord.from_doc(data, where), version
 
     def write(self, ref: str, record: LoginRecord, version: int | None) -> int:
-        import json
 
-        doc: dict[str, Any] = json.loads(record.to_json())
+        doc = record.to_doc()
         try:
             written = self.kv.write(self._rel(ref), doc, version or 0)
         except Conflict:
