@@ -40,7 +40,8 @@ SMTP_SECURITY: Security = "ssl"
 NAME_MAX = 50
 #: Bound on pages read when listing (10 000 keys): a server that keeps saying has_more stops here.
 MAX_PAGES = 100
-_OFFSET = re.compile(r"([+-]\d\d)$")
+#: a two-digit UTC offset after the time, as in ``23:47:56.678+00``
+_OFFSET = re.compile(r"(:\d\d(?:\.\d+)?[+-]\d\d)$")
 
 
 class ResendProvider(Provider):

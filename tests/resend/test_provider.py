@@ -124,7 +124,17 @@ def test_last_used_at_is_read_from_resends_timestamp_shape(conn: Connection, emu
     emulator.keys[key_id]["last_used_at"] = "2023-10-06 23:47:56.678+00"
     cred = conn.credentials.get(key_id)
     assert cred.last_used_at is not None and cred.last_used_at.isoformat() == "2023-10-06T23:47:56.678000+00:00"
-    assert _timestamp("not a time") is None and _timestamp(None) is None
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("2023-10-06 23:47:56+00", "2023-10-06T23:47:56+00:00"),
+    ("2023-10-06T23:47:56.678Z", "2023-10-06T23:47:56.678000+00:00"),
+    ("2023-10-06 23:47:56.6+05:30", "2023-10-06T23:47:56.600000+05:30"),
+    ("not a time", None), (None, None), ("", None),
+])
+def test_timestamps_of_other_shapes_are_read_or_left_out(raw: Any, expected: str | None) -> None:
+    at = _timestamp(raw)
+    assert (at.isoformat() if at else None) == expected
 
 
 def test_rotation_leaves_one_key_of_the_name_equally_scoped_and_only_it_logs_in(
