@@ -16,7 +16,8 @@ from smtpcreds.models import EmailSettings, SmtpLogin
 from smtpcreds.rotation import engine
 
 #: issuer profile -> provider, as the lab names them
-ISSUERS = {"relay": "smtp2go", "ms": "mailersend", "mailgun": "mailgun", "sendgrid": "sendgrid", "ses": "ses"}
+ISSUERS = {"relay": "smtp2go", "ms": "mailersend", "mailgun": "mailgun", "sendgrid": "sendgrid", "ses": "ses",
+           "resend": "resend", "mailtrap": "mailtrap"}
 
 
 @pytest.fixture(autouse=True)

@@ -19,6 +19,7 @@ Bind = Callable[..., dict[str, Path]]
 
 @pytest.mark.parametrize(("profile", "strategy"), [
     ("ms", "replace"), ("relay", "replace"), ("mailgun", "replace"), ("sendgrid", "replace"), ("ses", "regenerate"),
+    ("resend", "replace"), ("mailtrap", "replace"),
 ])
 def test_two_rotations_in_a_row_keep_the_binding_and_the_one_record(lab: Lab, bind: Bind, run_cli: Any,
                                                                      profile: str, strategy: str) -> None:
