@@ -7,11 +7,16 @@ from datetime import datetime, timezone
 from typing import Literal
 
 __all__ = [
-    "RotationEvent", "StepOutcome",
+    "RotationEnd", "RotationEvent", "StepOutcome",
 ]
 
 #: How a step ended.
 StepOutcome = Literal["done", "skipped", "failed", "aborted"]
+
+#: How a run of a rotation ended: ``done`` (finished; with ``--keep-old`` the old login is kept),
+#: ``failed`` (stopped at a step, resumable), ``held`` (stopped because its old login may not be
+#: retired yet: a regenerate rotation whose old secret is still in use), ``aborted``.
+RotationEnd = Literal["done", "failed", "held", "aborted"]
 
 
 @dataclass(frozen=True)
@@ -28,3 +33,8 @@ class RotationEvent:
     outcome: StepOutcome
     message: str = ""
     at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    #: The credential's name (``credential`` is the id of the login being rotated).
+    name: str = ""
+    #: Set on the last event of a run (a rotation, or a resume of one): how that run ended;
+    #: None on every other event. Notifications (:mod:`smtpcreds.notify`) key on it.
+    ended: RotationEnd | None = None
