@@ -173,12 +173,15 @@ def load_config(path: Path | None = None) -> Config:
         raise ConfigError(f"invalid SMTPCREDS_* environment: {e} (a table must be given as JSON, "
                           "or field by field as SMTPCREDS_PROFILES__<PROFILE>__<FIELD>)") from None
     env_profiles = env.pop("profiles", {}) or {}
-    unknown_top = set(data) - {"default_profile", "allow_insecure_keyring", "profiles", "store"}
+    unknown_top = set(data) - {"default_profile", "allow_insecure_keyring", "profiles", "store", *_OWN_TABLES}
     if unknown_top:
         raise ConfigError(
             f"{path}: unknown setting(s) {', '.join(sorted(unknown_top))} "
-            "(valid: default_profile, allow_insecure_keyring, profiles, store)"
+            "(valid: default_profile, allow_insecure_keyring, profiles, store, metrics, notify)"
         )
+    for name, settings_model in _OWN_TABLES.items():  # validated here; their modules read them again on use
+        if name in data:
+            _check_table(path, name, settings_model, data[name])
     if "store" in data:  # validated here so a bad [store] is reported at load (the store reads it again)
         from smtpcreds.store.settings import current
 
@@ -209,7 +212,7 @@ def load_config(path: Path | None = None) -> Config:
             profiles[name] = model.model_validate(raw)
         except PydanticValidationError as e:
             raise ConfigError(f"profile {name!r}: {_describe(e, model)}") from None
-    top = {k: v for k, v in data.items() if k not in ("profiles", "store")}
+    top = {k: v for k, v in data.items() if k not in ("profiles", "store", *_OWN_TABLES)}
     top.update(env)
     try:
         cfg = Config.model_validate({**top, "profiles": {}})
@@ -218,6 +221,23 @@ def load_config(path: Path | None = None) -> Config:
     cfg.profiles = profiles
     cfg.path = path
     return cfg
+
+
+#: Top-level tables other parts own (observability): table -> "module:settings model".
+_OWN_TABLES = {"metrics": "smtpcreds.metrics.settings:MetricsSettings",
+               "notify": "smtpcreds.notify.settings:NotifySettings"}
+
+
+def _check_table(path: Path, name: str, model_ref: str, table: object) -> None:
+    import importlib
+
+    from smtpcreds.config_tables import validate_table
+
+    module, attr = model_ref.split(":")
+    try:
+        validate_table(name, getattr(importlib.import_module(module), attr), table)
+    except ConfigError as e:
+        raise ConfigError(f"{path}: {e.message}") from None
 
 
 def _first_error(e: PydanticValidationError) -> str:
