@@ -36,6 +36,7 @@ BUILTIN = {
     "rotations": "smtpcreds.cli.rotations:rotations",
     "demo": "smtpcreds.cli.demo:demo",
     "store": "smtpcreds.cli.store:store",
+    "metrics": "smtpcreds.cli.metrics:metrics",
 }
 HELP = {
     "providers": "Installed providers and their capability matrix.",
@@ -46,6 +47,7 @@ HELP = {
     "rotations": "Unfinished and past rotations: list, resume, abort, retire.",
     "demo": "End-to-end rotation on the embedded emulators (no account needed).",
     "store": "The secret store: migrate between the keyring and OpenBao/Vault.",
+    "metrics": "Prometheus metrics: login ages, open rotations, consumers in sync.",
 }
 
 
