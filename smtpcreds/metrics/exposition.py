@@ -1,7 +1,7 @@
 """A :class:`~smtpcreds.metrics.snapshot.Snapshot` in the Prometheus text format, through
 ``prometheus_client``: a collector over the snapshot, a registry of its own, ``generate_latest``.
 
-:data:`FAMILIES` is the one list of what is exported (names and labels as in DESIGN §16, all
+:data:`FAMILIES` is the one list of what is exported (names and labels as the design fixes them, all
 gauges, times in Unix seconds); ``docs/monitoring.md`` lists the same and a test keeps them
 equal. ``prometheus_client`` is an optional dependency (``pip install 'smtpcreds[metrics]'``):
 it is imported on use, and its absence is a ConfigError (exit 2) saying how to install it.
