@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -26,9 +27,10 @@ __all__ = [
 M = TypeVar("M", bound=BaseModel)
 
 
-def load_table(name: str, model: type[M]) -> M:
-    """The ``[name]`` table of the config file, then its ``SMTPCREDS_<NAME>__*`` variables, as ``model``."""
-    return validate_table(name, model, _file_table(name))
+def load_table(name: str, model: type[M], path: Path | None = None) -> M:
+    """The ``[name]`` table of the config file (``path``, default the configured one), then its
+    ``SMTPCREDS_<NAME>__*`` variables, as ``model``."""
+    return validate_table(name, model, _file_table(name, path))
 
 
 def validate_table(name: str, model: type[M], table: object) -> M:
@@ -58,10 +60,10 @@ def _env_value(key: str, value: str) -> Any:
         raise ConfigError(f"{key} is not valid JSON") from None
 
 
-def _file_table(name: str) -> object:
+def _file_table(name: str, path: Path | None) -> object:
     from smtpcreds.config import config_path
 
-    path = config_path()
+    path = path or config_path()
     if not path.exists():
         return {}
     if sys.version_info >= (3, 11):

@@ -113,7 +113,7 @@ def collect(config: Config, *, host: str | None = None, with_provider: bool = Fa
     from smtpcreds.metrics.settings import metrics_settings
     from smtpcreds.rotation.journal import journal_store
 
-    settings = settings or metrics_settings()
+    settings = settings or metrics_settings(config.path)
     host = host or socket.gethostname()
     journals = journal_store().all()
     owned: dict[str, Connection] = {}

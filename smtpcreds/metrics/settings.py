@@ -14,6 +14,7 @@ maximum age" (``docs/monitoring/alerts.yml``) holds no number of its own.
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -57,8 +58,9 @@ class MetricsSettings(BaseModel):
         return _age(self.max_login_age_by_profile.get(profile, self.max_login_age))
 
 
-def metrics_settings() -> MetricsSettings:
-    """The ``[metrics]`` table of the config file (and ``SMTPCREDS_METRICS__*``)."""
+def metrics_settings(path: Path | None = None) -> MetricsSettings:
+    """The ``[metrics]`` table of the config file (``path``, default the configured one) and
+    ``SMTPCREDS_METRICS__*``."""
     from smtpcreds.config_tables import load_table
 
-    return load_table("metrics", MetricsSettings)
+    return load_table("metrics", MetricsSettings, path)

@@ -139,6 +139,19 @@ def test_a_max_login_age_per_profile_comes_from_the_metrics_table(configure: Con
     assert value(found, "smtpcreds_login_max_age_seconds", profile="relay") == 12 * 3600
 
 
+def test_the_metrics_table_is_read_from_the_config_file_given_on_the_command_line(
+    configure: Configure, run_cli: Any, tmp_path: Path
+) -> None:
+    default = configure('[metrics]\nmax_login_age = "12h"\n')
+    other = tmp_path / "other.toml"
+    other.write_text(default.read_text().replace('"12h"', '"6h"'))
+    other.chmod(0o600)
+
+    found = series(run_cli("--config", str(other), "metrics").out)
+
+    assert value(found, "smtpcreds_login_max_age_seconds", profile="relay") == 6 * 3600
+
+
 def test_a_bad_metrics_table_is_a_config_error(configure: Configure, run_cli: Any) -> None:
     configure('[metrics]\nmax_login_age = "ninety days"\n')
 
