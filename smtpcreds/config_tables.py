@@ -1,11 +1,12 @@
 """Top-level tables of the config file that a part of smtpcreds reads on its own: ``[metrics]``
-(:mod:`smtpcreds.metrics.settings`) and ``[notify]`` (:mod:`smtpcreds.notify`).
+(:mod:`smtpcreds.metrics.settings`) and ``[notify]`` (:mod:`smtpcreds.notify.settings`).
 
-Read on each call, like ``[store]`` (:mod:`smtpcreds.store.settings`): one small TOML file, and
-none of the profile validation :func:`smtpcreds.config.load_config` does, so a rotation event or
-a metrics run sees the configuration as it is now. Every field can also be set in the
-environment as ``SMTPCREDS_<TABLE>__<FIELD>`` (a JSON list or table when the value starts with
-``[`` or ``{``).
+:func:`smtpcreds.config.load_config` accepts these tables and keeps them as written; their owners
+read and validate them on use, with this module: one small TOML file, none of the profile
+validation, so a rotation event or a metrics run sees the configuration as it is now. This module
+imports nothing of smtpcreds but its errors, so configuration never reaches up to its users.
+Every field can also be set in the environment as ``SMTPCREDS_<TABLE>__<FIELD>`` (a JSON list or
+table when the value starts with ``[`` or ``{``).
 """
 
 from __future__ import annotations
@@ -27,9 +28,9 @@ __all__ = [
 M = TypeVar("M", bound=BaseModel)
 
 
-def load_table(name: str, model: type[M], path: Path | None = None) -> M:
-    """The ``[name]`` table of the config file (``path``, default the configured one), then its
-    ``SMTPCREDS_<NAME>__*`` variables, as ``model``."""
+def load_table(name: str, model: type[M], path: Path) -> M:
+    """The ``[name]`` table of the config file at ``path``, then its ``SMTPCREDS_<NAME>__*``
+    variables, as ``model``; ConfigError naming the table and field."""
     return validate_table(name, model, _file_table(name, path))
 
 
@@ -60,10 +61,7 @@ def _env_value(key: str, value: str) -> Any:
         raise ConfigError(f"{key} is not valid JSON") from None
 
 
-def _file_table(name: str, path: Path | None) -> object:
-    from smtpcreds.config import config_path
-
-    path = path or config_path()
+def _file_table(name: str, path: Path) -> object:
     if not path.exists():
         return {}
     if sys.version_info >= (3, 11):

@@ -69,11 +69,14 @@ def write(app: App, path: str, snapshot: Snapshot | None = None) -> None:
 
 def refresh_after(app: App, path: str) -> None:
     """Rewrite the textfile at ``path`` when the current command ends (``creds rotate
-    --metrics-textfile``). Checks now that it can (prometheus-client installed); a failure to
-    write later is a warning and leaves the command's exit code alone."""
+    --metrics-textfile``). Checks now, before the command changes anything, what it can
+    (prometheus-client installed, the ``[metrics]`` table valid); a failure to write later is a
+    warning and leaves the command's exit code alone."""
     from smtpcreds.metrics.exposition import require
+    from smtpcreds.metrics.settings import metrics_settings
 
     require()
+    metrics_settings(app.config().path)
 
     def refresh() -> None:
         from smtpcreds.errors import SmtpCredsError

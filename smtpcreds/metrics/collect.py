@@ -116,12 +116,12 @@ def collect(config: Config, *, host: str | None = None, with_provider: bool = Fa
     settings = settings or metrics_settings(config.path)
     host = host or socket.gethostname()
     journals = journal_store().all()
-    owned: dict[str, Connection] = {}
+    connections: dict[str, Connection] = {}
 
     def conn(name: str) -> Connection:
-        if name not in owned:
-            owned[name] = connect(name) if connect else _connect(config, name)
-        return owned[name]
+        if name not in connections:
+            connections[name] = connect(name) if connect else _connect(config, name)
+        return connections[name]
 
     try:
         snapshot = Snapshot(generated_at=now if now is not None else time.time())
@@ -142,7 +142,7 @@ def collect(config: Config, *, host: str | None = None, with_provider: bool = Fa
         snapshot.consumers = list(_consumers(catalogue, config, conn, host))
     finally:
         if connect is None:
-            for c in owned.values():
+            for c in connections.values():
                 c.close()
     return snapshot
 

@@ -61,6 +61,7 @@ class MetricsSettings(BaseModel):
 def metrics_settings(path: Path | None = None) -> MetricsSettings:
     """The ``[metrics]`` table of the config file (``path``, default the configured one) and
     ``SMTPCREDS_METRICS__*``."""
+    from smtpcreds.config import config_path
     from smtpcreds.config_tables import load_table
 
-    return load_table("metrics", MetricsSettings, path)
+    return load_table("metrics", MetricsSettings, path or config_path())

@@ -1,5 +1,8 @@
 """The ``[notify]`` table: where notifications go, and which ends of a rotation send one.
 
+Read when a rotation's run ends (``$SMTPCREDS_CONFIG`` or the default file, as the ``[store]``
+is); a bad table is then a warning and no notification, never a change of the rotation's outcome.
+
 Also ``SMTPCREDS_NOTIFY__URLS`` (one Apprise URL, several separated as Apprise allows, or a JSON
 list) and ``SMTPCREDS_NOTIFY__ON`` (a JSON list), which keep tokens out of the config file.
 """
@@ -42,6 +45,7 @@ class NotifySettings(BaseModel):
 
 def notify_settings() -> NotifySettings:
     """The ``[notify]`` table of the config file (and ``SMTPCREDS_NOTIFY__*``)."""
+    from smtpcreds.config import config_path
     from smtpcreds.config_tables import load_table
 
-    return load_table("notify", NotifySettings)
+    return load_table("notify", NotifySettings, config_path())

@@ -120,12 +120,24 @@ def test_disabling_the_notify_plugin_sends_nothing(
     assert failed.code == 8 and receiver.bodies == []
 
 
-def test_a_bad_notify_table_is_a_config_error(configure: Configure, run_cli: Any) -> None:
-    configure('[notify]\nurls = ["json://127.0.0.1:9/x"]\non = ["sometimes"]\n')
+def test_a_bad_notify_table_is_a_warning_when_the_run_ends_and_changes_nothing(
+    configure: Configure, receiver: Receiver, hook_flag: Path, run_cli: Any
+) -> None:
+    configure(notify_table(receiver.url, on=["failed", "sometimes"]))
+
+    _, failed = rotate_one_ok_one_failing(run_cli, hook_flag)
+
+    assert failed.code == 8 and receiver.bodies == []
+    assert "not sent: [notify] on.1:" in failed.err
+
+
+def test_a_notify_value_that_is_not_a_table_is_a_config_error(configure: Configure, run_cli: Any) -> None:
+    path = configure()
+    path.write_text('notify = "json://127.0.0.1:9/x"\n' + path.read_text())
 
     result = run_cli("profiles")
 
-    assert result.code == 2 and "[notify] on" in result.err
+    assert result.code == 2 and "[notify] must be a table" in result.err
 
 
 # -- the message and its delivery, alone ---------------------------------------------------------

@@ -160,6 +160,18 @@ def test_rotate_refuses_before_any_change_without_prometheus_client(
     assert JournalStore().all() == [] and names(collector_dir) == []
 
 
+def test_rotate_refuses_before_any_change_with_a_bad_metrics_table(
+    configure: Configure, collector_dir: Path, run_cli: Any
+) -> None:
+    configure('[metrics]\nmax_login_age = "soon"\n')
+    assert run_cli("creds", "create", "billing-app").code == 0
+
+    result = run_cli("creds", "rotate", "billing-app", "--metrics-textfile", str(collector_dir / "s.prom"))
+
+    assert result.code == 2 and "[metrics] max_login_age" in result.err
+    assert JournalStore().all() == [] and names(collector_dir) == []
+
+
 def test_an_unwritable_textfile_after_a_rotation_is_a_warning_not_a_new_exit_code(
     configure: Configure, tmp_path: Path, run_cli: Any
 ) -> None:
