@@ -22,7 +22,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from smtpcreds import paths
 from smtpcreds.capabilities import Capability
-from smtpcreds.config import ENV_PREFIX, Config, describe_errors, load_config, read_store_table
+from smtpcreds.config import ENV_PREFIX, Config, describe_errors, load_config, read_table
 from smtpcreds.errors import (
     ConfigError,
     NotFound,
@@ -563,7 +563,7 @@ def stored_login(profile: str, ref: str, *, config: Config | None = None) -> Smt
 def store_settings(config: Config | None = None) -> StoreSettings:
     """The ``[store]`` settings: the loaded config's table (else the config file's), then the
     environment's ``SMTPCREDS_STORE__*``. ConfigError for a bad one."""
-    return from_table(config.store if config is not None else read_store_table())
+    return from_table(config.table("store") if config is not None else read_table("store"))
 
 
 def store_backend(config: Config | None = None) -> Backend:

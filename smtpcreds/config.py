@@ -34,14 +34,18 @@ from smtpcreds.profiles import ProfileBase
 
 __all__ = [
     "ENV_PREFIX",
+    "OWN_TABLES",
     "Config",
     "describe_errors",
     "load_config",
-    "read_store_table",
+    "read_table",
 ]
 
 log = logging.getLogger("smtpcreds.config")
 ENV_PREFIX = "SMTPCREDS_"
+#: Top-level tables another part owns and validates on use: ``[store]`` (:mod:`smtpcreds.store`),
+#: ``[metrics]`` (:mod:`smtpcreds.metrics`), ``[notify]`` (:mod:`smtpcreds.notify`).
+OWN_TABLES = ("store", "metrics", "notify")
 
 
 class _RawSettings(BaseSettings):
@@ -77,8 +81,9 @@ class Config(BaseModel):
         False, description="Accept a plaintext or fallback keyring backend (not recommended)."
     )
     profiles: dict[str, ProfileBase] = Field(default_factory=dict)
-    #: The ``[store]`` table as written (the store validates it, with the environment's overrides).
-    store: dict[str, Any] = Field(default_factory=dict, exclude=True)
+    #: The tables other parts own (:data:`OWN_TABLES`), as written: each is validated by its owner,
+    #: with the environment's ``SMTPCREDS_<TABLE>__<FIELD>`` over it (:mod:`smtpcreds.tables`).
+    tables: dict[str, dict[str, Any]] = Field(default_factory=dict, exclude=True)
     path: Path | None = Field(None, exclude=True)
 
     def profile(self, name: str) -> ProfileBase:
@@ -88,6 +93,10 @@ class Config(BaseModel):
             where = f" in {self.path}" if self.path else ""
             choices = ", ".join(sorted(self.profiles)) or "none configured"
             raise ConfigError(f"no profile named {name!r}{where} (profiles: {choices})") from None
+
+    def table(self, name: str) -> dict[str, Any]:
+        """One of :data:`OWN_TABLES` as the config file holds it (empty when absent)."""
+        return self.tables.get(name, {})
 
     def active_name(self, explicit: str | None = None) -> str:
         name = explicit or os.environ.get("SMTPCREDS_PROFILE") or self.default_profile
@@ -168,15 +177,18 @@ def load_config(path: Path | None = None) -> Config:
         raise ConfigError(f"invalid SMTPCREDS_* environment: {e} (a table must be given as JSON, "
                           "or field by field as SMTPCREDS_PROFILES__<PROFILE>__<FIELD>)") from None
     env_profiles = env.pop("profiles", {}) or {}
-    unknown_top = set(data) - {"default_profile", "allow_insecure_keyring", "profiles", "store"}
+    unknown_top = set(data) - {"default_profile", "allow_insecure_keyring", "profiles", *OWN_TABLES}
     if unknown_top:
         raise ConfigError(
             f"{path}: unknown setting(s) {', '.join(sorted(unknown_top))} "
-            "(valid: default_profile, allow_insecure_keyring, profiles, store)"
+            f"(valid: default_profile, allow_insecure_keyring, profiles, {', '.join(OWN_TABLES)})"
         )
-    store_table = data.get("store", {})
-    if not isinstance(store_table, dict):
-        raise ConfigError(f"{path}: [store] must be a table")
+    tables: dict[str, dict[str, Any]] = {}
+    for name in OWN_TABLES:  # kept as written: their owners validate them on use
+        table = data.get(name, {})
+        if not isinstance(table, dict):
+            raise ConfigError(f"{path}: [{name}] must be a table")
+        tables[name] = table
     file_profiles = data.get("profiles") or {}
     if not isinstance(file_profiles, dict):
         raise ConfigError(f"{path}: [profiles] must be a table of profiles")
@@ -200,25 +212,26 @@ def load_config(path: Path | None = None) -> Config:
             profiles[name] = model.model_validate(raw)
         except PydanticValidationError as e:
             raise ConfigError(f"profile {name!r}: {describe_errors(e, model)}") from None
-    top = {k: v for k, v in data.items() if k not in ("profiles", "store")}
+    top = {k: v for k, v in data.items() if k not in ("profiles", *OWN_TABLES)}
     top.update(env)
     try:
         cfg = Config.model_validate({**top, "profiles": {}})
     except PydanticValidationError as e:
         raise ConfigError(f"{path}: {_first_error(e)}") from None
     cfg.profiles = profiles
-    cfg.store = store_table
+    cfg.tables = tables
     cfg.path = path
     return cfg
 
 
-def read_store_table(path: Path | None = None) -> dict[str, Any]:
-    """Only the ``[store]`` table of the config file (no profile validation): for a store opened
-    without a loaded configuration (``stored_login``, an ad-hoc connection)."""
+def read_table(name: str, path: Path | None = None) -> dict[str, Any]:
+    """Only the ``[name]`` table of the config file (one of :data:`OWN_TABLES`; no profile
+    validation): for a part that runs without a loaded configuration (a store opened by
+    ``stored_login``, a rotation's notification)."""
     path = path or config_path()
-    table = _read_toml(path).get("store", {})
+    table = _read_toml(path).get(name, {})
     if not isinstance(table, dict):
-        raise ConfigError(f"{path}: [store] must be a table")
+        raise ConfigError(f"{path}: [{name}] must be a table")
     return table
 
 

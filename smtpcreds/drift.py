@@ -29,13 +29,13 @@ from smtpcreds.capabilities import Capability
 from smtpcreds.client import Connection
 from smtpcreds.config import Config, load_config
 from smtpcreds.errors import ConfigError, NotFound, SmtpCredsError
-from smtpcreds.models import SmtpCredential, SmtpLogin, utcnow
+from smtpcreds.models import EmailSettings, SmtpCredential, SmtpLogin, utcnow
 from smtpcreds.plugins import plugins
 from smtpcreds.rotation.journal import Journal, journal_store
 from smtpcreds.store import LoginRecord
 
 __all__ = [
-    "AuditReport", "ConsumerState", "CredentialAudit", "State", "SyncAction", "audit", "sync",
+    "AuditReport", "ConsumerState", "CredentialAudit", "State", "SyncAction", "audit", "holds_login", "sync",
 ]
 
 State = Literal["in sync", "stale", "unreadable", "unknown"]
@@ -177,7 +177,7 @@ class _Session:
             return ConsumerState(consumer=consumer, state="unknown",
                                  detail=f"no stored login for {issuer}/{name} to compare with")
         pair = (found.username, found.password.get_secret_value() if found.password else None)
-        if _same(pair, current):
+        if holds_login(found, current):
             return ConsumerState(consumer=consumer, state="in sync")
         return ConsumerState(consumer=consumer, state="stale", holds=self._name(pair, issuer, cred))
 
@@ -192,6 +192,11 @@ class _Session:
                 if login is not None and _same(pair, login):
                     return f"{issuer}/{name_of(other)}"
         return f"username {pair[0]}" if pair[0] else "no login"
+
+
+def holds_login(found: EmailSettings, login: SmtpLogin) -> bool:
+    """Whether a consumer's settings hold ``login``: the rule of "in sync" (also smtpcreds.metrics')."""
+    return _same((found.username, found.password.get_secret_value() if found.password else None), login)
 
 
 def _same(pair: tuple[str | None, str | None], login: SmtpLogin) -> bool:

@@ -25,6 +25,16 @@ if ! dpkg -s postfix libsasl2-modules >/dev/null 2>&1; then
     echo "tests/run.sh: the Postfix tests need postfix and libsasl2-modules (run as root to install them)" >&2
   fi
 fi
+# promtool (Debian's prometheus package) checks the metrics and unit-tests the alert rules
+# (tests/monitoring); only its promtool is used.
+if ! command -v promtool >/dev/null; then
+  if [ "$(id -u)" = 0 ]; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq && apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+  else
+    echo "tests/run.sh: the monitoring tests need promtool (run as root to install Debian's prometheus)" >&2
+  fi
+fi
 # Pinned tools and dependencies (requirements/dev.txt; refresh: bash requirements/compile.sh).
 python3 -m pip install -q --disable-pip-version-check -c requirements/dev.txt -e '.[dev,docs]'
 dbus-run-session -- tests/scripts/with-secret-service.sh python3 -m pytest -q -p no:randomly "$@"

@@ -36,6 +36,7 @@ BUILTIN = {
     "rotations": "smtpcreds.cli.rotations:rotations",
     "demo": "smtpcreds.cli.demo:demo",
     "store": "smtpcreds.cli.store:store",
+    "metrics": "smtpcreds.cli.metrics:metrics",
 }
 HELP = {
     "providers": "Installed providers and their capability matrix.",
@@ -46,6 +47,7 @@ HELP = {
     "rotations": "Unfinished and past rotations: list, resume, abort, retire.",
     "demo": "End-to-end rotation on the embedded emulators (no account needed).",
     "store": "The secret store: migrate between the keyring and OpenBao/Vault.",
+    "metrics": "Prometheus metrics: login ages, open rotations, consumers in sync.",
 }
 
 
@@ -146,6 +148,7 @@ def cli(ctx: click.Context, config_path: str | None, profile_name: str | None, a
         from pathlib import Path  # not at the top: --help (and a sub-command's) does without pathlib
 
         app.config_path = Path(config_path)
+        os.environ["SMTPCREDS_CONFIG"] = config_path  # what reads the file outside a loaded config follows it
     _setup_logging(verbose)
     ctx.call_on_close(app.close)
 

@@ -43,10 +43,13 @@ __all__ = [
 @click.option("--concurrency", type=click.IntRange(1, 64), default=4, show_default=True,
               help="Rotations at once.")
 @click.option("--older-than", metavar="AGE", help="Only secrets stored longer ago than AGE (90d, 12h, 2w).")
+@click.option("--metrics-textfile", metavar="PATH", type=click.Path(dir_okay=False),
+              help="Afterwards, whatever the outcome, rewrite this 'smtpcreds metrics --textfile' file.")
 @pass_app
 def rotate(app: App, refs: tuple[str, ...], all_: bool, issuers: tuple[str, ...], scope: str | None,
            push: tuple[str, ...], no_push: bool, no_verify: bool, keep_old: bool, strategy: str | None,
-           dry_run: bool, concurrency: int, older_than: str | None, force_retire: bool) -> None:
+           dry_run: bool, concurrency: int, older_than: str | None, force_retire: bool,
+           metrics_textfile: str | None) -> None:
     """Rotate passwords: new secret in the store, set, verify by SMTP, push, promote, retire.
 
     REF is a credential's name (or the id of its current login). The new login goes to every
@@ -59,6 +62,10 @@ def rotate(app: App, refs: tuple[str, ...], all_: bool, issuers: tuple[str, ...]
 
     if all_ == bool(refs):
         raise click.UsageError("give REF... or --all (not both)")
+    if metrics_textfile:  # (observability) refreshed when the command ends, whatever its outcome
+        from smtpcreds.cli.metrics import refresh_after
+
+        refresh_after(app, metrics_textfile)
     if issuers and not all_:
         raise click.UsageError("--issuer goes with --all")
     age = None

@@ -41,7 +41,7 @@ from smtpcreds.errors import (
 )
 from smtpcreds.models import SmtpCredential, SmtpLogin, utcnow
 from smtpcreds.plugins import plugins
-from smtpcreds.rotation.events import RotationEvent, StepOutcome
+from smtpcreds.rotation.events import RotationEnd, RotationEvent, StepOutcome
 from smtpcreds.rotation.journal import (
     HistoryEntry,
     Journal,
@@ -282,7 +282,7 @@ class Rotator:
                     if j.next is Step.RETIRE and j.keep_old and not j.retired and j.strategy != "in-place":
                         j.status = "done"  # the old login stays until 'rotations retire'
                         self.journals.save(j)
-                        self._event(j, "retire", "skipped", f"old login {j.ref} kept (--keep-old)")
+                        self._event(j, "retire", "skipped", f"old login {j.ref} kept (--keep-old)", ended="done")
                         break
                     self.gate.wait()
                     self._run_step(j)
@@ -290,7 +290,7 @@ class Rotator:
                 j.status, j.error = "failed", e.message
                 j.history.append(_entry(j.next, "failed", e.message))
                 self.journals.save(j)
-                self._event(j, j.next, "failed", e.message)
+                self._event(j, j.next, "failed", e.message, ended="held" if e.code == "RetireHeld" else "failed")
                 raise RotationError(
                     f"rotation {j.id} of {j.ref} stopped at {j.next}: {e.message}; "
                     f"resume with 'smtpcreds rotations resume {j.id}'",
@@ -311,12 +311,13 @@ class Rotator:
         step = j.next
         result = self._steps[step](j)
         j.next = following(step)
+        ends = j.next is Step.DONE and j.status != "done"  # (a later 'rotations retire' ended it already)
         if j.next is Step.DONE:
             j.status = "done"
         j.history.append(_entry(step, result.outcome, result.message))
         if result.persist or j.next is Step.DONE:
             self.journals.save(j)
-        self._event(j, step, result.outcome, result.message)
+        self._event(j, step, result.outcome, result.message, ended="done" if ends else None)
 
     # -- steps ------------------------------------------------------------------------------
     def _retire_leftover(self, j: Journal) -> StepResult:
@@ -593,7 +594,7 @@ class Rotator:
             j.status = "aborted"
             j.history.append(_entry("abort", "aborted", "; ".join(actions)))
             self.journals.save(j)
-            self._event(j, j.next, "aborted", "; ".join(actions) or "nothing to undo")
+            self._event(j, j.next, "aborted", "; ".join(actions) or "nothing to undo", ended="aborted")
         return actions
 
     # -- helpers ----------------------------------------------------------------------------
@@ -643,10 +644,11 @@ class Rotator:
         except NotFound:
             return False
 
-    def _event(self, j: Journal, step: str, outcome: StepOutcome, message: str) -> None:
+    def _event(self, j: Journal, step: str, outcome: StepOutcome, message: str,
+               ended: RotationEnd | None = None) -> None:
         plugins().rotation_step(RotationEvent(
-            rotation_id=j.id, profile=j.profile, provider=j.provider, credential=j.ref, name=j.name,
-            strategy=j.strategy, step=str(step), outcome=outcome, message=message,
+            rotation_id=j.id, profile=j.profile, provider=j.provider, credential=j.ref,
+            strategy=j.strategy, step=str(step), outcome=outcome, message=message, name=j.name, ended=ended,
         ))
 
     @contextmanager

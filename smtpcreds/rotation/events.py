@@ -7,11 +7,16 @@ from datetime import datetime, timezone
 from typing import Literal
 
 __all__ = [
-    "RotationEvent", "StepOutcome",
+    "RotationEnd", "RotationEvent", "StepOutcome",
 ]
 
 #: How a step ended.
 StepOutcome = Literal["done", "skipped", "failed", "aborted"]
+
+#: How a run of a rotation ended: ``done`` (finished; with ``--keep-old`` the old login is kept),
+#: ``failed`` (stopped at a step, resumable), ``held`` (stopped because its old login may not be
+#: retired yet: a regenerate rotation whose old secret is still in use), ``aborted``.
+RotationEnd = Literal["done", "failed", "held", "aborted"]
 
 
 @dataclass(frozen=True)
@@ -30,3 +35,6 @@ class RotationEvent:
     #: The credential's name (``credential`` is the provider's id of the login being rotated).
     name: str = ""
     at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    #: Set on the last event of a run (a rotation, or a resume of one): how that run ended;
+    #: None on every other event. Notifications (:mod:`smtpcreds.notify`) key on it.
+    ended: RotationEnd | None = None

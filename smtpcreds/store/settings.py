@@ -11,9 +11,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from smtpcreds.errors import ConfigError
+from smtpcreds.tables import settings_of
 
 
 class StoreSettings(BaseModel):
@@ -71,23 +71,10 @@ class StoreSettings(BaseModel):
             return ""
 
 
-ENV_PREFIX = "SMTPCREDS_STORE__"
-
-
 def from_table(table: Mapping[str, object] | None = None, environ: Mapping[str, str] | None = None) -> StoreSettings:
     """The settings of a ``[store]`` table (as the config file holds it), overridden by the
     environment's ``SMTPCREDS_STORE__<FIELD>``; ConfigError (one line, naming the field) if invalid.
 
     The store never reads the config file itself: configuration hands it the table.
     """
-    merged: dict[str, object] = dict(table or {})
-    for key, value in (os.environ if environ is None else environ).items():
-        if key.upper().startswith(ENV_PREFIX) and len(key) > len(ENV_PREFIX):
-            merged[key[len(ENV_PREFIX):].lower()] = value
-    merged.pop("secret_id", None)  # read where it is needed, never kept in the settings
-    try:
-        return StoreSettings.model_validate(merged)
-    except ValidationError as e:
-        err = e.errors()[0]
-        loc = ".".join(str(p) for p in err["loc"])
-        raise ConfigError(f"[store] {loc}: {err['msg']}" if loc else f"[store] {err['msg']}") from None
+    return settings_of("store", StoreSettings, dict(table or {}), environ, ignore=("secret_id",))

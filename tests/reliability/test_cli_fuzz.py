@@ -13,6 +13,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import click
@@ -126,6 +127,13 @@ def check(argv: list[str], code: int, out: str, err: str) -> None:
             lines = [line for line in err.splitlines() if line.startswith('{"error"')]
             assert len(lines) == 1, f"--json error is not one JSON line for {argv}: {err[-800:]}"
             assert set(json.loads(lines[0])["error"]) >= {"type", "message", "status", "provider", "fields"}
+
+
+@pytest.fixture(autouse=True)
+def work_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Relative paths the fuzzer hands to options that write (``metrics --textfile x``) land here,
+    not in the checkout."""
+    monkeypatch.chdir(tmp_path)
 
 
 @pytest.fixture

@@ -72,7 +72,7 @@ def test_no_cli_command_prints_a_secret_unless_revealed(lab: Lab, cli_env: dict[
         ("creds", "rotate", relay_ref, "--push", "pbx", "--push", "app-env", "--push", "hook"),
         ("--profile", "ms", "creds", "rotate", "--all", "--push", "pbx"),
         ("creds", "rotate", relay_ref, "--dry-run"),
-        ("creds", "audit"), ("rotations", "list"),
+        ("creds", "audit"), ("rotations", "list"), ("metrics",), ("metrics", "--with-provider"),
         ("--profile", "pbx", "settings", "show"),
         ("--profile", "pbx", "settings", "test", "--to", "a@b.example"),
         ("--profile", "app-env", "settings", "show"),

@@ -1,0 +1,211 @@
+"""Collect a :class:`~smtpcreds.metrics.snapshot.Snapshot`: the one module that reads the core.
+
+Credentials are known by name (docs/concepts.md), from these sources (no provider request unless
+``with_provider``):
+
+* the **rotation journals** (:func:`smtpcreds.rotation.journal.journal_store`): every credential
+  smtpcreds has rotated, with its latest login id; the open rotations and the step each waits at;
+  the last rotation that finished;
+* the **bindings** (``login = "<issuer>/<credential>"`` of the consumer profiles): credentials
+  named by consumers, rotated or not;
+* the **store** (:class:`smtpcreds.store.SecretStore`): each known credential's current login,
+  whose ``created_at`` is when it became current; a store that can be listed (the vault store)
+  also names every credential it holds (an OS keyring cannot be listed);
+* the **local consumers**: each bound consumer's settings, compared with its credential's current
+  login by the audit's own rule (:func:`smtpcreds.drift.holds_login`);
+* the **provider**, with ``with_provider`` only: every credential of each issuer profile that
+  can list, and when each was last used.
+
+Fleet host reports are one more source: a function from the reports to a Snapshot of agent,
+rollout and remote-consumer rows, merged with :meth:`Snapshot.merge` (see ``docs/monitoring.md``).
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import time
+from collections.abc import Callable, Iterator
+
+from smtpcreds.bindings import Bindings
+from smtpcreds.capabilities import Capability
+from smtpcreds.client import Connection, secret_store, store_backend
+from smtpcreds.config import Config
+from smtpcreds.drift import holds_login
+from smtpcreds.errors import NotFound, SmtpCredsError
+from smtpcreds.metrics.settings import MetricsSettings, metrics_settings
+from smtpcreds.metrics.snapshot import (
+    ConsumerSync,
+    LastSuccess,
+    LoginLastUsed,
+    LoginMaxAge,
+    LoginRotated,
+    OpenRotation,
+    Snapshot,
+)
+from smtpcreds.models import EmailSettings, SmtpLogin
+from smtpcreds.profiles import IssuerProfile
+from smtpcreds.rotation.journal import Journal, journal_store
+from smtpcreds.store import SecretStore
+
+__all__ = [
+    "collect",
+]
+
+log = logging.getLogger("smtpcreds.metrics")
+
+#: (issuer profile, credential name)
+Key = tuple[str, str]
+
+
+def collect(config: Config, *, host: str | None = None, with_provider: bool = False,
+            settings: MetricsSettings | None = None, now: float | None = None,
+            connect: Callable[[str], Connection] | None = None) -> Snapshot:
+    """A snapshot of logins, rotations and the local consumers of ``config``.
+
+    ``host``: the ``host`` label of local consumers (default: this machine's name).
+    ``connect``: how to connect a profile (default: a connection of ``config``, closed here).
+    """
+    settings = settings or metrics_settings(config)
+    host = host or socket.gethostname()
+    journals = journal_store(config).all()
+    connections: dict[str, Connection] = {}
+
+    def conn(name: str) -> Connection:
+        if name not in connections:
+            connections[name] = connect(name) if connect else Connection(name, config.profile(name), config=config)
+        return connections[name]
+
+    try:
+        snapshot = Snapshot(generated_at=now if now is not None else time.time())
+        issuers = _issuers(config)
+        ids: dict[Key, str] = {}  # the latest login id a journal names: finds a record of an earlier release
+        for j in journals:  # oldest first
+            ids[(j.profile, j.name)] = j.target
+        known: set[Key] = set(ids)
+        known |= {(p.issuer, p.credential) for b in Bindings.of(config).all.values() for p in b.patterns
+                  if not p.every and p.issuer in issuers}
+        known |= _stored(config, issuers)
+        if with_provider:
+            listed, snapshot.last_used = _listed(config, issuers, conn)
+            known |= listed
+        logins = _logins(config, known, ids)
+        snapshot.logins = [LoginRotated(p, n, config.profiles[p].provider, login.created_at.timestamp())
+                           for (p, n), login in sorted(logins.items())]
+        profiles = sorted(set(issuers) | {r.profile for r in snapshot.logins})
+        snapshot.max_ages = [LoginMaxAge(p, settings.max_age(p).total_seconds()) for p in profiles]
+        snapshot.open_rotations = [OpenRotation(j.profile, j.name, j.id, str(j.next)) for j in journals if j.open]
+        snapshot.last_successes = _last_successes(journals)
+        snapshot.consumers = list(_consumers(config, logins, conn, host))
+    finally:
+        if connect is None:
+            for c in connections.values():
+                c.close()
+    return snapshot
+
+
+def _issuers(config: Config) -> list[str]:
+    return sorted(n for n, p in config.profiles.items() if isinstance(p, IssuerProfile))
+
+
+def _stored(config: Config, issuers: list[str]) -> set[Key]:
+    """Every credential a listable store (the vault store) holds a record of."""
+    backend = store_backend(config)
+    out: set[Key] = set()
+    for profile in issuers:
+        out |= {(profile, name) for name in backend.records(profile).refs() or ()}
+    return out
+
+
+def _listed(config: Config, issuers: list[str],
+            conn: Callable[[str], Connection]) -> tuple[set[Key], list[LoginLastUsed]]:
+    """``--with-provider``: every credential each issuer lists, and when each login was last used."""
+    known: set[Key] = set()
+    used = []
+    for profile in issuers:
+        try:
+            c = conn(profile)
+            if Capability.LIST not in c.capabilities:
+                continue
+            listed = list(c.credentials.list())
+        except SmtpCredsError as e:
+            log.warning("%s: cannot list its credentials: %s", profile, _line(e.message))
+            continue
+        for cred in listed:
+            name = cred.credential or cred.name
+            known.add((profile, name))
+            if cred.last_used_at is not None:
+                used.append(LoginLastUsed(profile, name, c.profile.provider, cred.last_used_at.timestamp()))
+    return known, used
+
+
+def _logins(config: Config, known: set[Key], ids: dict[Key, str]) -> dict[Key, SmtpLogin]:
+    """Each known credential's current stored login (none: not in the store)."""
+    backend = store_backend(config)
+    stores: dict[str, SecretStore] = {}
+    out: dict[Key, SmtpLogin] = {}
+    for profile, name in sorted(known):
+        store = stores.get(profile)
+        if store is None:
+            store = stores[profile] = secret_store(profile, config, backend=backend)
+        if (profile, name) in ids:
+            store.alias(name, ids[(profile, name)])
+        login = store.get(name)
+        if login is not None:
+            out[(profile, name)] = login
+    return out
+
+
+def _last_successes(journals: list[Journal]) -> list[LastSuccess]:
+    """Per credential, when its newest finished rotation promoted its new login."""
+    best: dict[Key, float] = {}
+    for j in journals:
+        if j.status != "done":
+            continue
+        promoted = [h.at for h in j.history if h.step == "promote" and h.outcome == "done"]
+        at = (promoted[-1] if promoted else j.updated_at).timestamp()
+        key = (j.profile, j.name)
+        best[key] = max(best.get(key, at), at)
+    return [LastSuccess(p, n, at) for (p, n), at in sorted(best.items())]
+
+
+def _consumers(config: Config, logins: dict[Key, SmtpLogin], conn: Callable[[str], Connection],
+               host: str) -> Iterator[ConsumerSync]:
+    """1 or 0 for each (bound consumer, credential) whose state can be told."""
+    seen: dict[str, EmailSettings | Exception | None] = {}
+    for binding in Bindings.of(config).all.values():
+        held = [(issuer, name) for issuer, name in sorted(logins)
+                if any(p.issuer == issuer and (p.every or p.credential == name) for p in binding.patterns)]
+        for key in held:
+            if binding.consumer not in seen:
+                seen[binding.consumer] = _read_consumer(binding.consumer, conn)
+            state = _in_sync(seen[binding.consumer], logins[key])
+            if state is not None:
+                yield ConsumerSync(key[0], key[1], binding.consumer, host, state)
+
+
+def _read_consumer(name: str, conn: Callable[[str], Connection]) -> EmailSettings | Exception | None:
+    """The consumer's settings; the error reading them; None when it cannot show them (an exec hook)."""
+    try:
+        c = conn(name)
+        if Capability.SETTINGS_SHOW not in c.capabilities:
+            return None
+        return c.settings.get()
+    except NotFound as e:  # holds no login at all: stale
+        return e
+    except SmtpCredsError as e:
+        log.warning("consumer %s is unreadable (counted out of sync): %s", name, _line(e.message))
+        return e
+
+
+def _in_sync(found: EmailSettings | Exception | None, login: SmtpLogin) -> bool | None:
+    """The audit's states as metric values: in sync → True; stale or unreadable → False; unknown → None."""
+    if found is None:
+        return None
+    if isinstance(found, Exception):
+        return False
+    return holds_login(found, login)
+
+
+def _line(message: str) -> str:
+    return " ".join(message.split())
