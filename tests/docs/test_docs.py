@@ -147,7 +147,7 @@ def test_top_level_settings_appear_in_the_config_reference() -> None:
     from smtpcreds.config import Config
 
     reference = hooks.config_reference()
-    settings = [n for n in Config.model_fields if n not in ("profiles", "path", "store")]  # [store]: its own table
+    settings = [n for n in Config.model_fields if n not in ("profiles", "path", "tables")]  # [store] etc.: their own
     assert settings == ["default_profile", "allow_insecure_keyring"]
     for name in settings:
         assert f"| `{name}`" in reference
