@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from smtpcreds.capabilities import Capability
-from smtpcreds.errors import UnsupportedOperation
+from smtpcreds.errors import UnsupportedOperation, ValidationError
 from smtpcreds.models import EmailSettings
 
 if TYPE_CHECKING:
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from smtpcreds.transport import HttpTransport
 
 __all__ = [
-    "AlternatingNames", "Provider", "ProviderContext", "implemented",
+    "AlternatingNames", "Provider", "ProviderContext", "check_key_create", "implemented",
 ]
 
 
@@ -230,6 +230,29 @@ class AlternatingNames:
     def replacement_name(self, cred: SmtpCredential) -> str:
         base = self.credential_name(cred)
         return base + self.ALTERNATE_SUFFIX if self.local(cred.name) == base else base
+
+
+def check_key_create(provider: str, name: str, *, enabled: bool, password: SecretStr | None,
+                     options: Mapping[str, Any] | None, name_max: int, secret: str, maker: str,
+                     from_profile: str = "") -> None:
+    """The checks of a create whose SMTP password is an API secret the provider makes (SendGrid's,
+    Resend's API keys, Mailtrap's API tokens): nothing but a name, and one of 1 to ``name_max``
+    characters. ``secret``: what it is ("API key"); ``maker``: who makes it ("SendGrid");
+    ``from_profile``: what the profile decides instead ("its domain comes from the profile")."""
+    if password is not None:
+        raise UnsupportedOperation(f"{provider} cannot set passwords: the {secret} is the password and "
+                                   f"{maker} generates it", provider=provider)
+    if options:
+        where = f" ({from_profile})" if from_profile else ""
+        raise ValidationError(f"{provider}: unknown option(s) {', '.join(sorted(options))}: an {secret} "
+                              f"for SMTP takes only a name{where}", provider=provider,
+                              fields={k: [f"is not a {maker} {secret} option"] for k in options})
+    if not enabled:
+        raise ValidationError(f"{provider}: enabled: an {secret} cannot be created disabled",
+                              fields={"enabled": [f"{secret}s cannot be disabled"]}, provider=provider)
+    if not name.strip() or len(name) > name_max:
+        rule = f"must have 1 to {name_max} characters (got {len(name)}), not only spaces"
+        raise ValidationError(f"{provider}: name: {rule}", fields={"name": [rule]}, provider=provider)
 
 
 def implemented(cls: type[Provider], method: str) -> bool:

@@ -59,6 +59,7 @@ if TYPE_CHECKING:
     from smtpcreds.interfaces import AlternatingNames as AlternatingNames
     from smtpcreds.interfaces import Provider as Provider
     from smtpcreds.interfaces import ProviderContext as ProviderContext
+    from smtpcreds.interfaces import check_key_create as check_key_create
     from smtpcreds.keyed import keyed_updates as keyed_updates
     from smtpcreds.models import EmailSettings as EmailSettings
     from smtpcreds.models import Security as Security
@@ -109,6 +110,7 @@ _NAMES: dict[str, tuple[str, str]] = {
     "keyed_updates": ("smtpcreds.keyed", "keyed_updates"),
     "Provider": ("smtpcreds.interfaces", "Provider"),
     "AlternatingNames": ("smtpcreds.interfaces", "AlternatingNames"),
+    "check_key_create": ("smtpcreds.interfaces", "check_key_create"),
     "ProviderContext": ("smtpcreds.interfaces", "ProviderContext"),
     **{n: ("smtpcreds.models", n) for n in ("EmailSettings", "Security", "SetResult", "SmtpCredential", "SmtpLogin",
                                            "security_for_port", "utcnow")},
@@ -136,9 +138,9 @@ __all__ = [
     "ProviderError", "RateLimited", "Request", "Response", "RotationEvent", "SecretFile", "SecretStoreError",
     "Security", "SentRequest", "SetResult", "SmtpCredential", "SmtpCredsError", "SmtpLogin", "SmtpServer",
     "Snapshot", "TransportError", "UnsupportedOperation", "ValidationError", "answering", "check_base_url",
-    "check_region", "child_environment", "entropy_bits", "expect", "generate_password", "hookimpl", "is_loopback",
-    "keyed_updates", "last_line", "parse_json", "pass_app", "provider_for", "redact", "register_secret", "route",
-    "security_for_port", "state_dir", "utcnow",
+    "check_key_create", "check_region", "child_environment", "entropy_bits", "expect", "generate_password",
+    "hookimpl", "is_loopback", "keyed_updates", "last_line", "parse_json", "pass_app", "provider_for", "redact",
+    "register_secret", "route", "security_for_port", "state_dir", "utcnow",
 ]
 
 

@@ -29,8 +29,8 @@ from smtpcreds.plugin import (
     ProviderContext,
     Security,
     SmtpCredential,
-    UnsupportedOperation,
     ValidationError,
+    check_key_create,
     security_for_port,
 )
 from smtpcreds_mailtrap.api import PROVIDER, MailtrapApi, Token, transport
@@ -107,19 +107,8 @@ class MailtrapProvider(Provider):
         options: Mapping[str, Any] | None = None,
     ) -> SmtpCredential:
         """POST a token named ``name`` with admin on the profile's domain only and the profile's expiry."""
-        if password is not None:
-            raise UnsupportedOperation("mailtrap cannot set passwords: the API token is the password and "
-                                       "Mailtrap generates it", provider=PROVIDER)
-        if options:
-            raise ValidationError(f"{PROVIDER}: unknown option(s) {', '.join(sorted(options))}: a token for "
-                                  "SMTP takes only a name (domain and expiry come from the profile)",
-                                  provider=PROVIDER, fields={k: ["is not a Mailtrap token option"] for k in options})
-        if not enabled:
-            raise ValidationError(f"{PROVIDER}: enabled: an API token cannot be created disabled",
-                                  fields={"enabled": ["API tokens cannot be disabled"]}, provider=PROVIDER)
-        if not name.strip() or len(name) > NAME_MAX:
-            rule = f"must have 1 to {NAME_MAX} characters (got {len(name)}), not only spaces"
-            raise ValidationError(f"{PROVIDER}: name: {rule}", fields={"name": [rule]}, provider=PROVIDER)
+        check_key_create(PROVIDER, name, enabled=enabled, password=password, options=options, name_max=NAME_MAX,
+                         secret="API token", maker="Mailtrap", from_profile="domain and expiry come from the profile")
         p = self.profile
         if p.token_lifetime_days != "never" and p.token_lifetime_days < p.rotation_age_days:
             log.warning("mailtrap: profile %r: tokens live %d days (token_lifetime_days) but are rotated after "

@@ -26,8 +26,8 @@ from smtpcreds.plugin import (
     ProviderContext,
     Security,
     SmtpCredential,
-    UnsupportedOperation,
     ValidationError,
+    check_key_create,
     security_for_port,
 )
 from smtpcreds_resend.api import PAGE_LIMIT, PROVIDER, SENDING_ACCESS, Key, ResendApi, transport
@@ -124,19 +124,8 @@ class ResendProvider(Provider):
         options: Mapping[str, Any] | None = None,
     ) -> SmtpCredential:
         """POST a key named ``name`` with ``sending_access`` and the profile's domain; its token is the password."""
-        if password is not None:
-            raise UnsupportedOperation("resend cannot set passwords: the API key is the password and Resend "
-                                       "generates it", provider=PROVIDER)
-        if options:
-            raise ValidationError(f"{PROVIDER}: unknown option(s) {', '.join(sorted(options))}: an API key "
-                                  "for SMTP takes only a name (its domain comes from the profile)",
-                                  provider=PROVIDER, fields={k: ["is not a Resend API key option"] for k in options})
-        if not enabled:
-            raise ValidationError(f"{PROVIDER}: enabled: an API key cannot be created disabled",
-                                  fields={"enabled": ["API keys cannot be disabled"]}, provider=PROVIDER)
-        if not name.strip() or len(name) > NAME_MAX:
-            rule = f"must have 1 to {NAME_MAX} characters (got {len(name)}), not only spaces"
-            raise ValidationError(f"{PROVIDER}: name: {rule}", fields={"name": [rule]}, provider=PROVIDER)
+        check_key_create(PROVIDER, name, enabled=enabled, password=password, options=options, name_max=NAME_MAX,
+                         secret="API key", maker="Resend", from_profile="its domain comes from the profile")
         domain_id = self.profile.domain_id
         key = self.api.create(name, domain_id)
         cred = self._credential({"id": key["id"], "name": name})

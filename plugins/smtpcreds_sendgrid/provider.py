@@ -23,8 +23,7 @@ from smtpcreds.plugin import (
     ProviderContext,
     Security,
     SmtpCredential,
-    UnsupportedOperation,
-    ValidationError,
+    check_key_create,
     security_for_port,
 )
 from smtpcreds_sendgrid.api import MAIL_SEND, PROVIDER, Key, SendGridApi, transport
@@ -101,20 +100,9 @@ class SendGridProvider(Provider):
         options: Mapping[str, Any] | None = None,
     ) -> SmtpCredential:
         """POST a key named ``name`` with ``scopes: ["mail.send"]``; its secret is the password."""
-        if password is not None:
-            raise UnsupportedOperation("sendgrid cannot set passwords: the API key is the password and "
-                                       "SendGrid generates it", provider=PROVIDER)
-        if options:
-            raise ValidationError(f"{PROVIDER}: unknown option(s) {', '.join(sorted(options))}: an API key "
-                                  "for SMTP takes only a name", provider=PROVIDER,
-                                  fields={k: ["is not a SendGrid API key option"] for k in options})
-        if not enabled:
-            raise ValidationError(f"{PROVIDER}: enabled: an API key cannot be created disabled",
-                                  fields={"enabled": ["API keys cannot be disabled"]}, provider=PROVIDER)
+        check_key_create(PROVIDER, name, enabled=enabled, password=password, options=options, name_max=NAME_MAX,
+                         secret="API key", maker="SendGrid")
         clean = name.strip()
-        if not clean or len(clean) > NAME_MAX:
-            raise ValidationError(f"{PROVIDER}: name: must have 1 to {NAME_MAX} characters",
-                                  fields={"name": [f"must have 1 to {NAME_MAX} characters"]}, provider=PROVIDER)
         key = self.api.create(clean)
         cred = self._credential(key)
         secret = key.get("api_key")
