@@ -45,6 +45,8 @@ class KvRequests:
     by_kind: Counter[str] = field(default_factory=Counter)
     by_folder: Counter[tuple[str, str]] = field(default_factory=Counter)
     other: Counter[str] = field(default_factory=Counter)
+    #: requests the server refused (a check-and-set mismatch, a missing entry...), by kind
+    refused: Counter[str] = field(default_factory=Counter)
 
     @property
     def total(self) -> int:
@@ -54,7 +56,8 @@ class KvRequests:
 class AuditLog:
     """An OpenBao file audit log, read from a mark on (:meth:`mark`, :meth:`kv_requests`).
 
-    Each request is one ``"type": "request"`` line, written before the server answers, so once a
+    Each request is one ``"type": "request"`` line, and its answer a ``"type": "response"`` line
+    (with ``error`` when refused), both written before the client gets the answer, so once a
     client call has returned its request is in the log.
     """
 
@@ -73,7 +76,7 @@ class AuditLog:
         self._offset = self._size()
 
     def entries(self) -> list[dict[str, object]]:
-        """The request entries written since the mark (complete lines only)."""
+        """The entries written since the mark (complete lines only)."""
         try:
             with self.path.open("rb") as f:
                 f.seek(self._offset)
@@ -81,27 +84,30 @@ class AuditLog:
         except FileNotFoundError:
             return []
         data = data[:data.rfind(b"\n") + 1]
-        out = []
-        for line in data.splitlines():
-            entry = json.loads(line)
-            request = entry.get("request")
-            if entry.get("type") == "request" and isinstance(request, dict):
-                out.append(request)
-        return out
+        return [json.loads(line) for line in data.splitlines()]
 
     def kv_requests(self, prefix: str = "") -> KvRequests:
         """The KV requests since the mark under ``<mount>/<prefix>/`` (every prefix: "")."""
         counts = KvRequests()
-        for request in self.entries():
+        for entry in self.entries():
+            request = entry.get("request")
+            if not isinstance(request, dict) or entry.get("type") not in ("request", "response"):
+                continue
             path, operation = str(request.get("path", "")), str(request.get("operation", ""))
             parts = path.split("/")
             kind = KV_KINDS.get((parts[1], operation)) if len(parts) > 2 and parts[0] == self.mount else None
             rest = parts[2:]
-            if kind is None or (prefix and rest[:1] != [prefix]):
+            if kind is not None and prefix:
+                kind, rest = (kind, rest[1:]) if rest[:1] == [prefix] else (None, [])
                 if kind is None:
-                    counts.other[f"{operation} {path}"] += 1
+                    continue  # another prefix's
+            if entry["type"] == "response":
+                if kind is not None and entry.get("error"):
+                    counts.refused[kind] += 1
                 continue
-            rest = rest[1:] if prefix else rest
+            if kind is None:
+                counts.other[f"{operation} {path}"] += 1
+                continue
             counts.by_kind[kind] += 1
             counts.by_folder[(kind, rest[0] if rest and rest[0] else "(root)")] += 1
         return counts
