@@ -60,16 +60,21 @@ class VaultJournals:
             with self._lock:
                 self._versions.pop(f"{LIVE}/{rotation_id}", None)
 
-    def _read(self, rotation_id: str, folder: str = LIVE) -> str | None:
+    def _read(self, rotation_id: str, folder: str = LIVE, *, adopt: bool = False) -> str | None:
+        """A journal document; ``adopt``: this process goes on from it, so its next save is
+        checked against the version read. Only :meth:`load` adopts: a listing that remembered the
+        versions it read would hide a takeover from this process's own rotations (or, read while
+        one of them saves, step back behind its own write and fail its next one)."""
         data, version = self.kv.read(self._rel(rotation_id, folder))
         if not data or "journal" not in data:
             return None
-        with self._lock:
-            self._versions[f"{folder}/{rotation_id}"] = version
+        if adopt:
+            with self._lock:
+                self._versions[f"{folder}/{rotation_id}"] = version
         return str(data["journal"])
 
     def load(self, rotation_id: str) -> str | None:
-        return self._read(rotation_id, DONE) or self._read(rotation_id)
+        return self._read(rotation_id, DONE, adopt=True) or self._read(rotation_id, adopt=True)
 
     def _folder(self, folder: str) -> list[tuple[str, str]]:
         out = []
