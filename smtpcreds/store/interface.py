@@ -109,3 +109,7 @@ class Backend(Protocol):
 
     def check_writable(self, profile: str, token: str) -> None:
         """Prove a write (a canary written and read back), before a provider returns a secret once."""
+
+    def reserve(self, threads: int) -> None:
+        """Expect ``threads`` threads at once (a bulk rotation's concurrency): the vault backend
+        keeps as many HTTP connections open; the keyring has nothing to size."""
