@@ -40,7 +40,7 @@ def list_(app: App, only_open: bool) -> None:
         if only_open and not j.open:
             continue
         d = j.model_dump(mode="json", exclude={"history", "known_ids"})
-        holder = store.holder_of(j.profile, j.ref) if j.open else None  # who runs it now, if anyone
+        holder = store.holder_of(j.profile, j.credential_keys[0]) if j.open else None  # who runs it now, if anyone
         d["holder"] = describe(holder) if holder and holder.get("rotation_id") == j.id else None
         rows.append(d)
     app.emit(rows, columns=[("ID", "id"), ("PROFILE", "profile"), ("CREDENTIAL", "ref"), ("NEW", "new_id"),
@@ -121,7 +121,7 @@ def _resume_all(app: App) -> None:
     journals = journal_store(app.config())
     results: list[dict[str, object]] = []
     for j in [j for j in journals.live() if j.open]:
-        if journals.holder_of(j.profile, j.ref):
+        if journals.holder_of(j.profile, j.credential_keys[0]):
             results.append({"rotation_id": j.id, "status": "skipped", "message": "held by a running rotation"})
             continue
         rotator = Rotator(app.connect(j.profile), journals=journals, consumer=app.connect)
