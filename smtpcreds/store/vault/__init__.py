@@ -3,7 +3,8 @@
 * ``logins/<profile>/<ref>`` — a credential's login record (:mod:`.records`);
 * ``profiles/<profile>:<field>`` — a profile's API secret; ``blobs/<profile>/<name>`` — a cached blob;
 * ``rotations/<id>``, ``rotations-done/<id>`` — rotation journals (:mod:`.journals`);
-* ``leases/<profile>/<ref>`` — the lease of the rotation that holds a credential (:mod:`.leases`);
+* ``leases/<profile>/<ref>`` — the lease of the rotation that holds a credential, and the ids of the
+  credential's live journals (:mod:`.leases`);
 * ``write-check/<profile>/<token>`` — the write check (created, read back and removed).
 
 Requests, check-and-set and cluster fail-over: :mod:`.kv`. hvac is imported only when a backend

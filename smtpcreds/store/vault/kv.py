@@ -5,8 +5,9 @@ Everything lives under ``<mount>/<prefix>/`` (docs/reference/openbao-vault.md):
 * ``logins/<profile>/<id>`` — a credential's login record (current, pending, previous);
 * ``profiles/<profile>/<field>`` — a profile's API secret (``smtpcreds auth set``);
 * ``blobs/<profile>/<name>`` — a cached blob (e.g. a Webitel session);
-* ``rotations/<id>`` — a rotation journal (never a secret);
-* ``leases/<profile>/<id>`` — the lease of the rotation that holds a credential;
+* ``rotations/<id>``, ``rotations-done/<id>`` — a rotation journal, live or finished (never a secret);
+* ``leases/<profile>/<id>`` — the lease of the rotation that holds a credential, and the ids of
+  its live journals;
 * ``write-check/<profile>/<token>`` — the write check (created, read back and removed).
 
 A write carries ``cas`` = the version this process read (``cas=0``: create only); a mismatch
