@@ -127,7 +127,7 @@ def _resume_all(app: App) -> None:
             continue
         rotator = Rotator(app.connect(j.profile), journals=journals, consumer=app.connect)
         try:
-            result = rotator.run(j)
+            result = rotator.run(journals.load(j.id))  # as it is now, its next write checked against it
             results.append({"rotation_id": j.id, "status": result.status, "message": result.message})
         except SmtpCredsError as e:
             results.append({"rotation_id": j.id, "status": "failed", "message": e.message})

@@ -11,8 +11,11 @@ What a batch does once instead of once per item (docs/performance.md has the fig
   interrupted create's orphan from a login that existed before); the batch owns one
   :class:`~smtpcreds.rotation.names.SameNames`, which lists each profile and scope once instead
   of every rotation listing every page, and learns the logins its own rotations create;
-* (every plan looks for an unfinished rotation of its credential among the journals; finished
-  ones are archived by the journal store, so that look-up reads only the live few.)
+* the store's HTTP connection pool (the vault store) is sized to the concurrency once, for every
+  connection of the batch (:meth:`smtpcreds.store.Backend.reserve`);
+* (every plan looks for an unfinished rotation of its credential: the journal store finds it by
+  the credential, through its lease in the vault store, so that look-up does not grow with the
+  rotations in flight.)
 """
 
 from __future__ import annotations
@@ -24,12 +27,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from smtpcreds.bindings import listing, preflight
-from smtpcreds.client import Connection
+from smtpcreds.client import Connection, store_backend
 from smtpcreds.config import Config
 from smtpcreds.errors import RateLimited, RotationError, SmtpCredsError
 from smtpcreds.models import SmtpCredential, utcnow
 from smtpcreds.rotation.engine import Gate, RotationResult, Rotator
-from smtpcreds.rotation.journal import journal_store
+from smtpcreds.rotation.journal import JournalStore
 from smtpcreds.rotation.names import SameNames
 
 __all__ = [
@@ -101,7 +104,9 @@ def rotate_many(
     """
     _preflight(items, connect, push or [], config)
     gate = Gate()
-    journals = journal_store(config)  # the configured backend's journals
+    backend = store_backend(config)  # the configured backend: its journals, and its pool sized to the batch
+    backend.reserve(max(1, concurrency))
+    journals = JournalStore(backend.journals())
     names = names or SameNames()
     local = threading.local()
     made: list[Rotator] = []

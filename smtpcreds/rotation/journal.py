@@ -103,6 +103,12 @@ class Journal(BaseModel):
         return self.new_id or self.ref
 
     @property
+    def credential_keys(self) -> tuple[str, ...]:
+        """The keys the store leases this journal's credential by (the first) and finds the
+        journal by: the one place that chooses them. The credential's name (docs/concepts.md)."""
+        return (self.name,)
+
+    @property
     def open(self) -> bool:
         return self.status in ("running", "failed")
 
@@ -139,7 +145,8 @@ class JournalStore:
     def save(self, journal: Journal) -> None:
         journal.updated_at = _now()
         try:
-            self.docs.save(journal.id, journal.model_dump_json(indent=2), finished=finished(journal))
+            self.docs.save(journal.id, journal.model_dump_json(indent=2), finished=finished(journal),
+                           profile=journal.profile, credentials=journal.credential_keys)
         except LeaseLost as e:
             raise RotationError(f"rotation {journal.id}: {e.message}; this one stops without overwriting it "
                                 "(the other one goes on)",
@@ -162,13 +169,16 @@ class JournalStore:
 
     def live(self) -> list[Journal]:
         """Journals that can still change: open, or done with the old login kept."""
+        return sorted(self._still_live(self.docs.live()), key=lambda j: j.created_at)
+
+    def _still_live(self, docs: list[str]) -> list[Journal]:
         out = []
-        for j in self._parsed(self.docs.live()):
+        for j in self._parsed(docs):
             if finished(j):  # written before finished journals were archived: archive it now
                 self.save(j)
                 continue
             out.append(j)
-        return sorted(out, key=lambda j: j.created_at)
+        return out
 
     def all(self) -> list[Journal]:
         """Every journal, live and finished, oldest first."""
@@ -176,16 +186,21 @@ class JournalStore:
         archived = {j.id for j in done}
         return sorted(done + [j for j in self.live() if j.id not in archived], key=lambda j: j.created_at)
 
+    def live_for(self, profile: str, name: str) -> list[Journal]:
+        """The live journals of credential ``name`` in ``profile`` (and maybe others: callers filter),
+        found without reading every live journal where the store can (the vault store)."""
+        return self._still_live(self.docs.live_for(profile, name))
+
     def open_for(self, profile: str, name: str) -> Journal | None:
         """An unfinished rotation of credential ``name`` in ``profile``, if any."""
-        for j in self.live():
+        for j in self.live_for(profile, name):
             if j.open and j.profile == profile and j.name == name:
                 return j
         return None
 
     def unretired_for(self, profile: str, name: str) -> Journal | None:
         """A finished rotation of credential ``name`` that kept the old login (``--keep-old``)."""
-        for j in self.live():
+        for j in self.live_for(profile, name):
             if j.status == "done" and j.profile == profile and j.name == name and \
                     j.strategy in ("replace", "regenerate") and not j.retired:
                 return j
@@ -198,7 +213,7 @@ class JournalStore:
 
     def lease(self, j: Journal) -> AbstractContextManager[None]:
         """Hold credential ``j.name`` for this rotation: a second one is refused (RotationError)."""
-        return self.lease_ref(j.profile, j.name, j.id, str(j.next), journaled=True)
+        return self.lease_ref(j.profile, j.credential_keys[0], j.id, str(j.next), journaled=True)
 
     @contextmanager
     def lease_ref(self, profile: str, ref: str, rotation_id: str, step: str = "plan",

@@ -7,7 +7,8 @@ A backend (:class:`Backend`; :func:`smtpcreds.store.open_backend` picks the conf
 * **single values** (:class:`Values`): profile API secrets and cached blobs;
 * **rotation journals** (:class:`JournalDocs`): JSON documents, never a secret, which the
   rotation engine's :class:`~smtpcreds.rotation.journal.JournalStore` reads into its model; the
-  backend only knows whether a journal is finished (archived) or live;
+  backend only knows whether a journal is finished (archived) or live, and which credentials it
+  is about (opaque ``(profile, credential)`` keys the caller chooses, to find it by);
 * **leases** (through its journals): one rotation at a time per credential.
 
 Errors a backend raises: :class:`~smtpcreds.errors.SecretStoreError` (unusable, unreachable,
@@ -18,6 +19,7 @@ read-back differs), :class:`Conflict` (a check-and-set write found another versi
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
@@ -79,20 +81,37 @@ class Values(Protocol):
 
 
 class JournalDocs(Protocol):
-    """Rotation journals as documents (see the module docstring)."""
+    """Rotation journals as documents, and the leases of credentials (see the module docstring).
+
+    A credential is an opaque ``(profile, credential)`` pair the caller chooses: the same pair
+    names the lease a rotation holds and finds the journals saved with it. A journal may be
+    saved with several credential keys (the first is the one its rotation leases); a rotation
+    holds the lease of its first key whenever it saves.
+    """
 
     def where(self, rotation_id: str) -> str: ...
 
-    def save(self, rotation_id: str, doc: str, *, finished: bool) -> None: ...
+    def save(self, rotation_id: str, doc: str, *, finished: bool, profile: str,
+             credentials: Sequence[str]) -> None:
+        """Write a journal, live or ``finished`` (archived for good), about ``credentials`` of ``profile``."""
 
     def load(self, rotation_id: str) -> str | None: ...
 
-    def live(self) -> list[str]: ...
+    def live(self) -> list[str]:
+        """Every live journal (``rotations list``, ``resume --all``): may read them all."""
+
+    def live_for(self, profile: str, credential: str) -> list[str]:
+        """At least every live journal saved with ``(profile, credential)`` among its keys, read at
+        a cost that does not grow with the other live journals where the backend can (the vault
+        store: through the credential's lease record); it may return others, which the caller
+        filters out (the keyring backend returns every live journal: a few local files)."""
 
     def finished(self) -> list[str]: ...
 
     def lease(self, profile: str, credential: str, rotation_id: str, step: str,
-              journaled: bool) -> AbstractContextManager[None]: ...
+              journaled: bool) -> AbstractContextManager[None]:
+        """Hold ``(profile, credential)`` for ``rotation_id`` (``journaled``: its journal exists
+        already); a second holder is refused (RotationError, exit 8, naming the holder)."""
 
     def holder_of(self, profile: str, credential: str) -> dict[str, object] | None: ...
 
@@ -115,3 +134,7 @@ class Backend(Protocol):
 
     def check_writable(self, profile: str, token: str) -> None:
         """Prove a write (a canary written and read back), before a provider returns a secret once."""
+
+    def reserve(self, threads: int) -> None:
+        """Expect ``threads`` threads at once (a bulk rotation's concurrency): the vault backend
+        keeps as many HTTP connections open; the keyring has nothing to size."""

@@ -123,3 +123,34 @@ def test_finished_journals_are_archived_out_of_the_live_list(backend: str) -> No
     store.save(j)
     assert store.live() == [] and [x.id for x in store.all()] == [j.id]
     assert journal_store().load(j.id).status == "done"
+
+
+def test_a_rotations_journal_is_found_by_its_credential_and_only_while_live(backend: str) -> None:
+    """The look-up every plan makes (journal.JournalStore.open_for / unretired_for, through
+    JournalDocs.live_for): it finds the live journal of its credential, not another's."""
+    from smtpcreds.rotation.journal import Journal, journal_store, make_rotation_id
+
+    store = journal_store()
+    mine = Journal(id=make_rotation_id(), profile="relay", provider="mailersend", ref="old-id", name="app",
+                   strategy="replace")
+    other = Journal(id=make_rotation_id(), profile="relay", provider="mailersend", ref="other", name="other",
+                    strategy="replace")
+    for j in (mine, other):
+        with store.lease(j):  # a rotation saves holding its credential's lease
+            store.save(j)
+    assert [j.id for j in store.live_for("relay", "app") if j.name == "app"] == [mine.id]
+    found = journal_store().open_for("relay", "app")  # another process
+    assert found is not None and found.id == mine.id
+    assert journal_store().open_for("ms", "app") is None
+    with store.lease(mine):
+        mine.new_id, mine.status = "new-id", "done"  # replace, old login kept (--keep-old): live
+        store.save(mine)
+    kept = journal_store().unretired_for("relay", "app")
+    assert kept is not None and kept.id == mine.id
+    assert journal_store().open_for("relay", "app") is None
+    with store.lease(mine):
+        mine.retired = True
+        store.save(mine)
+    assert journal_store().unretired_for("relay", "app") is None
+    assert mine.id not in [j.id for j in journal_store().live_for("relay", "app")]  # finished: not live
+    assert [j.id for j in journal_store().live()] == [other.id]

@@ -48,7 +48,13 @@ class FrontNode:
                 body = self.rfile.read(length) if length else b""
                 if self.path.startswith("/v1/sys/health"):
                     return self._send(200, b'{"initialized": true, "sealed": false, "standby": false}')
-                if node.disturb > 0:
+                if node.mode == "lose" and node.disturb > 0 and self.command in ("POST", "PUT"):
+                    node.disturb -= 1  # the write lands, its answer is lost with the connection
+                    node.disturbed.append(f"{self.command} {self.path}")
+                    node._forward(self, body)
+                    self.close_connection = True
+                    return None
+                if node.mode != "lose" and node.disturb > 0:
                     node.disturb -= 1
                     node.disturbed.append(f"{self.command} {self.path}")
                     if node.mode == "redirect":
@@ -58,9 +64,7 @@ class FrontNode:
                         self.end_headers()
                         return None
                     return self._send(400, json.dumps({"errors": [WAITING]}).encode())
-                node.forwarded.append(f"{self.command} {self.path}")
-                headers = {k: v for k, v in self.headers.items() if k.lower() in ("x-vault-token", "content-type")}
-                r = requests.request(self.command, node.real + self.path, headers=headers, data=body, timeout=10)
+                r = node._forward(self, body)
                 return self._send(r.status_code, r.content)
 
             def _send(self, status: int, body: bytes) -> None:
@@ -75,6 +79,11 @@ class FrontNode:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def _forward(self, handler: BaseHTTPRequestHandler, body: bytes) -> requests.Response:
+        self.forwarded.append(f"{handler.command} {handler.path}")
+        headers = {k: v for k, v in handler.headers.items() if k.lower() in ("x-vault-token", "content-type")}
+        return requests.request(handler.command, self.real + handler.path, headers=headers, data=body, timeout=10)
 
     def __enter__(self) -> FrontNode:
         self.thread.start()
@@ -113,6 +122,30 @@ def test_a_standbys_redirect_to_the_dead_leader_goes_on_to_the_next_node(openbao
     assert front.disturbed  # the first node was tried and redirected to a leader that is gone
     assert (data, version) == ({"record": "r1"}, 1)
     assert kv_data(openbao, prefix, "logins/relay/b") == {"record": "r1"}
+
+
+def test_a_write_whose_answer_was_lost_is_retried_and_its_landing_is_not_taken_for_a_conflict(
+        openbao: OpenBao, prefix: str) -> None:
+    kv0 = vault.VaultKV(StoreSettings(backend="vault", url=[openbao.url], prefix=prefix))
+    kv0.write("logins/relay/d", {"record": "r1"}, cas=0)
+    with FrontNode(openbao.url, "lose", disturb=1) as front:
+        kv = vault.VaultKV(StoreSettings(backend="vault", url=[front.url], prefix=prefix))
+        version = kv.write("logins/relay/d", {"record": "r2"}, cas=1)
+    assert front.disturbed == [f"POST /v1/secret/data/{prefix}/logins/relay/d"]  # it landed, unanswered
+    assert version == 2  # the retry's check-and-set refusal was this write's own landing
+    assert kv_data(openbao, prefix, "logins/relay/d") == {"record": "r2"}
+
+
+def test_a_write_refused_after_a_lost_answer_is_a_conflict_when_another_one_landed(
+        openbao: OpenBao, prefix: str) -> None:
+    kv0 = vault.VaultKV(StoreSettings(backend="vault", url=[openbao.url], prefix=prefix))
+    kv0.write("logins/relay/e", {"record": "r1"}, cas=0)
+    kv0.write("logins/relay/e", {"record": "theirs"}, cas=1)  # another process wrote version 2
+    with FrontNode(openbao.url, "lose", disturb=1) as front:
+        kv = vault.VaultKV(StoreSettings(backend="vault", url=[front.url], prefix=prefix))
+        with pytest.raises(vault.Conflict):
+            kv.write("logins/relay/e", {"record": "mine"}, cas=1)
+    assert front.disturbed and kv_data(openbao, prefix, "logins/relay/e") == {"record": "theirs"}
 
 
 def test_a_waiting_answer_that_never_ends_gives_up_with_one_line_within_its_bound(

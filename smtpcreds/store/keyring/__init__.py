@@ -54,3 +54,6 @@ class KeyringBackend:
 
     def check_writable(self, profile: str, token: str) -> None:
         calls.set_raw(self.service(profile), WRITE_CHECK, token, self.state_dir)
+
+    def reserve(self, threads: int) -> None:
+        """Nothing to size: keyring calls are serialized (:mod:`.calls`)."""

@@ -14,7 +14,7 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, suppress
 from pathlib import Path
 
@@ -45,7 +45,9 @@ class FileJournals:
     def where(self, rotation_id: str) -> str:
         return str(self.path(rotation_id))
 
-    def save(self, rotation_id: str, doc: str, *, finished: bool) -> None:
+    def save(self, rotation_id: str, doc: str, *, finished: bool, profile: str,
+             credentials: Sequence[str]) -> None:
+        """Write the journal (atomically); the credential keys are not needed to find it here."""
         name = f"{check_rotation_id(rotation_id)}.json"
         _write_atomic(self.done if finished else self.root, name, doc.encode())
         if finished:  # a crash before this unlink leaves a stale live copy: live() drops it
@@ -66,6 +68,10 @@ class FileJournals:
             with suppress(FileNotFoundError, UnicodeDecodeError):
                 out.append(path.read_text(encoding="utf-8"))
         return out
+
+    def live_for(self, profile: str, credential: str) -> list[str]:
+        """Every live journal: reading the few local files costs less than keeping an index."""
+        return self.live()
 
     def finished(self) -> list[str]:
         out = []

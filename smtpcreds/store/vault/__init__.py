@@ -3,7 +3,8 @@
 * ``logins/<profile>/<ref>`` — a credential's login record (:mod:`.records`);
 * ``profiles/<profile>:<field>`` — a profile's API secret; ``blobs/<profile>/<name>`` — a cached blob;
 * ``rotations/<id>``, ``rotations-done/<id>`` — rotation journals (:mod:`.journals`);
-* ``leases/<profile>/<ref>`` — the lease of the rotation that holds a credential (:mod:`.leases`);
+* ``leases/<profile>/<ref>`` — the lease of the rotation that holds a credential, and the ids of the
+  credential's live journals (:mod:`.leases`);
 * ``write-check/<profile>/<token>`` — the write check (created, read back and removed).
 
 Requests, check-and-set and cluster fail-over: :mod:`.kv`. hvac is imported only when a backend
@@ -51,11 +52,23 @@ class VaultBackend:
         """Nothing to check without a request: the first write proves the store."""
 
     def check_writable(self, profile: str, token: str) -> None:
-        """An entry of its own (cas=0, read back, removed): no race with other connections."""
-        rel = f"write-check/{segment(profile)}/{token}"
-        written = self.kv.write(rel, {"value": token}, 0)
-        back, _ = self.kv.read(rel, written)
-        self.kv.delete(rel)
-        if (back or {}).get("value") != token:
-            raise SecretStoreError(f"the vault store did not keep {self.kv.mount}/{self.kv.prefix}/{rel} "
-                                   "(read-back differs)")
+        """An entry of its own (cas=0, read back, removed): no race with other connections. Once
+        per profile and process: the store, the token and its policy are the same for every
+        connection of a batch (a store that fails later fails the pending write, and the login a
+        provider made for it is deleted: :func:`smtpcreds.store.newsecret.keep_returned`)."""
+        if profile in self.kv.proven:
+            return
+        with self.kv.proving:  # the workers of a batch wait for the first one's check
+            if profile in self.kv.proven:
+                return
+            rel = f"write-check/{segment(profile)}/{token}"
+            written = self.kv.write(rel, {"value": token}, 0)
+            back, _ = self.kv.read(rel, written)
+            self.kv.delete(rel)
+            if (back or {}).get("value") != token:
+                raise SecretStoreError(f"the vault store did not keep {self.kv.mount}/{self.kv.prefix}/{rel} "
+                                       "(read-back differs)")
+            self.kv.proven.add(profile)
+
+    def reserve(self, threads: int) -> None:
+        self.kv.reserve(threads)

@@ -5,19 +5,28 @@ Everything lives under ``<mount>/<prefix>/`` (docs/reference/openbao-vault.md):
 * ``logins/<profile>/<id>`` — a credential's login record (current, pending, previous);
 * ``profiles/<profile>/<field>`` — a profile's API secret (``smtpcreds auth set``);
 * ``blobs/<profile>/<name>`` — a cached blob (e.g. a Webitel session);
-* ``rotations/<id>`` — a rotation journal (never a secret);
-* ``leases/<profile>/<id>`` — the lease of the rotation that holds a credential;
+* ``rotations/<id>``, ``rotations-done/<id>`` — a rotation journal, live or finished (never a secret);
+* ``leases/<profile>/<id>`` — the lease of the rotation that holds a credential, and the ids of
+  its live journals;
 * ``write-check/<profile>/<token>`` — the write check (created, read back and removed).
 
 A write carries ``cas`` = the version this process read (``cas=0``: create only); a mismatch
 means another machine changed the entry, and raises :class:`Conflict` so the caller re-reads
-and decides, never overwriting blindly. ``url`` may list several nodes: a request goes to the
-first that answers, and the next is tried on a connection error, a 5xx or a 307 (a standby
-pointing at a dead leader), within a bounded time.
+and decides, never overwriting blindly. A write that succeeds answers with the version it made,
+which is the store's confirmation: versions never change once written, so reading it back
+would only fetch what was sent. ``url`` may list several nodes: a request goes to the first that
+answers, and the next is tried on a connection error, a 5xx or a 307 (a standby pointing at a
+dead leader), within a bounded time.
+
+One :class:`VaultKV` per settings and process (:func:`kv_for`), shared by every thread: one HTTP
+connection pool (a ``requests.Session`` that hvac sends through, as large as the threads that
+use it: :meth:`VaultKV.reserve`), one token look-up (and renewal) and one search for the active
+node, whatever the number of connections and rotations.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from typing import Any
@@ -30,6 +39,8 @@ from smtpcreds.store.settings import StoreSettings
 #: How long a request is retried across nodes (leader elections take 10-12 s).
 RETRY_SECONDS = 30.0
 RETRY_DELAY = 0.5
+#: Connections kept open per node until :meth:`VaultKV.reserve` asks for more (requests' default).
+POOL_SIZE = 10
 
 
 def segment(value: str) -> str:
@@ -54,10 +65,17 @@ class VaultKV:
         self.prefix = settings.prefix.strip("/")
         self._hvac = hvac
         self._lock = threading.Lock()
+        #: held while logging in, renewing the token or looking for the active node (once for all threads)
+        self._auth_lock = threading.Lock()
         self._active = 0
         verify: Any = settings.ca_cert or settings.verify_tls
-        self._clients = [hvac.Client(url=u, verify=verify, timeout=settings.timeout,
-                                     namespace=settings.namespace or None)
+        if verify is True:  # as requests would find it in the environment, once
+            verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+        self.session = _session(verify)
+        self.pool_size = 0
+        self.reserve(POOL_SIZE)
+        self._clients = [hvac.Client(url=u, verify=verify, timeout=settings.timeout, proxies=_proxies(u),
+                                     namespace=settings.namespace or None, session=self.session)
                          for u in self.urls]
         self._verify = verify
         self._picked = len(self.urls) == 1  # a cluster: find the active node first
@@ -65,12 +83,35 @@ class VaultKV:
         #: monotonic time after which a renewable token is renewed (half its TTL); None: never
         self._renew_at: float | None = None
         self.ops = {"read": 0, "write": 0, "delete": 0, "list": 0}
+        #: profiles whose write check passed in this process (:meth:`VaultBackend.check_writable`)
+        self.proven: set[str] = set()
+        self.proving = threading.Lock()
 
     def __repr__(self) -> str:
         return f"<VaultKV {self.urls[0]} {self.mount}/{self.prefix}>"
 
+    def reserve(self, threads: int) -> None:
+        """Keep up to ``threads`` connections open per node (a batch's concurrency), so threads
+        reuse connections instead of opening and dropping them; never shrinks."""
+        from requests.adapters import HTTPAdapter
+
+        with self._lock:
+            if threads <= self.pool_size:
+                return
+            self.pool_size = threads
+            adapter = HTTPAdapter(pool_connections=max(1, len(self.urls)), pool_maxsize=threads)
+            for scheme in ("http://", "https://"):
+                self.session.mount(scheme, adapter)
+
     # -- authentication ---------------------------------------------------------------------
     def _login(self, client: Any) -> None:
+        client.token = self._token
+        if self._token and (self._renew_at is None or time.monotonic() < self._renew_at):
+            return
+        with self._auth_lock:  # one login (or renewal) for every thread
+            self._login_once(client)
+
+    def _login_once(self, client: Any) -> None:
         s = self.settings
         if not self._token:
             if s.auth == "approle":
@@ -91,6 +132,8 @@ class VaultKV:
         client.token = self._token
         if self._renew_at is not None and time.monotonic() >= self._renew_at:
             self._schedule_renewal(client.auth.token.renew_self()["auth"])
+            with self._lock:
+                self.ops["renew"] = self.ops.get("renew", 0) + 1
 
     def _schedule_renewal(self, info: dict[str, Any]) -> None:
         """Renew a renewable token with a TTL when half of it has passed (a long batch or lease
@@ -109,7 +152,9 @@ class VaultKV:
         attempt = 0
         relogged = False
         if not self._picked:
-            self._pick_active()
+            with self._auth_lock:
+                if not self._picked:
+                    self._pick_active()
         while True:
             index = (self._active + attempt) % len(self._clients)
             client = self._clients[index]
@@ -148,7 +193,8 @@ class VaultKV:
                 time.sleep(RETRY_DELAY)
                 if len(self._clients) > 1:
                     attempt = 0
-                    self._pick_active()
+                    with self._auth_lock:
+                        self._pick_active()
         raise SecretStoreError(_unavailable(self.urls, last))
 
     def _pick_active(self) -> None:
@@ -158,8 +204,8 @@ class VaultKV:
 
         for index, url in enumerate(self.urls):
             try:
-                r = requests.get(f"{url.rstrip('/')}/v1/sys/health", timeout=min(2.0, self.settings.timeout),
-                                 verify=self._verify)
+                r = self.session.get(f"{url.rstrip('/')}/v1/sys/health", timeout=min(2.0, self.settings.timeout),
+                                     verify=self._verify)
             except requests.RequestException:
                 continue
             if r.status_code == 200:
@@ -189,14 +235,28 @@ class VaultKV:
         return result
 
     def write(self, rel: str, data: dict[str, Any], cas: int) -> int:
-        """Write ``data`` if the version is still ``cas`` (0: only if absent); the new version."""
+        """Write ``data`` if the version is still ``cas`` (0: only if absent); the new version.
+
+        When an attempt whose answer was lost (a dropped connection, a leader change) is followed
+        by a check-and-set refusal, the entry is read: if it holds ``data`` at ``cas + 1``, the
+        lost attempt landed and that is the answer, not a conflict."""
+        attempts = 0
 
         def go(client: Any) -> int:
+            nonlocal attempts
+            attempts += 1
             answer = client.secrets.kv.v2.create_or_update_secret(
                 path=self._path(rel), secret=data, cas=cas, mount_point=self.mount)
             return int(answer["data"]["version"])
 
-        version: int = self._call("write", go)
+        try:
+            version: int = self._call("write", go)
+        except Conflict:
+            if attempts > 1:
+                now, version = self.read(rel)
+                if version == cas + 1 and now == data:
+                    return version
+            raise
         return version
 
     def delete(self, rel: str) -> None:
@@ -217,6 +277,27 @@ class VaultKV:
 
         keys: list[str] = self._call("list", go)
         return keys
+
+
+def _session(verify: Any) -> Any:
+    """The one ``requests.Session`` every node's hvac client sends through (its pool: :meth:`VaultKV.reserve`).
+
+    It does not read the environment at every request (proxies, CA bundle, .netrc: a third of a
+    request's client CPU): the client reads the proxies and CA bundle once, when it is made.
+    """
+    import requests
+
+    session = requests.Session()
+    session.trust_env = False
+    session.verify = verify  # (hvac prefers a session's own verify over its argument)
+    return session
+
+
+def _proxies(url: str) -> dict[str, str] | None:
+    """The proxies the environment sets for ``url`` (``HTTPS_PROXY``, ``NO_PROXY``...), read once."""
+    from requests.utils import get_environ_proxies
+
+    return dict(get_environ_proxies(url)) or None
 
 
 def _line(e: BaseException) -> str:

@@ -1,7 +1,10 @@
 """Login records, profile secrets, blobs and the write check in Vault/OpenBao KV v2.
 
 Paths and check-and-set rules: :mod:`smtpcreds.store.vault.kv`. A record's version is its KV
-version (0: absent), so each change is a CAS write on the version this process read.
+version (0: absent), so each change is a CAS write on the version this process read, and the
+version the write answers with is the store's confirmation that it keeps exactly that record: a
+KV version never changes once written, so no read-back follows (the write check, once per
+profile and process, reads a canary back to prove the whole round trip).
 """
 
 from __future__ import annotations
@@ -43,18 +46,18 @@ class VaultRecords:
         return LoginRecord.from_doc(data, where), version
 
     def write(self, ref: str, record: LoginRecord, version: int | None) -> int:
-
+        """Write on ``version`` (check-and-set); the version made, which confirms the write."""
         doc = record.to_doc()
+        cas = version or 0
         try:
-            written = self.kv.write(self._rel(ref), doc, version or 0)
+            written = self.kv.write(self._rel(ref), doc, cas)
         except Conflict:
             raise Conflict(f"the login record of {ref!r} in profile {self.profile!r} was changed by "
                            "another process while this one changed it; nothing was overwritten: "
                            "check 'smtpcreds rotations list' and retry or resume") from None
-        back, now = self.kv.read(self._rel(ref))
-        if now != written or back != doc:
-            raise SecretStoreError(f"the vault store did not keep the login record of {ref!r} (read-back "
-                                   "differs); nothing further was changed")
+        if written != cas + 1:
+            raise SecretStoreError(f"the vault store answered version {written} for the login record of {ref!r} "
+                                   f"written on version {cas}; nothing further was changed")
         return written
 
     def delete(self, ref: str, version: int | None) -> bool:
@@ -91,7 +94,7 @@ class VaultValues:
         return value if isinstance(value, str) else None
 
     def put(self, name: str, value: str) -> None:
-        """Write on the version just read (CAS), then read back."""
+        """Write on the version just read (CAS); the version answered confirms it (see the module)."""
         rel = self._rel(name)
         _, version = self.kv.read(rel)
         try:
@@ -99,10 +102,9 @@ class VaultValues:
         except Conflict:
             raise Conflict(f"{self.kv.mount}/{self.kv.prefix}/{rel} was changed by another process at the "
                            "same time; nothing was overwritten: retry") from None
-        back, _ = self.kv.read(rel, written)  # the version written (others may have written since)
-        if (back or {}).get("value") != value:
-            raise SecretStoreError(f"the vault store did not keep {self.kv.mount}/{self.kv.prefix}/{rel} "
-                                   "(read-back differs)")
+        if written != version + 1:
+            raise SecretStoreError(f"the vault store answered version {written} for {self.kv.mount}/"
+                                   f"{self.kv.prefix}/{rel} written on version {version}")
 
     def delete(self, name: str) -> bool:
         rel = self._rel(name)
