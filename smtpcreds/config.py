@@ -7,7 +7,10 @@ exist only in the environment). The active profile is ``--profile``, else ``SMTP
 else ``default_profile``, else the only profile there is.
 
 Each profile is validated against its provider's model: the union of the registered plugins'
-profile models, discriminated on ``provider``. The ``[store]`` table is kept as it is written:
+profile models, discriminated on ``provider``. The ``[agent]`` table (the fleet agent of this host)
+and the ``[rotation]`` table (rotation defaults) are validated here (:class:`AgentTable`,
+:class:`RotationTable`; ``SMTPCREDS_AGENT__<FIELD>``, ``SMTPCREDS_ROTATION__<FIELD>``). The
+``[store]`` table is kept as it is written:
 the store validates it (:func:`smtpcreds.store.from_table`) when the client opens it, and a
 profile's secret that the configuration does not hold is looked up in the store by the client
 (:func:`smtpcreds.client.resolve_secret`), so configuration never reaches into the store.
@@ -18,15 +21,18 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import stat
 import sys
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic import ValidationError as PydanticValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, SettingsError
 
+from smtpcreds.durations import parse_duration
 from smtpcreds.errors import ConfigError
 from smtpcreds.paths import config_path
 from smtpcreds.plugins import plugins
@@ -34,7 +40,9 @@ from smtpcreds.profiles import ProfileBase
 
 __all__ = [
     "ENV_PREFIX",
+    "AgentTable",
     "Config",
+    "RotationTable",
     "describe_errors",
     "load_config",
     "read_store_table",
@@ -54,6 +62,8 @@ class _RawSettings(BaseSettings):
     default_profile: str | None = None
     allow_insecure_keyring: bool | None = None
     profiles: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    agent: dict[str, Any] | None = None
+    rotation: dict[str, Any] | None = None
 
     @classmethod
     def settings_customise_sources(
@@ -65,6 +75,51 @@ class _RawSettings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         return (env_settings,)
+
+
+#: A host name as the agent reports under it (one KV path segment; the OpenBao policy names it).
+_HOST = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$")
+
+
+class AgentTable(BaseModel):
+    """``[agent]``: the fleet agent of this host (``smtpcreds agent``, docs/fleet.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    host: str | None = Field(None, description="The name this host reports under (unique per host; default: "
+                             "the machine's hostname).")
+    interval: float = Field(60.0, gt=0, le=86400, description="Seconds between the agent's cycles (each wait "
+                            "jittered by ±10 %).")
+
+    @field_validator("host")
+    @classmethod
+    def _host(cls, v: str | None) -> str | None:
+        if v is not None and not _HOST.match(v):
+            raise ValueError(f"{v!r} is not a host name (letters, digits, '.', '-', '_')")
+        return v
+
+    def host_name(self) -> str:
+        """``host``, else this machine's hostname."""
+        if self.host:
+            return self.host
+        import socket
+
+        return socket.gethostname()
+
+
+class RotationTable(BaseModel):
+    """``[rotation]``: defaults of every rotation."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    rollout_timeout: timedelta = Field(
+        timedelta(minutes=15), description="How long the rollout step waits for every host that binds the "
+        "credential to hold its new login (like 90s, 15m, 1h).")
+
+    @field_validator("rollout_timeout", mode="before")
+    @classmethod
+    def _duration(cls, v: object) -> object:
+        return parse_duration(v) if isinstance(v, str) else v
 
 
 class Config(BaseModel):
@@ -79,6 +134,9 @@ class Config(BaseModel):
     profiles: dict[str, ProfileBase] = Field(default_factory=dict)
     #: The ``[store]`` table as written (the store validates it, with the environment's overrides).
     store: dict[str, Any] = Field(default_factory=dict, exclude=True)
+    #: The ``[agent]`` and ``[rotation]`` tables (docs/configuration.md has their own sections).
+    agent: AgentTable = Field(default_factory=AgentTable, exclude=True)
+    rotation: RotationTable = Field(default_factory=RotationTable, exclude=True)
     path: Path | None = Field(None, exclude=True)
 
     def profile(self, name: str) -> ProfileBase:
@@ -168,11 +226,11 @@ def load_config(path: Path | None = None) -> Config:
         raise ConfigError(f"invalid SMTPCREDS_* environment: {e} (a table must be given as JSON, "
                           "or field by field as SMTPCREDS_PROFILES__<PROFILE>__<FIELD>)") from None
     env_profiles = env.pop("profiles", {}) or {}
-    unknown_top = set(data) - {"default_profile", "allow_insecure_keyring", "profiles", "store"}
+    unknown_top = set(data) - {"default_profile", "allow_insecure_keyring", "profiles", "store", "agent", "rotation"}
     if unknown_top:
         raise ConfigError(
             f"{path}: unknown setting(s) {', '.join(sorted(unknown_top))} "
-            "(valid: default_profile, allow_insecure_keyring, profiles, store)"
+            "(valid: default_profile, allow_insecure_keyring, profiles, store, agent, rotation)"
         )
     store_table = data.get("store", {})
     if not isinstance(store_table, dict):
@@ -200,8 +258,7 @@ def load_config(path: Path | None = None) -> Config:
             profiles[name] = model.model_validate(raw)
         except PydanticValidationError as e:
             raise ConfigError(f"profile {name!r}: {describe_errors(e, model)}") from None
-    top = {k: v for k, v in data.items() if k not in ("profiles", "store")}
-    top.update(env)
+    top = _merge({k: v for k, v in data.items() if k not in ("profiles", "store")}, env)
     try:
         cfg = Config.model_validate({**top, "profiles": {}})
     except PydanticValidationError as e:
@@ -225,7 +282,8 @@ def read_store_table(path: Path | None = None) -> dict[str, Any]:
 def _first_error(e: PydanticValidationError) -> str:
     err = e.errors()[0]
     loc = ".".join(str(p) for p in err["loc"])
-    return f"{loc}: {err['msg']}" if loc else str(err["msg"])
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    return f"{loc}: {msg}" if loc else msg
 
 
 def describe_errors(e: PydanticValidationError, model: type[BaseModel]) -> str:
