@@ -24,7 +24,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from smtpcreds.bindings import Binding, Bindings
+from smtpcreds.bindings import Binding, Bindings, holds_login
 from smtpcreds.capabilities import Capability
 from smtpcreds.client import Connection
 from smtpcreds.config import Config, load_config
@@ -158,8 +158,7 @@ class _Session:
 
 
 def _same(pair: tuple[str | None, str | None], login: SmtpLogin) -> bool:
-    username, password = pair
-    return username == login.username and password in (None, login.password.get_secret_value())
+    return holds_login(*pair, login)
 
 
 def _line(message: str) -> str:
