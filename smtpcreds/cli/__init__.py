@@ -36,6 +36,8 @@ BUILTIN = {
     "rotations": "smtpcreds.cli.rotations:rotations",
     "demo": "smtpcreds.cli.demo:demo",
     "store": "smtpcreds.cli.store:store",
+    "agent": "smtpcreds.cli.agent:agent",
+    "hosts": "smtpcreds.cli.hosts:hosts",
 }
 HELP = {
     "providers": "Installed providers and their capability matrix.",
@@ -46,6 +48,8 @@ HELP = {
     "rotations": "Unfinished and past rotations: list, resume, abort, retire.",
     "demo": "End-to-end rotation on the embedded emulators (no account needed).",
     "store": "The secret store: migrate between the keyring and OpenBao/Vault.",
+    "agent": "Keep this host's consumers on their current logins, from the store; report them.",
+    "hosts": "The fleet: every host's consumers in sync, stale, failed or silent; forget a host.",
 }
 
 
