@@ -11,6 +11,9 @@ state read from the consumer itself:
 * ``unknown``: it cannot show its settings (an exec hook): ``last_push`` and ``last_push_at``
   come from the rotation journals instead.
 
+Consumers on other hosts (vault store) are listed beside them as ``host:consumer``, from their
+agents' reports (:mod:`smtpcreds.store.hosts`): ``in sync``, ``stale``, ``failed`` or ``silent``.
+
 Consumers a rotation pushed this credential to (``--push``) without being bound to it are
 listed apart, in ``unbound_pushes``. :func:`sync` pushes the current login to every bound
 consumer found stale; a consumer that cannot be read is pushed only when named.
@@ -26,24 +29,28 @@ from pydantic import BaseModel, Field
 
 from smtpcreds.bindings import Binding, Bindings, holds_login
 from smtpcreds.capabilities import Capability
-from smtpcreds.client import Connection
+from smtpcreds.client import Connection, store_backend
 from smtpcreds.config import Config, load_config
 from smtpcreds.errors import ConfigError, NotFound, SmtpCredsError
 from smtpcreds.models import SmtpCredential, SmtpLogin, utcnow
 from smtpcreds.plugins import plugins
 from smtpcreds.rotation.journal import Journal, journal_store
+from smtpcreds.store import HostReport, login_identity
+from smtpcreds.store.hosts import state_of
 
 __all__ = [
     "AuditReport", "ConsumerState", "CredentialAudit", "State", "SyncAction", "audit", "sync",
 ]
 
-State = Literal["in sync", "stale", "unreadable", "unknown"]
+State = Literal["in sync", "stale", "unreadable", "unknown", "failed", "silent"]
 
 
 class ConsumerState(BaseModel):
-    """One bound consumer of a credential, as read from the consumer."""
+    """One bound consumer of a credential, as read from the consumer (or, on another host, as its
+    agent last reported it: ``consumer`` is then ``host:consumer``)."""
 
     consumer: str
+    host: str | None = Field(None, description="The host whose agent reported it; null for a local consumer.")
     state: State
     holds: str | None = Field(None, description="With stale: the login it holds, when known.")
     detail: str = ""
@@ -161,6 +168,18 @@ def _same(pair: tuple[str | None, str | None], login: SmtpLogin) -> bool:
     return holds_login(*pair, login)
 
 
+def _remote(fleet: list[HostReport], issuer: str, cred: SmtpCredential,
+            current: SmtpLogin | None) -> list[ConsumerState]:
+    """The consumers other hosts' agents report bound to ``cred``, as ``host:consumer``."""
+    out = []
+    for r in fleet:
+        for held in r.bound_to(issuer, (cred.id, cred.name)):
+            wanted = login_identity(issuer, held.credential, current) if current is not None else None
+            out.append(ConsumerState(consumer=f"{r.host}:{held.consumer}", host=r.host,
+                                     state=state_of(r, held, wanted, utcnow()), detail=held.error or ""))
+    return out
+
+
 def _line(message: str) -> str:
     return " ".join(message.split())
 
@@ -193,6 +212,8 @@ def audit(profiles: Sequence[str] | None = None, *, config: Config | None = None
     cfg = config or load_config()
     session = _Session(cfg, connect)
     journals = journal_store(cfg).all()
+    hosts = store_backend(cfg).hosts()
+    fleet = hosts.all() if hosts is not None else []
     now = utcnow()
     report = AuditReport(credentials=[])
     try:
@@ -218,7 +239,8 @@ def audit(profiles: Sequence[str] | None = None, *, config: Config | None = None
                     secret_stored=login is not None,
                     secret_age_days=round((now - login.created_at).total_seconds() / 86400, 1) if login else None,
                     last_used_at=cred.last_used_at,
-                    consumers=[session.state(c, name, cred, journals) for c in bound],
+                    consumers=[session.state(c, name, cred, journals) for c in bound]
+                    + _remote(fleet, name, cred, login),
                     unbound_pushes=unbound, open_rotations=[j.id for j in mine if j.open],
                 ))
     finally:
