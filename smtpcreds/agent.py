@@ -217,7 +217,7 @@ class Agent:
 
     def run(self, stop: threading.Event, *, on_cycle: Callable[[CycleResult], None] | None = None) -> None:
         """Run cycles until ``stop`` is set (the cycle in progress is finished first)."""
-        log.info("%s: agent %s started, every %gs, for %d bound consumer(s)", self.host, __version__,
+        log.info("%s: agent started (version %s, every %gs, %d bound consumer(s))", self.host, __version__,
                  self.interval, len(self.bindings.all))
         while not stop.is_set():
             try:

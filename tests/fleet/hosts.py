@@ -108,12 +108,14 @@ class FleetHost:
         return report
 
     def start(self, interval: float) -> None:
-        """Start this host's agent loop (its log in ``agent.log``)."""
+        """Start this host's agent loop (its log in ``agent.log``); return once it runs."""
         assert self.process is None or self.process.poll() is not None
+        starts = self.log().count("agent started") + 1
         log = self.log_file.open("ab")
         self.process = subprocess.Popen([sys.executable, "-m", "smtpcreds", "agent", "--interval", str(interval)],
                                         env=self.environ(), cwd=self.home, stdout=log, stderr=subprocess.STDOUT)
         log.close()
+        wait_until(f"the agent of {self.name} running", lambda: self.log().count("agent started") >= starts, 60)
 
     def stop(self, timeout: float = 60) -> int:
         """SIGTERM, then the agent's exit code (it ends after the cycle in progress)."""
