@@ -102,6 +102,7 @@ def rotate_many(
     force_retire: bool = False,
     allow_gap: bool = False,
     rollout_timeout: float | None = None,
+    watch: rollout.HostWatch | None = None,
 ) -> list[ItemResult]:
     """Rotate every item; returns their results in the order of ``items``.
 
@@ -111,10 +112,12 @@ def rotate_many(
 
     ``names``: the batch's index of same-name logins, when the caller has listed already.
     In place, a credential bound on other hosts refuses the whole batch before any change
-    unless ``allow_gap``; ``rollout_timeout``: seconds each rotation waits for those hosts.
+    unless ``allow_gap``; ``rollout_timeout``: seconds each rotation waits for those hosts;
+    ``watch``: the batch's view of the host reports (default: the configured store's, with
+    ``concurrency`` slots).
     """
     _preflight(items, connect, push or [], config)
-    watch = _watch(config, concurrency)
+    watch = watch or _watch(config, concurrency)
     if not allow_gap:
         _refuse_gaps(items, connect, strategy, watch)
     gate = Gate()

@@ -24,7 +24,7 @@ from smtpcreds.client import connect, store_backend, stored_login
 from smtpcreds.config import load_config
 from smtpcreds.emulator.lab import Lab
 from smtpcreds.models import SmtpLogin, utcnow
-from smtpcreds.rotation import bulk, rollout
+from smtpcreds.rotation import rollout
 from smtpcreds.rotation.bulk import Item, rotate_many
 from smtpcreds.rotation.journal import journal_store
 from smtpcreds.store import HeldLogin, HostReport, login_identity
@@ -190,36 +190,28 @@ class CountingWatch(rollout.HostWatch):
 
 
 def test_a_batch_waits_for_its_rollouts_together_without_holding_its_slots(
-        rotator: Path, make_fleet_host: MakeHost, tmp_path: Path, openbao: OpenBao,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        rotator: Path, make_fleet_host: MakeHost, tmp_path: Path, openbao: OpenBao) -> None:
     names = ["a-app", "b-app", "c-app"]
     create(*names)
     hosts = [make_fleet_host(f"web{i}", {f"{n}-env": env_consumer(tmp_path / f"{i}-{n}.env", f"relay/{n}")
                                          for n in names}, token=openbao.token) for i in (1, 2)]
     for host in hosts:
         host.once()
-    watches: list[CountingWatch] = []
-
-    def watch(config: Any, concurrency: int) -> rollout.HostWatch:
-        watches.append(CountingWatch(store_backend(config).hosts(), rollout.Slots(concurrency)))
-        return watches[-1]
-
-    monkeypatch.setattr(bulk, "_watch", watch)
     cfg = load_config()
+    w = CountingWatch(store_backend(cfg).hosts(), rollout.Slots(1))
     results: list[Any] = []
     batch = threading.Thread(target=lambda: results.extend(rotate_many(
         [Item("relay", n) for n in names], lambda p: connect(p, config=cfg), concurrency=1, config=cfg,
-        allow_gap=True, rollout_timeout=120)))
+        allow_gap=True, rollout_timeout=120, watch=w)))
     batch.start()
     try:
         # concurrency 1, yet all three wait at once: a waiting rotation holds no slot
-        wait_until("three rotations waiting", lambda: bool(watches) and watches[0].inside == 3, 60)
+        wait_until("three rotations waiting", lambda: w.inside == 3, 60)
         with agent_running(hosts[0]), agent_running(hosts[1]):
             batch.join(timeout=120)
     finally:
         batch.join(timeout=120)
     assert [r.ok for r in results] == [True, True, True], [r.to_dict() for r in results]
-    [w] = watches
     assert w.most_inside == 3
     assert max(w.looks.values()) == 3  # one read of the reports served all three rotations
     reports = w.hosts
