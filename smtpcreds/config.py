@@ -82,7 +82,7 @@ _HOST = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$")
 
 
 class AgentTable(BaseModel):
-    """``[agent]``: the fleet agent of this host (``smtpcreds agent``, docs/fleet.md)."""
+    """The agent of this host (``smtpcreds agent``): the name it reports under and how often it runs."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -108,7 +108,7 @@ class AgentTable(BaseModel):
 
 
 class RotationTable(BaseModel):
-    """``[rotation]``: defaults of every rotation."""
+    """Defaults of every rotation (each also a ``creds rotate`` option)."""
 
     model_config = ConfigDict(extra="forbid")
 
