@@ -36,27 +36,54 @@ __all__ = [
 
 #: How long the rollout waits when neither ``--rollout-timeout`` nor ``[rotation] rollout_timeout`` says.
 DEFAULT_TIMEOUT = timedelta(minutes=15)
-#: Reports are polled every half of the shortest interval among the agents concerned, within these bounds.
+#: Reports are polled every quarter of the shortest interval among the agents concerned, within these
+#: bounds: a host's new report is seen at most a quarter interval late, at one listing and one read per
+#: host each poll.
 POLL_MIN, POLL_MAX = 0.2, 10.0
 
 
 class Slots:
     """A batch's concurrency: ``with slots.held():`` around a rotation, ``with slots.released():``
-    while it waits for other hosts (so a waiting rotation does not keep another from working)."""
+    while it waits for other hosts (so a waiting rotation does not keep another from working).
+
+    A rotation coming back from its wait gets the next free slot before any rotation that has not
+    started yet: work already begun is finished first (its old login retired, its lease freed).
+    """
 
     def __init__(self, size: int) -> None:
-        self._semaphore = threading.Semaphore(max(1, size))
+        self._cond = threading.Condition()
+        self._free = max(1, size)
+        self._returning = 0
+        #: rotations waiting for a slot now
+        self.waiting = 0
         self._local = threading.local()
+
+    def _take(self, returning: bool) -> None:
+        with self._cond:
+            self._returning += returning
+            self.waiting += 1
+            try:
+                while self._free == 0 or (not returning and self._returning):
+                    self._cond.wait()
+                self._free -= 1
+            finally:
+                self._returning -= returning
+                self.waiting -= 1
+
+    def _give(self) -> None:
+        with self._cond:
+            self._free += 1
+            self._cond.notify_all()
 
     @contextmanager
     def held(self) -> Iterator[None]:
-        self._semaphore.acquire()
+        self._take(returning=False)
         self._local.held = True
         try:
             yield
         finally:
             self._local.held = False
-            self._semaphore.release()
+            self._give()
 
     @contextmanager
     def released(self) -> Iterator[None]:
@@ -64,11 +91,11 @@ class Slots:
             yield
             return
         self._local.held = False
-        self._semaphore.release()
+        self._give()
         try:
             yield
         finally:
-            self._semaphore.acquire()
+            self._take(returning=True)
             self._local.held = True
 
 
@@ -175,7 +202,7 @@ class Outcome:
 
 def _poll(pairs: list[tuple[HostReport, HeldLogin]]) -> float:
     shortest = min((r.interval for r, _ in pairs), default=2 * POLL_MAX)
-    return min(max(shortest / 2, POLL_MIN), POLL_MAX)
+    return min(max(shortest / 4, POLL_MIN), POLL_MAX)
 
 
 def wait(watch: HostWatch, issuer: str, names: Collection[str], new: SmtpLogin, timeout: float, *,
@@ -185,12 +212,17 @@ def wait(watch: HostWatch, issuer: str, names: Collection[str], new: SmtpLogin, 
     ``force`` (``--force-retire``): look once and do not wait. Raises SmtpCredsError (code
     ``RolloutTimeout``) naming each ``host:consumer`` still behind when the time is up.
     """
+    with watch.waiting():  # the checks are reads of a shared snapshot: no slot needed until the end
+        return _wait(watch, issuer, names, new, timeout, force=force, note=note)
+
+
+def _wait(watch: HostWatch, issuer: str, names: Collection[str], new: SmtpLogin, timeout: float, *,
+          force: bool, note: Callable[[str], None] | None) -> Outcome:
     label = f"{issuer}/{sorted(names)[0]}" if names else issuer
     until = time.monotonic() + timeout
     poll, after, told = POLL_MAX, 0, ""
     while True:
-        with watch.waiting():
-            snap = watch.next(after, poll, until)
+        snap = watch.next(after, poll, until)
         pairs = bound(snap.reports, issuer, names)
         hosts = sorted({r.host for r, _ in pairs})
         if not pairs:

@@ -276,3 +276,46 @@ def test_audit_shows_remote_consumers_as_host_consumer(web1: FleetHost, run_cli:
     table = run_cli("creds", "audit")
     assert "web1:app-env: in sync" in table.out
     assert json.dumps(done.json()).count("web1") == 2
+
+
+def _race_for_a_slot() -> list[str]:
+    """a waits (its slot goes to b); a comes back and c starts while b still holds the slot;
+    b ends: the order in which a and c then get it."""
+    slots = rollout.Slots(1)
+    order: list[str] = []
+    a_waiting, b_holds, a_done_waiting = threading.Event(), threading.Event(), threading.Event()
+    b_may_finish = threading.Event()
+
+    def a() -> None:
+        with slots.held():
+            with slots.released():
+                a_waiting.set()
+                a_done_waiting.wait(30)
+            order.append("a")
+
+    def b() -> None:
+        with slots.held():
+            b_holds.set()
+            b_may_finish.wait(30)
+
+    def c() -> None:
+        with slots.held():
+            order.append("c")
+
+    threads = [threading.Thread(target=a), threading.Thread(target=b), threading.Thread(target=c)]
+    threads[0].start()
+    assert a_waiting.wait(30)
+    threads[1].start()
+    assert b_holds.wait(30)  # a's slot went to b while a waited
+    a_done_waiting.set()
+    threads[2].start()
+    wait_until("a (back from waiting) and c (not started) both asking for the slot", lambda: slots.waiting == 2, 30)
+    b_may_finish.set()
+    for t in threads:
+        t.join(30)
+    return order
+
+
+def test_a_rotation_back_from_waiting_gets_the_next_slot_before_one_not_started() -> None:
+    orders = [_race_for_a_slot() for _ in range(20)]  # (without the rule, either may win each time)
+    assert orders == [["a", "c"]] * 20
