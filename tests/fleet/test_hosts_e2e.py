@@ -269,3 +269,33 @@ def test_a_stopped_agent_holds_the_retire_until_it_runs_again(
     assert not lab.smtp.accepts(old.username, old.password.get_secret_value())
     assert env_username(tmp_path / "web2.env")() == new.username
     assert web1.stop() == 0 and web2.stop() == 0
+
+
+@pytest.mark.parametrize("issuer_lab", ["ses"], indirect=True)
+def test_a_use_of_the_old_key_after_every_host_held_the_new_one_holds_the_retire(
+        issuer_lab: Lab, issuer: Path, make_fleet_host: MakeHost, tmp_path: Path, run_cli: Any,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from smtpcreds.rotation import engine
+
+    lab = issuer_lab
+    web1 = make_fleet_host("web1", {"app-env": env_consumer(tmp_path / "web1.env", "relay/billing-app")},
+                           interval=1)
+    old = stored_login("relay", "billing-app")
+    web1.once()
+    web1.start(1)
+    retire = engine.Rotator._retire
+
+    def after_the_rollout_an_unknown_sender_uses_the_old_key(self: Any, j: Any) -> Any:
+        lab.smtp.send_test(old.username, old.password.get_secret_value(), "ops@example.com")
+        return retire(self, j)
+
+    monkeypatch.setattr(engine.Rotator, "_retire", after_the_rollout_an_unknown_sender_uses_the_old_key)
+
+    held = run_cli("--json", "creds", "rotate", "billing-app", "--strategy", "regenerate",
+                   "--rollout-timeout", "60s")
+
+    assert held.code == 8, held
+    message = held.json()["results"][0]["error"]["message"]
+    assert "stopped at retire" in message and "after every host held the new login" in message
+    assert lab.smtp.accepts(old.username, old.password.get_secret_value())
+    assert web1.stop() == 0
