@@ -520,8 +520,8 @@ class Rotator:
             used = p.password_last_used(j.ref, old, j.scope)
             since = j.retire_held_at or j.rollout_done_at or j.push_started_at or j.created_at
             if used is not None and used > since and not j.force_retire:
-                what = ("the retire was last held" if j.retire_held_at else "every host held the new login"
-                    if j.rollout_done_at else "the push began")
+                what = ("the retire was last held" if j.retire_held_at
+                        else "every host held the new login" if j.rollout_done_at else "the push began")
                 j.retire_held_at = utcnow()  # a resume retires it if unused from now on
                 self.journals.save(j)
                 raise SmtpCredsError(
