@@ -16,6 +16,7 @@ The generators are plain functions, importable by tests (``tests/docs/test_docs.
 
 from __future__ import annotations
 
+import datetime
 import enum
 import functools
 import inspect
@@ -40,8 +41,8 @@ log = logging.getLogger("mkdocs.hooks.smtpcreds")
 
 PLACEHOLDER = re.compile(r"^<!--\s*smtpcreds:([a-z-]+)\s*-->[ \t]*$", re.MULTILINE)
 ENV_PREFIX = "SMTPCREDS_"
-#: Field keys of the top-level ``Config`` that are not user settings.
-_NOT_SETTINGS = frozenset({"profiles", "path"})
+#: Field keys of the top-level ``Config`` that are not user settings (``store``: its own page section).
+_NOT_SETTINGS = frozenset({"profiles", "path", "store"})
 
 
 # -- Markdown helpers ------------------------------------------------------------------------
@@ -80,6 +81,8 @@ def type_name(tp: Any) -> str:
     """A short, readable name of a type annotation: ``str | None``, ``"eu" | "us"``, ``list[str]``."""
     if tp is None or tp is type(None):
         return "None"
+    if tp is datetime.timedelta:
+        return "duration"
     origin = typing.get_origin(tp)
     args = typing.get_args(tp)
     if origin is Literal:
@@ -126,11 +129,36 @@ def toml_value(value: Any) -> str:
         return str(value)
     if isinstance(value, SecretStr):
         return "(secret)"
+    if isinstance(value, datetime.timedelta):
+        return json.dumps(duration_text(value))
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(toml_value(v) for v in value) + "]"
     if isinstance(value, dict):
         return "{}" if not value else json.dumps(value)
     return json.dumps(str(value))
+
+
+def duration_text(value: datetime.timedelta) -> str:
+    """A duration as it is written in config.toml: ``90s``, ``15m``, ``12h``, ``90d``."""
+    seconds = int(value.total_seconds())
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds and seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+def table_models() -> dict[str, type[BaseModel]]:
+    """The top-level tables validated by a model of their own (``[agent]``, ``[rotation]``, ...)."""
+    from pydantic import BaseModel
+
+    from smtpcreds.config import Config
+
+    out: dict[str, type[BaseModel]] = {}
+    for name, field in Config.model_fields.items():
+        tp = field.annotation
+        if name not in _NOT_SETTINGS and isinstance(tp, type) and issubclass(tp, BaseModel):
+            out[name] = tp
+    return out
 
 
 def default_of(field: FieldInfo) -> str:
@@ -188,12 +216,22 @@ def config_reference() -> str:
     out = ["### Top-level settings", "",
            "Keys at the top of `config.toml`, outside any `[profiles.*]` table.", ""]
     rows = []
+    tables = table_models()
     for name, field in Config.model_fields.items():
-        if name in _NOT_SETTINGS:
+        if name in _NOT_SETTINGS or name in tables:
             continue
         rows.append([code(name), code(type_name(field.annotation)), default_of(field),
                      code(env_var(name, profile=False)), md_text(field.description or "")])
     out += [table(["Setting", "Type", "Default", "Environment variable", "Description"], rows), ""]
+    for name, model in tables.items():
+        out += [f"### The `[{name}]` table", "", md_text(docstring(model)), ""]
+        rows = []
+        for field_name, field in model.model_fields.items():
+            rules = constraints(field)
+            kind = code(type_name(field.annotation)) + ("" if not rules else " (" + ", ".join(rules) + ")")
+            rows.append([code(field_name), kind, default_of(field),
+                         code(f"{ENV_PREFIX}{name.upper()}__{field_name.upper()}"), md_text(field.description or "")])
+        out += [table(["Field", "Type", "Default", "Environment variable", "Description"], rows), ""]
 
     for name, cls in plugins().providers.items():
         model = cls.profile_model

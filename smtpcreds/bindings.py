@@ -11,7 +11,9 @@ This module is the one owner of the rule:
 * :class:`Bindings` answers "who holds this credential" and "may ``--push NAME`` go here",
   and raises :class:`~smtpcreds.errors.ConfigError` (exit 2, naming the consumer profile) for a
   binding to a profile that is not an issuer or to a credential the issuer does not have;
-* :func:`bound_push` is what a rotation's plan calls: the consumers to push to, refusals first.
+* :func:`bound_push` is what a rotation's plan calls: the consumers to push to, refusals first;
+* :func:`holds_login` is the rule for "this consumer holds that login" (the audit, ``settings
+  sync`` and the fleet agent all compare with it).
 
 Nothing here changes anything, so every check runs before a rotation's first change.
 """
@@ -29,13 +31,14 @@ from smtpcreds.profiles import ConsumerProfile, IssuerProfile, LoginPattern, Pro
 if TYPE_CHECKING:
     from smtpcreds.client import Connection
     from smtpcreds.config import Config
-    from smtpcreds.models import SmtpCredential
+    from smtpcreds.models import SmtpCredential, SmtpLogin
 
 __all__ = [
     "Binding",
     "Bindings",
     "binding_of",
     "bound_push",
+    "holds_login",
     "listing",
     "name_of",
     "preflight",
@@ -197,3 +200,9 @@ def preflight(config: Config | None, targets: Sequence[tuple[str, str]], push: S
             names = {ref: by_ref.get(ref) for ref in refs}
         for ref, name in names.items():
             bindings.check_push(push, issuer, ref, name, several=several)
+
+
+def holds_login(username: str | None, password: str | None, login: SmtpLogin) -> bool:
+    """Whether a consumer showing ``username`` and ``password`` holds ``login``: the same username,
+    and the same password where the consumer shows one (a consumer that hides it counts as holding)."""
+    return username == login.username and password in (None, login.password.get_secret_value())

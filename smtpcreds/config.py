@@ -7,7 +7,10 @@ exist only in the environment). The active profile is ``--profile``, else ``SMTP
 else ``default_profile``, else the only profile there is.
 
 Each profile is validated against its provider's model: the union of the registered plugins'
-profile models, discriminated on ``provider``. The ``[store]`` table is kept as it is written:
+profile models, discriminated on ``provider``. The ``[agent]`` table (the fleet agent of this host)
+and the ``[rotation]`` table (rotation defaults) are validated here (:class:`AgentTable`,
+:class:`RotationTable`; ``SMTPCREDS_AGENT__<FIELD>``, ``SMTPCREDS_ROTATION__<FIELD>``). The
+``[store]`` table is kept as it is written:
 the store validates it (:func:`smtpcreds.store.from_table`) when the client opens it, and a
 profile's secret that the configuration does not hold is looked up in the store by the client
 (:func:`smtpcreds.client.resolve_secret`), so configuration never reaches into the store.
@@ -18,24 +21,30 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import stat
 import sys
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic import ValidationError as PydanticValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, SettingsError
 
+from smtpcreds.durations import parse_duration
 from smtpcreds.errors import ConfigError
 from smtpcreds.paths import config_path
 from smtpcreds.plugins import plugins
 from smtpcreds.profiles import ProfileBase
+from smtpcreds.tables import settings_of
 
 __all__ = [
     "ENV_PREFIX",
     "OWN_TABLES",
+    "AgentTable",
     "Config",
+    "RotationTable",
     "describe_errors",
     "load_config",
     "read_table",
@@ -43,9 +52,11 @@ __all__ = [
 
 log = logging.getLogger("smtpcreds.config")
 ENV_PREFIX = "SMTPCREDS_"
-#: Top-level tables another part owns and validates on use: ``[store]`` (:mod:`smtpcreds.store`),
-#: ``[metrics]`` (:mod:`smtpcreds.metrics`), ``[notify]`` (:mod:`smtpcreds.notify`).
-OWN_TABLES = ("store", "metrics", "notify")
+#: Top-level tables besides the profiles, kept as written in :attr:`Config.tables`: ``[store]``
+#: (validated by :mod:`smtpcreds.store`), ``[metrics]`` (:mod:`smtpcreds.metrics`), ``[notify]``
+#: (:mod:`smtpcreds.notify`) on use; ``[agent]`` and ``[rotation]`` here, at load (their models
+#: below). Every one takes ``SMTPCREDS_<TABLE>__<FIELD>`` by the one rule of :mod:`smtpcreds.tables`.
+OWN_TABLES = ("store", "metrics", "notify", "agent", "rotation")
 
 
 class _RawSettings(BaseSettings):
@@ -71,6 +82,51 @@ class _RawSettings(BaseSettings):
         return (env_settings,)
 
 
+#: A host name as the agent reports under it (one KV path segment; the OpenBao policy names it).
+_HOST = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$")
+
+
+class AgentTable(BaseModel):
+    """The agent of this host (``smtpcreds agent``): the name it reports under and how often it runs."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    host: str | None = Field(None, description="The name this host reports under (unique per host; default: "
+                             "the machine's hostname).")
+    interval: float = Field(60.0, gt=0, le=86400, description="Seconds between the agent's cycles (each wait "
+                            "jittered by ±10 %).")
+
+    @field_validator("host")
+    @classmethod
+    def _host(cls, v: str | None) -> str | None:
+        if v is not None and not _HOST.match(v):
+            raise ValueError(f"{v!r} is not a host name (letters, digits, '.', '-', '_')")
+        return v
+
+    def host_name(self) -> str:
+        """``host``, else this machine's hostname."""
+        if self.host:
+            return self.host
+        import socket
+
+        return socket.gethostname()
+
+
+class RotationTable(BaseModel):
+    """Defaults of every rotation (each also a ``creds rotate`` option)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    rollout_timeout: timedelta = Field(
+        timedelta(minutes=15), description="How long the rollout step waits for every host that binds the "
+        "credential to hold its new login (like 90s, 15m, 1h).")
+
+    @field_validator("rollout_timeout", mode="before")
+    @classmethod
+    def _duration(cls, v: object) -> object:
+        return parse_duration(v) if isinstance(v, str) else v
+
+
 class Config(BaseModel):
     """The whole validated configuration."""
 
@@ -84,6 +140,9 @@ class Config(BaseModel):
     #: The tables other parts own (:data:`OWN_TABLES`), as written: each is validated by its owner,
     #: with the environment's ``SMTPCREDS_<TABLE>__<FIELD>`` over it (:mod:`smtpcreds.tables`).
     tables: dict[str, dict[str, Any]] = Field(default_factory=dict, exclude=True)
+    #: The ``[agent]`` and ``[rotation]`` tables, validated at load (docs/configuration.md).
+    agent: AgentTable = Field(default_factory=AgentTable, exclude=True)
+    rotation: RotationTable = Field(default_factory=RotationTable, exclude=True)
     path: Path | None = Field(None, exclude=True)
 
     def profile(self, name: str) -> ProfileBase:
@@ -220,6 +279,8 @@ def load_config(path: Path | None = None) -> Config:
         raise ConfigError(f"{path}: {_first_error(e)}") from None
     cfg.profiles = profiles
     cfg.tables = tables
+    cfg.agent = settings_of("agent", AgentTable, tables["agent"])
+    cfg.rotation = settings_of("rotation", RotationTable, tables["rotation"])
     cfg.path = path
     return cfg
 
@@ -238,7 +299,8 @@ def read_table(name: str, path: Path | None = None) -> dict[str, Any]:
 def _first_error(e: PydanticValidationError) -> str:
     err = e.errors()[0]
     loc = ".".join(str(p) for p in err["loc"])
-    return f"{loc}: {err['msg']}" if loc else str(err["msg"])
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    return f"{loc}: {msg}" if loc else msg
 
 
 def describe_errors(e: PydanticValidationError, model: type[BaseModel]) -> str:

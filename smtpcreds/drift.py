@@ -11,6 +11,9 @@ state read from the consumer itself:
 * ``unknown``: it cannot show its settings (an exec hook): ``last_push`` and ``last_push_at``
   come from the rotation journals instead.
 
+Consumers on other hosts (vault store) are listed beside them as ``host:consumer``, from their
+agents' reports (:mod:`smtpcreds.store.hosts`): ``in sync``, ``stale``, ``failed`` or ``silent``.
+
 Consumers a rotation pushed this credential to (``--push``) without being bound to it are
 listed apart, in ``unbound_pushes``. :func:`sync` pushes the current login to every bound
 consumer found stale; a consumer that cannot be read is pushed only when named.
@@ -25,26 +28,30 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from smtpcreds.bindings import Binding, Bindings, name_of
+from smtpcreds.bindings import holds_login as holds
 from smtpcreds.capabilities import Capability
-from smtpcreds.client import Connection
+from smtpcreds.client import Connection, store_backend
 from smtpcreds.config import Config, load_config
 from smtpcreds.errors import ConfigError, NotFound, SmtpCredsError
 from smtpcreds.models import EmailSettings, SmtpCredential, SmtpLogin, utcnow
 from smtpcreds.plugins import plugins
 from smtpcreds.rotation.journal import Journal, journal_store
-from smtpcreds.store import LoginRecord
+from smtpcreds.store import HostReport, LoginRecord, login_identity
+from smtpcreds.store.hosts import state_of
 
 __all__ = [
     "AuditReport", "ConsumerState", "CredentialAudit", "State", "SyncAction", "audit", "holds_login", "sync",
 ]
 
-State = Literal["in sync", "stale", "unreadable", "unknown"]
+State = Literal["in sync", "stale", "unreadable", "unknown", "failed", "silent"]
 
 
 class ConsumerState(BaseModel):
-    """One bound consumer of a credential, as read from the consumer."""
+    """One bound consumer of a credential, as read from the consumer (or, on another host, as its
+    agent last reported it: ``consumer`` is then ``host:consumer``)."""
 
     consumer: str
+    host: str | None = Field(None, description="The host whose agent reported it; null for a local consumer.")
     state: State
     holds: str | None = Field(None, description="With stale: the login it holds, when known.")
     detail: str = ""
@@ -195,13 +202,24 @@ class _Session:
 
 
 def holds_login(found: EmailSettings, login: SmtpLogin) -> bool:
-    """Whether a consumer's settings hold ``login``: the rule of "in sync" (also smtpcreds.metrics')."""
+    """Whether a consumer's settings hold ``login`` (the rule is :func:`smtpcreds.bindings.holds_login`'s)."""
     return _same((found.username, found.password.get_secret_value() if found.password else None), login)
 
 
 def _same(pair: tuple[str | None, str | None], login: SmtpLogin) -> bool:
-    username, password = pair
-    return username == login.username and password in (None, login.password.get_secret_value())
+    return holds(*pair, login)
+
+
+def _remote(fleet: list[HostReport], issuer: str, cred: SmtpCredential, name: str,
+            current: SmtpLogin | None) -> list[ConsumerState]:
+    """The consumers other hosts' agents report bound to credential ``name``, as ``host:consumer``."""
+    out = []
+    for r in fleet:
+        for held in r.bound_to(issuer, (cred.id, name)):
+            wanted = login_identity(issuer, held.credential, current) if current is not None else None
+            out.append(ConsumerState(consumer=f"{r.host}:{held.consumer}", host=r.host,
+                                     state=state_of(r, held, wanted, utcnow()), detail=held.error or ""))
+    return out
 
 
 def _line(message: str) -> str:
@@ -236,6 +254,8 @@ def audit(profiles: Sequence[str] | None = None, *, config: Config | None = None
     cfg = config or load_config()
     session = _Session(cfg, connect)
     journals = journal_store(cfg).all()
+    hosts = store_backend(cfg).hosts()
+    fleet = hosts.all() if hosts is not None else []
     now = utcnow()
     report = AuditReport(credentials=[])
     try:
@@ -263,7 +283,8 @@ def audit(profiles: Sequence[str] | None = None, *, config: Config | None = None
                     name=cred.name, current=current, secret_stored=login is not None,
                     secret_age_days=round((now - login.created_at).total_seconds() / 86400, 1) if login else None,
                     last_used_at=cred.last_used_at,
-                    consumers=[session.state(c, name, cred, journals) for c in bound],
+                    consumers=[session.state(c, name, cred, journals) for c in bound]
+                    + (_remote(fleet, name, cred, credential, login) if current else []),
                     unbound_pushes=unbound, open_rotations=[j.id for j in mine if j.open] if current else [],
                 ))
     finally:

@@ -98,6 +98,7 @@ def run_cli(capsys: pytest.CaptureFixture[str]) -> object:
 
         capsys.readouterr()
         old_stdin = sys.stdin
+        old_config = os.environ.get("SMTPCREDS_CONFIG")  # (--config PATH sets it for the process)
         if stdin is not None:
             sys.stdin = io.StringIO(stdin)
         try:
@@ -107,6 +108,10 @@ def run_cli(capsys: pytest.CaptureFixture[str]) -> object:
             code = e.code if isinstance(e.code, int) else 1
         finally:
             sys.stdin = old_stdin
+            if old_config is None:
+                os.environ.pop("SMTPCREDS_CONFIG", None)
+            else:
+                os.environ["SMTPCREDS_CONFIG"] = old_config
             reset_plugin_manager()
         captured = capsys.readouterr()
         return CliResult(code, captured.out, captured.err)

@@ -37,6 +37,8 @@ BUILTIN = {
     "demo": "smtpcreds.cli.demo:demo",
     "store": "smtpcreds.cli.store:store",
     "metrics": "smtpcreds.cli.metrics:metrics",
+    "agent": "smtpcreds.cli.agent:agent",
+    "hosts": "smtpcreds.cli.hosts:hosts",
 }
 HELP = {
     "providers": "Installed providers and their capability matrix.",
@@ -48,6 +50,8 @@ HELP = {
     "demo": "End-to-end rotation on the embedded emulators (no account needed).",
     "store": "The secret store: migrate between the keyring and OpenBao/Vault.",
     "metrics": "Prometheus metrics: login ages, open rotations, consumers in sync.",
+    "agent": "Keep this host's consumers on their current logins, from the store; report them.",
+    "hosts": "The fleet: every host's consumers in sync, stale, failed or silent; forget a host.",
 }
 
 

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "App", "Columns", "P", "accept_trailing_json", "parse_key_values", "pass_app", "print_mapping", "print_table",
-    "profile_option", "read_secret", "write_json",
+    "profile_option", "read_secret", "seconds_of", "write_json",
 ]
 
 P = TypeVar("P", bound="Provider")
@@ -246,6 +246,19 @@ def parse_key_values(pairs: Iterable[str], what: str = "--option") -> dict[str, 
             raise click.UsageError(f"{what} takes KEY=VALUE, got {pair!r}")
         out[key.strip()] = value
     return out
+
+
+def seconds_of(text: str | None, option: str) -> float | None:
+    """The seconds of a duration option such as ``--rollout-timeout 90s`` (None when not given);
+    a bad one is a usage error naming the option."""
+    if text is None:
+        return None
+    from smtpcreds.durations import parse_duration
+
+    try:
+        return parse_duration(text).total_seconds()
+    except ValueError as e:
+        raise click.BadParameter(str(e), param_hint=option) from None
 
 
 def read_secret(prompt: str) -> str:

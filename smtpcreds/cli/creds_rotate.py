@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from smtpcreds.cli.common import App, pass_app, profile_option
+from smtpcreds.cli.common import App, pass_app, profile_option, seconds_of
 
 if TYPE_CHECKING:
     from smtpcreds.rotation.bulk import Item, ItemResult
@@ -38,7 +38,14 @@ __all__ = [
               help="Default: in-place when the provider can set passwords, regenerate when it alternates "
               "keys (SES), else replace.")
 @click.option("--force-retire", is_flag=True,
-              help="Regenerate: retire the old secret even if it was used after the push began.")
+              help="Retire the old login without waiting for the hosts that bind it, and (regenerate) even if "
+              "it was used after the push began.")
+@click.option("--rollout-timeout", metavar="DURATION",
+              help="How long to wait for every host that binds a credential to hold its new login before the "
+              "old one is retired (90s, 15m, 1h; default: [rotation] rollout_timeout, else 15m).")
+@click.option("--allow-gap", is_flag=True,
+              help="In place: rotate a credential bound on other hosts anyway (they send with a dead password "
+              "until their agents pull the new one).")
 @click.option("--dry-run", is_flag=True, help="Print the plan; change nothing (read-only requests only).")
 @click.option("--concurrency", type=click.IntRange(1, 64), default=4, show_default=True,
               help="Rotations at once.")
@@ -49,13 +56,15 @@ __all__ = [
 def rotate(app: App, refs: tuple[str, ...], all_: bool, issuers: tuple[str, ...], scope: str | None,
            push: tuple[str, ...], no_push: bool, no_verify: bool, keep_old: bool, strategy: str | None,
            dry_run: bool, concurrency: int, older_than: str | None, force_retire: bool,
-           metrics_textfile: str | None) -> None:
+           metrics_textfile: str | None, rollout_timeout: str | None, allow_gap: bool) -> None:
     """Rotate passwords: new secret in the store, set, verify by SMTP, push, promote, retire.
 
     REF is a credential's name (or the id of its current login). The new login goes to every
     consumer bound to the credential (login = "<issuer>/<name>" in the consumer's profile) and
-    to each --push PROFILE. --all rotates every credential whose login the store holds (one
-    made elsewhere, or an API key that manages the account, is left out and named).
+    to each --push PROFILE. Before the old login is retired, every host whose agent reports a
+    consumer bound to it must hold the new one (the rollout step). --all rotates every credential
+    whose login the store holds (one made elsewhere, or an API key that manages the account, is
+    left out and named).
     """
     from smtpcreds.rotation import bulk
     from smtpcreds.rotation.summary import lines, summarize
@@ -74,6 +83,7 @@ def rotate(app: App, refs: tuple[str, ...], all_: bool, issuers: tuple[str, ...]
             age = bulk.parse_age(older_than)
         except ValueError as e:
             raise click.BadParameter(str(e), param_hint="--older-than") from None
+    timeout = seconds_of(rollout_timeout, "--rollout-timeout")
     items, names, unmanaged = _select(app, refs, all_, issuers, scope, age)
     if dry_run:
         _dry_run(app, items, list(push), not no_push, not no_verify, keep_old, strategy)
@@ -81,7 +91,7 @@ def rotate(app: App, refs: tuple[str, ...], all_: bool, issuers: tuple[str, ...]
     if no_verify:
         app.warn("--no-verify: the new secrets will not be checked with an SMTP login")
     outcomes = _run(app, items, names, list(push), not no_push, not no_verify, keep_old, strategy, concurrency,
-                    force_retire)
+                    force_retire, allow_gap=allow_gap, rollout_timeout=timeout)
     failed = [o for o in outcomes if not o.ok]
     skipped = None
     if no_push:
@@ -123,10 +133,10 @@ def _select(app: App, refs: tuple[str, ...], all_: bool, issuers: tuple[str, ...
             names.seed(profile, scope, creds)  # the batch need not list again
             picked, left_out = managed(conn, creds, age)
             unmanaged += [f"{profile}/{name}" for name in left_out]
-            chosen = [c.id for c in picked]  # by id: the rotation finds the login without a look-up
+            items += [Item(profile, c.id, scope, c.credential) for c in picked]  # by id: found without a look-up
         else:
             chosen = list(refs) if age is None else older_than(conn, refs, age)
-        items += [Item(profile, ref, scope) for ref in chosen]
+            items += [Item(profile, ref, scope) for ref in chosen]
     return items, names, unmanaged
 
 
@@ -157,7 +167,8 @@ def _dry_run(app: App, items: list[Item], push: list[str], push_bound: bool, ver
 
 def _run(app: App, items: list[Item], names: SameNames, push: list[str],
          push_bound: bool, verify: bool, keep_old: bool, strategy: str | None,
-         concurrency: int, force_retire: bool = False) -> list[ItemResult]:
+         concurrency: int, force_retire: bool = False, *, allow_gap: bool = False,
+         rollout_timeout: float | None = None) -> list[ItemResult]:
     from smtpcreds.client import Connection
     from smtpcreds.rotation.bulk import rotate_many
 
@@ -170,14 +181,15 @@ def _run(app: App, items: list[Item], names: SameNames, push: list[str],
     if not show_progress:
         return rotate_many(items, connect, push=push, verify=verify, keep_old=keep_old, strategy=strategy,
                            concurrency=concurrency, names=names, push_bound=push_bound, config=cfg,
-                           force_retire=force_retire)
+                           force_retire=force_retire, allow_gap=allow_gap, rollout_timeout=rollout_timeout)
     from rich.progress import Progress
 
     with Progress(transient=True) as progress:
         task = progress.add_task("rotating", total=len(items))
         return rotate_many(items, connect, push=push, verify=verify, keep_old=keep_old, strategy=strategy,
                            concurrency=concurrency, names=names, force_retire=force_retire,
-                           on_done=lambda _o: progress.advance(task), push_bound=push_bound, config=cfg)
+                           on_done=lambda _o: progress.advance(task), push_bound=push_bound, config=cfg,
+                           allow_gap=allow_gap, rollout_timeout=rollout_timeout)
 
 
 @click.command()

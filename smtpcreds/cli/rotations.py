@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from smtpcreds.cli.common import App, pass_app
+from smtpcreds.cli.common import App, pass_app, seconds_of
 
 if TYPE_CHECKING:
     from smtpcreds.rotation.engine import Rotator
@@ -49,30 +49,38 @@ def list_(app: App, only_open: bool) -> None:
                             ("HOLDER", "holder"), ("ERROR", "error")], title="rotations")
 
 
-def _rotator(app: App, rotation_id: str) -> tuple[Rotator, Journal]:
+def _rotator(app: App, rotation_id: str, rollout_timeout: float | None = None) -> tuple[Rotator, Journal]:
     from smtpcreds.rotation.engine import Rotator
     from smtpcreds.rotation.journal import journal_store
 
     journals = journal_store(app.config())  # the config is validated before the journal is read
     j = journals.load(rotation_id)
-    return Rotator(app.connect(j.profile), journals=journals, consumer=app.connect), j
+    return Rotator(app.connect(j.profile), journals=journals, consumer=app.connect,
+                   rollout_timeout=rollout_timeout), j
 
 
 @rotations.command("resume")
 @click.argument("rotation_id", required=False)
 @click.option("--all", "all_", is_flag=True, help="Every open rotation whose lease is free (for cron).")
 @click.option("--force-retire", is_flag=True,
-              help="Retire the old secret even if it was used after the push began (regenerate strategy).")
+              help="Retire the old login without waiting for the hosts that bind it, and (regenerate) even if "
+              "it was used after the push began.")
+@click.option("--rollout-timeout", metavar="DURATION",
+              help="How long to wait for the hosts that bind the credential (90s, 15m; default: [rotation] "
+              "rollout_timeout, else 15m).")
 @pass_app
-def resume(app: App, rotation_id: str | None, all_: bool, force_retire: bool) -> None:
-    """Roll an unfinished rotation forward, reusing its pending secret."""
+def resume(app: App, rotation_id: str | None, all_: bool, force_retire: bool, rollout_timeout: str | None) -> None:
+    """Roll an unfinished rotation forward, reusing its pending secret; a rotation stopped at
+    rollout checks the hosts again (waiting up to the timeout) and retires the old login once all
+    hold the new one."""
     if all_ == bool(rotation_id):
         raise click.UsageError("give ROTATION_ID or --all (not both)")
+    timeout = seconds_of(rollout_timeout, "--rollout-timeout")
     if all_:
-        _resume_all(app)
+        _resume_all(app, force_retire, timeout)
         return
     assert rotation_id is not None
-    rotator, j = _rotator(app, rotation_id)
+    rotator, j = _rotator(app, rotation_id, timeout)
     if force_retire and not j.force_retire:
         j.force_retire = True
         rotator.journals.save(j)
@@ -113,26 +121,22 @@ def retire(app: App, rotation_id: str, yes: bool) -> None:
         f"old login {result.credential} {'retired' if result.retired else 'not retired'}")
 
 
-def _resume_all(app: App) -> None:
-    """Resume every open rotation not held by a running process; exit 8 if any stays open."""
-    from smtpcreds.errors import SmtpCredsError
-    from smtpcreds.rotation.engine import Rotator
+def _resume_all(app: App, force_retire: bool = False, rollout_timeout: float | None = None) -> None:
+    """Resume every open rotation not held by a running process, their rollouts waited for
+    together; exit 8 if any stays open."""
+    from smtpcreds.client import Connection
+    from smtpcreds.rotation.bulk import resume_many
     from smtpcreds.rotation.journal import journal_store
 
-    journals = journal_store(app.config())
-    results: list[dict[str, object]] = []
-    for j in [j for j in journals.live() if j.open]:
-        if journals.holder_of(j.profile, j.name):
-            results.append({"rotation_id": j.id, "status": "skipped", "message": "held by a running rotation"})
-            continue
-        rotator = Rotator(app.connect(j.profile), journals=journals, consumer=app.connect)
-        try:
-            result = rotator.run(journals.load(j.id))  # as it is now, its next write checked against it
-            results.append({"rotation_id": j.id, "status": result.status, "message": result.message})
-        except SmtpCredsError as e:
-            results.append({"rotation_id": j.id, "status": "failed", "message": e.message})
-        finally:
-            rotator.close()
+    cfg = app.config()
+    journals = journal_store(cfg)
+    open_journals = [j for j in journals.live() if j.open]
+
+    def connect(profile: str) -> Connection:
+        return Connection(profile, cfg.profile(profile), config=cfg)
+
+    results = resume_many(journals, open_journals, connect, config=cfg, rollout_timeout=rollout_timeout,
+                          force_retire=force_retire)
     if app.json:
         app.emit(results)
     else:

@@ -13,11 +13,14 @@ Credentials are known by name (docs/concepts.md), from these sources (no provide
   also names every credential it holds (an OS keyring cannot be listed);
 * the **local consumers**: each bound consumer's settings, compared with its credential's current
   login by the audit's own rule (:func:`smtpcreds.drift.holds_login`);
+* the **host reports** of the fleet's agents (the vault store, docs/fleet.md): each agent's last
+  report, each remote consumer in sync or not, and per credential the host:consumers that do not
+  hold its current login yet (a silent host's count as not holding it, as the rollout counts them);
 * the **provider**, with ``with_provider`` only: every credential of each issuer profile that
   can list, and when each was last used.
 
-Fleet host reports are one more source: a function from the reports to a Snapshot of agent,
-rollout and remote-consumer rows, merged with :meth:`Snapshot.merge` (see ``docs/monitoring.md``).
+An agent's own textfile (``smtpcreds agent --metrics-textfile``) is :func:`of_cycle`: what its
+cycle found, with no read beyond what its policy allows.
 """
 
 from __future__ import annotations
@@ -26,7 +29,9 @@ import logging
 import socket
 import time
 from collections.abc import Callable, Iterator
+from datetime import datetime, timezone
 
+from smtpcreds.agent import CycleResult
 from smtpcreds.bindings import Bindings
 from smtpcreds.capabilities import Capability
 from smtpcreds.client import Connection, secret_store, store_backend
@@ -35,21 +40,24 @@ from smtpcreds.drift import holds_login
 from smtpcreds.errors import NotFound, SmtpCredsError
 from smtpcreds.metrics.settings import MetricsSettings, metrics_settings
 from smtpcreds.metrics.snapshot import (
+    AgentReport,
     ConsumerSync,
     LastSuccess,
     LoginLastUsed,
     LoginMaxAge,
     LoginRotated,
     OpenRotation,
+    RolloutPending,
     Snapshot,
 )
 from smtpcreds.models import EmailSettings, SmtpLogin
 from smtpcreds.profiles import IssuerProfile
 from smtpcreds.rotation.journal import Journal, journal_store
-from smtpcreds.store import SecretStore
+from smtpcreds.store import HostReport, SecretStore, login_identity
+from smtpcreds.store.hosts import state_of
 
 __all__ = [
-    "collect",
+    "collect", "fleet", "of_cycle",
 ]
 
 log = logging.getLogger("smtpcreds.metrics")
@@ -86,6 +94,8 @@ def collect(config: Config, *, host: str | None = None, with_provider: bool = Fa
         known |= {(p.issuer, p.credential) for b in Bindings.of(config).all.values() for p in b.patterns
                   if not p.every and p.issuer in issuers}
         known |= _stored(config, issuers)
+        reports = _reports(config)
+        known |= {(h.issuer, h.credential) for r in reports for h in r.consumers if h.issuer in issuers}
         if with_provider:
             listed, snapshot.last_used = _listed(config, issuers, conn)
             known |= listed
@@ -97,11 +107,54 @@ def collect(config: Config, *, host: str | None = None, with_provider: bool = Fa
         snapshot.open_rotations = [OpenRotation(j.profile, j.name, j.id, str(j.next)) for j in journals if j.open]
         snapshot.last_successes = _last_successes(journals)
         snapshot.consumers = list(_consumers(config, logins, conn, host))
+        snapshot = snapshot.merge(fleet(reports, logins, snapshot.generated_at, local=host))
     finally:
         if connect is None:
             for c in connections.values():
                 c.close()
     return snapshot
+
+
+def fleet(reports: list[HostReport], logins: dict[Key, SmtpLogin], now: float, *, local: str = "") -> Snapshot:
+    """The rows the agents' reports give: each agent's last report, each remote consumer in sync
+    or not (the state :func:`smtpcreds.store.hosts.state_of` gives, which the rollout also uses),
+    and per credential how many host:consumers do not hold its current login. Consumers of host
+    ``local`` are read here directly, so its report's rows are left out (one series each)."""
+    snapshot = Snapshot(generated_at=now)
+    at = datetime.fromtimestamp(now, timezone.utc)
+    pending: dict[Key, int] = {}
+    for report in reports:
+        snapshot.agents.append(AgentReport(report.host, report.cycle_at.timestamp()))
+        for held in report.consumers:
+            key = (held.issuer, held.credential)
+            login = logins.get(key)
+            if login is None:
+                continue  # nothing stored to compare with
+            in_sync = state_of(report, held, login_identity(*key, login), at) == "in sync"
+            pending[key] = pending.get(key, 0) + (not in_sync)
+            if report.host != local:
+                snapshot.consumers.append(ConsumerSync(*key, held.consumer, report.host, in_sync))
+    snapshot.rollouts = [RolloutPending(p, c, n) for (p, c), n in sorted(pending.items())]
+    return snapshot
+
+
+def of_cycle(result: CycleResult, now: float | None = None) -> Snapshot:
+    """An agent host's metrics, from its cycle alone: its report's time, and each of its consumers
+    in sync or not (no journal, profile secret or other host's report: the agent's policy has none)."""
+    report = result.report
+    snapshot = Snapshot(generated_at=now if now is not None else time.time())
+    snapshot.agents.append(AgentReport(report.host, report.cycle_at.timestamp()))
+    for held in report.consumers:
+        wanted = result.current.get(held.login)
+        if wanted is not None:
+            snapshot.consumers.append(ConsumerSync(held.issuer, held.credential, held.consumer, report.host,
+                                                   held.holds == wanted and not held.error))
+    return snapshot
+
+
+def _reports(config: Config) -> list[HostReport]:
+    hosts = store_backend(config).hosts()
+    return hosts.all() if hosts is not None else []
 
 
 def _issuers(config: Config) -> list[str]:

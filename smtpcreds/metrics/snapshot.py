@@ -2,7 +2,7 @@
 
 A :class:`Snapshot` is made by the collector (:mod:`smtpcreds.metrics.collect`) and rendered by
 the exposition (:mod:`smtpcreds.metrics.exposition`); keeping it plain lets each side be tested
-alone and lets another source add rows by :meth:`Snapshot.merge` (the fleet's host reports will
+alone and lets another source add rows by :meth:`Snapshot.merge` (the fleet's host reports
 add :class:`AgentReport`, :class:`RolloutPending` and remote :class:`ConsumerSync` rows).
 
 Every row names things only: profiles, credential names, rotation ids, steps, consumer profiles,
@@ -80,7 +80,7 @@ class ConsumerSync:
 
 @dataclass(frozen=True)
 class AgentReport:
-    """A host's last report (fleet: from the host reports; none yet)."""
+    """A host's last report (from the host reports: docs/fleet.md)."""
 
     host: str
     timestamp: float
@@ -88,7 +88,7 @@ class AgentReport:
 
 @dataclass(frozen=True)
 class RolloutPending:
-    """``host:consumer`` pairs not yet holding a credential's current login (fleet; none yet)."""
+    """``host:consumer`` pairs not yet holding a credential's current login (from the host reports)."""
 
     profile: str
     credential: str

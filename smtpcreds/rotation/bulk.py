@@ -16,6 +16,10 @@ What a batch does once instead of once per item (docs/performance.md has the fig
 * (every plan looks for an unfinished rotation of its credential: the journal store finds it by
   the credential, through its lease in the vault store, so that look-up does not grow with the
   rotations in flight.)
+* the rollout step waits for other hosts' agents: the batch shares one
+  :class:`~smtpcreds.rotation.rollout.HostWatch`, so the host reports are read once per poll for
+  every rotation waiting, and a waiting rotation gives its concurrency slot back (the batch runs
+  up to ``concurrency`` rotations' work at once, and up to :data:`WAITING` more waiting).
 """
 
 from __future__ import annotations
@@ -23,37 +27,47 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import timedelta
 
 from smtpcreds.bindings import listing, preflight
 from smtpcreds.client import Connection, store_backend
 from smtpcreds.config import Config
+from smtpcreds.durations import parse_duration
 from smtpcreds.errors import RateLimited, RotationError, SmtpCredsError
 from smtpcreds.models import SmtpCredential, utcnow
-from smtpcreds.rotation.engine import Gate, RotationResult, Rotator
-from smtpcreds.rotation.journal import JournalStore
+from smtpcreds.rotation import rollout
+from smtpcreds.rotation.engine import Gate, RotationResult, Rotator, choose_strategy
+from smtpcreds.rotation.journal import Journal, JournalStore
 from smtpcreds.rotation.names import SameNames
 
 __all__ = [
     "RATE_LIMIT_RESUMES",
+    "WAITING",
     "Item",
     "ItemResult",
     "managed",
     "older_than",
     "parse_age",
+    "resume_many",
     "rotate_many",
 ]
 
 #: How often one item is resumed after rate limiting before it is reported incomplete.
 RATE_LIMIT_RESUMES = 6
+#: How many rotations of a batch may wait for other hosts (the rollout) besides those working.
+WAITING = 256
 
 
 @dataclass(frozen=True)
 class Item:
+    """One credential to rotate: ``ref`` its name or a login's id (``name``: its name, when known)."""
+
     profile: str
     ref: str
     scope: str | None = None
+    name: str | None = None
 
 
 @dataclass
@@ -93,6 +107,9 @@ def rotate_many(
     push_bound: bool = True,
     config: Config | None = None,
     force_retire: bool = False,
+    allow_gap: bool = False,
+    rollout_timeout: float | None = None,
+    watch: rollout.HostWatch | None = None,
 ) -> list[ItemResult]:
     """Rotate every item; returns their results in the order of ``items``.
 
@@ -101,8 +118,15 @@ def rotate_many(
     any rotation starts (``config``: the configuration to read bindings from).
 
     ``names``: the batch's index of same-name logins, when the caller has listed already.
+    In place, a credential bound on other hosts refuses the whole batch before any change
+    unless ``allow_gap``; ``rollout_timeout``: seconds each rotation waits for those hosts;
+    ``watch``: the batch's view of the host reports (default: the configured store's, with
+    ``concurrency`` slots).
     """
     _preflight(items, connect, push or [], config)
+    watch = watch or _watch(config, concurrency)
+    if not allow_gap:
+        _refuse_gaps(items, connect, strategy, watch)
     gate = Gate()
     backend = store_backend(config)  # the configured backend: its journals, and its pool sized to the batch
     backend.reserve(max(1, concurrency))
@@ -116,7 +140,8 @@ def rotate_many(
         cache: dict[str, Rotator] = getattr(local, "rotators", None) or {}
         local.rotators = cache
         if profile not in cache:
-            r = Rotator(connect(profile), journals=journals, gate=gate, consumer=connect, names=names)
+            r = Rotator(connect(profile), journals=journals, gate=gate, consumer=connect, names=names, watch=watch,
+                        rollout_timeout=rollout_timeout)
             cache[profile] = r
             with made_lock:
                 made.append(r)
@@ -126,12 +151,13 @@ def rotate_many(
         r = rotator(item.profile)
         outcome = ItemResult(item)
         try:
-            try:
-                outcome.result = r.rotate(item.ref, item.scope, push=push, verify=verify,
-                                          keep_old=keep_old, strategy=strategy, push_bound=push_bound,
-                                          force_retire=force_retire)
-            except RotationError as e:
-                outcome.result = _resume_after_rate_limit(r, e, gate)
+            with _slot(watch):
+                try:
+                    outcome.result = r.rotate(item.ref, item.scope, push=push, verify=verify,
+                                              keep_old=keep_old, strategy=strategy, push_bound=push_bound,
+                                              force_retire=force_retire, allow_gap=allow_gap)
+                except RotationError as e:
+                    outcome.result = _resume_after_rate_limit(r, e, gate)
         except SmtpCredsError as e:
             outcome.error = e
         if on_done is not None:
@@ -139,12 +165,46 @@ def rotate_many(
         return outcome
 
     try:
-        with ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="rotate") as pool:
+        with ThreadPoolExecutor(max_workers=_workers(watch, concurrency, len(items)), thread_name_prefix="rotate") \
+                as pool:
             return list(pool.map(one, items))
     finally:
         for r in made:
             r.close()
             r.conn.close()
+
+
+def _watch(config: Config | None, concurrency: int) -> rollout.HostWatch:
+    """The batch's one view of the host reports, with its concurrency slots."""
+    return rollout.HostWatch(store_backend(config).hosts(), rollout.Slots(concurrency))
+
+
+def _workers(watch: rollout.HostWatch, concurrency: int, items: int) -> int:
+    """Threads: ``concurrency`` working, and where hosts report, up to :data:`WAITING` more waiting."""
+    if watch.hosts is None:
+        return max(1, concurrency)
+    return max(1, min(items, concurrency + WAITING))
+
+
+def _slot(watch: rollout.HostWatch) -> AbstractContextManager[None]:
+    return watch.slots.held() if watch.slots is not None else nullcontext()
+
+
+def _refuse_gaps(items: Sequence[Item], connect: Callable[[str], Connection], strategy: str | None,
+                 watch: rollout.HostWatch) -> None:
+    """Before any rotation of the batch: refuse in-place rotations of credentials bound on other
+    hosts (each rotation's plan checks again, by id and name)."""
+    if watch.hosts is None or not items:
+        return
+    in_place: dict[str, bool] = {}
+    for item in items:
+        if item.profile not in in_place:
+            with connect(item.profile) as conn:
+                in_place[item.profile] = choose_strategy(conn, strategy) == "in-place"
+    snap = watch.current()
+    for item in items:
+        if in_place[item.profile]:
+            rollout.refuse_gap(snap, item.profile, {item.ref, item.name or item.ref}, item.name or item.ref)
 
 
 def _preflight(items: Sequence[Item], connect: Callable[[str], Connection], push: list[str],
@@ -178,13 +238,51 @@ def _resume_after_rate_limit(r: Rotator, error: RotationError, gate: Gate) -> Ro
     raise error
 
 
+def resume_many(journals: JournalStore, open_journals: Sequence[Journal], connect: Callable[[str], Connection], *,
+                concurrency: int = 4, config: Config | None = None, rollout_timeout: float | None = None,
+                force_retire: bool = False) -> list[dict[str, object]]:
+    """Roll forward each of ``open_journals`` whose lease is free (``rotations resume --all``),
+    ``concurrency`` at a time, waiting for their rollouts together (one :class:`HostWatch`).
+    One ``{"rotation_id", "status", "message"}`` per journal, in order; ``status`` ``skipped``
+    for one a running process holds. ``force_retire``: each retires its old login without waiting."""
+    watch = _watch(config, concurrency)
+    local = threading.local()
+    made: list[Rotator] = []
+    made_lock = threading.Lock()
+
+    def one(j: Journal) -> dict[str, object]:
+        if journals.holder_of(j.profile, j.credential_keys[0]):
+            return {"rotation_id": j.id, "status": "skipped", "message": "held by a running rotation"}
+        cache: dict[str, Rotator] = getattr(local, "rotators", None) or {}
+        local.rotators = cache
+        if j.profile not in cache:
+            cache[j.profile] = Rotator(connect(j.profile), journals=journals, consumer=connect, watch=watch,
+                                       rollout_timeout=rollout_timeout)
+            with made_lock:
+                made.append(cache[j.profile])
+        try:
+            if force_retire and not j.force_retire:
+                j.force_retire = True
+                journals.save(j)
+            with _slot(watch):
+                result = cache[j.profile].run(journals.load(j.id))  # as it is now: its next write checked on it
+            return {"rotation_id": j.id, "status": result.status, "message": result.message}
+        except SmtpCredsError as e:
+            return {"rotation_id": j.id, "status": "failed", "message": e.message}
+
+    try:
+        with ThreadPoolExecutor(max_workers=_workers(watch, concurrency, len(open_journals)),
+                                thread_name_prefix="resume") as pool:
+            return list(pool.map(one, open_journals))
+    finally:
+        for r in made:
+            r.close()
+            r.conn.close()
+
+
 def parse_age(text: str) -> timedelta:
-    """``90d``, ``12h``, ``30m``, ``2w`` → timedelta."""
-    units = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
-    text = text.strip().lower()
-    if len(text) < 2 or text[-1] not in units or not text[:-1].isdigit():
-        raise ValueError(f"age must look like 90d, 12h, 30m or 2w, got {text!r}")
-    return timedelta(seconds=int(text[:-1]) * units[text[-1]])
+    """``90d``, ``12h``, ``30m``, ``2w`` (or ``90s``) → timedelta (:func:`smtpcreds.durations.parse_duration`)."""
+    return parse_duration(text)
 
 
 def older_than(conn: Connection, refs: Sequence[str], age: timedelta) -> list[str]:

@@ -1,5 +1,5 @@
 """The rotation engine: plan, then retire_leftover → create_pending → set → verify → push →
-promote → retire (:mod:`smtpcreds.rotation.steps`).
+promote → rollout → retire (:mod:`smtpcreds.rotation.steps`; rollout: :mod:`.rollout`).
 
 After AWS Secrets Manager's createSecret / setSecret / testSecret / finishSecret (pending,
 current and previous labels) with a Vault-style write-ahead journal: the new secret is in the
@@ -41,6 +41,7 @@ from smtpcreds.errors import (
 )
 from smtpcreds.models import SmtpCredential, SmtpLogin, utcnow
 from smtpcreds.plugins import plugins
+from smtpcreds.rotation import rollout
 from smtpcreds.rotation.events import RotationEnd, RotationEvent, StepOutcome
 from smtpcreds.rotation.journal import (
     HistoryEntry,
@@ -152,7 +153,8 @@ class Rotator:
 
     def __init__(self, conn: Connection, *, journals: JournalStore | None = None,
                  consumer: Callable[[str], Connection] | None = None, gate: Gate | None = None,
-                 names: SameNames | None = None) -> None:
+                 names: SameNames | None = None, watch: rollout.HostWatch | None = None,
+                 rollout_timeout: float | None = None) -> None:
         self.conn = conn
         self.store = conn.store
         self.journals = journals or journal_store(conn.config)  # keyring: state dir; vault: KV
@@ -162,6 +164,10 @@ class Rotator:
         #: Who bears which name at the issuer (replace rotations tell orphans by it); a batch
         #: shares one, a single rotation lists for itself.
         self.names = names or SameNames()
+        #: The host reports the rollout waits on (a batch shares one watch); the timeout in seconds
+        #: (None: the config's [rotation] rollout_timeout).
+        self.watch = watch or rollout.HostWatch(self.store.backend.hosts())
+        self.rollout_timeout = rollout_timeout
         self._pending: dict[str, SmtpLogin] = {}
         #: The credential read by plan(), by rotation id, so the steps that follow in this process
         #: need not read it again (a resumed rotation reads it afresh).
@@ -169,13 +175,13 @@ class Rotator:
         self._steps: dict[Step, Callable[[Journal], StepResult]] = {
             Step.RETIRE_LEFTOVER: self._retire_leftover, Step.CREATE_PENDING: self._create_pending,
             Step.SET: self._set, Step.VERIFY: self._verify, Step.PUSH: self._push,
-            Step.PROMOTE: self._promote, Step.RETIRE: self._retire,
+            Step.PROMOTE: self._promote, Step.ROLLOUT: self._rollout, Step.RETIRE: self._retire,
         }
 
     # -- entry points -----------------------------------------------------------------------
     def rotate(self, ref: str, scope: str | None = None, *, push: list[str] | None = None,
                verify: bool = True, keep_old: bool = False, strategy: str | None = None,
-               push_bound: bool = True, force_retire: bool = False) -> RotationResult:
+               push_bound: bool = True, force_retire: bool = False, allow_gap: bool = False) -> RotationResult:
         """Start and run a rotation of credential ``ref`` (its name, or the id of one of its
         logins); raise RotationError if it stops before the end."""
         cred = self.conn.credentials.get(ref, scope)
@@ -186,7 +192,8 @@ class Rotator:
         with self.journals.lease_ref(self.conn.profile_name, name, rotation_id), self.store.caching():
             cred = self._current_login(cred, name, scope)
             j = self.plan(cred, scope, push=push, verify=verify, keep_old=keep_old, strategy=strategy,
-                          push_bound=push_bound, force_retire=force_retire, rotation_id=rotation_id)
+                          push_bound=push_bound, force_retire=force_retire, rotation_id=rotation_id,
+                          allow_gap=allow_gap)
             return self.run(j)
 
     def _current_login(self, cred: SmtpCredential, name: str, scope: str | None) -> SmtpCredential:
@@ -211,13 +218,15 @@ class Rotator:
 
     def plan(self, cred: SmtpCredential, scope: str | None = None, *, push: list[str] | None = None,
              verify: bool = True, keep_old: bool = False, strategy: str | None = None,
-             push_bound: bool = True, force_retire: bool = False, rotation_id: str | None = None) -> Journal:
+             push_bound: bool = True, force_retire: bool = False, rotation_id: str | None = None,
+             allow_gap: bool = False) -> Journal:
         """Check everything that can be checked before a change, and write the journal of a
         rotation of ``cred`` (the current login of its credential, as ``credentials.get`` found it).
 
         Changes nothing at the provider. In place, the new secret is stored as pending (read back)
         before the journal is written: that write is the proof the store can keep it. An old login
-        that an earlier ``--keep-old`` rotation left is retired by the rotation's first step.
+        that an earlier ``--keep-old`` rotation left is retired by the rotation's first step. In
+        place, a credential bound on other hosts is refused unless ``allow_gap`` (:func:`.rollout.refuse_gap`).
         """
         conn = self.conn
         name = cred.credential or cred.id
@@ -235,6 +244,8 @@ class Rotator:
             self.store.check()
         else:
             self.store.check_writable()
+        if chosen == "in-place" and not allow_gap:  # its old password dies at set: hosts would hold a dead login
+            rollout.refuse_gap(self.watch.current(), conn.profile_name, {cred.id, name}, name)
         # Bindings: the consumers bound to this credential join the ad-hoc --push ones (none of
         # them with push_bound=False, --no-push); a refused --push raises here, before any change.
         push = bound_push(conn, cred, push, push_bound)
@@ -504,6 +515,21 @@ class Rotator:
             self.store.promote(j.name, pending=pending)
         return StepResult("done")
 
+    def _rollout(self, j: Journal) -> StepResult:
+        """Wait until every host that binds the credential reports holding its new login."""
+        new = self.store.get(j.name)
+        if new is None:
+            raise SmtpCredsError(f"the store holds no current login of {j.name} after promotion")
+        timeout = self.rollout_timeout
+        if timeout is None:
+            configured = self.conn.config.rotation.rollout_timeout if self.conn.config is not None else None
+            timeout = (configured or rollout.DEFAULT_TIMEOUT).total_seconds()
+        done = rollout.wait(self.watch, j.profile, {j.name, j.ref, j.target}, new, timeout, force=j.force_retire,
+                            note=lambda text: log.info("rotation %s: rollout %s", j.id, text))
+        if done.remote and j.rollout_done_at is None:
+            j.rollout_done_at = utcnow()
+        return StepResult(done.outcome, done.message, persist=done.remote)
+
     def _retire(self, j: Journal) -> StepResult:
         if j.strategy == "in-place":
             j.retired = True
@@ -523,9 +549,10 @@ class Rotator:
         p, old = self.conn.provider, j.old_username
         if old:
             used = p.password_last_used(j.ref, old, j.scope)
-            since = j.retire_held_at or j.push_started_at or j.created_at
+            since = j.retire_held_at or j.rollout_done_at or j.push_started_at or j.created_at
             if used is not None and used > since and not j.force_retire:
-                what = "the retire was last held" if j.retire_held_at else "the push began"
+                what = ("the retire was last held" if j.retire_held_at
+                        else "every host held the new login" if j.rollout_done_at else "the push began")
                 j.retire_held_at = utcnow()  # a resume retires it if unused from now on
                 self.journals.save(j)
                 raise SmtpCredsError(
@@ -554,7 +581,7 @@ class Rotator:
                                     rotation_id=j.id, step=j.next)
             # The journal may lag behind a promotion (and the retire that follows it): the keyring
             # tells, and undoing then could delete the only working login.
-            if j.next in (Step.RETIRE, Step.DONE) or promoted_login(self.store, j) is not None:
+            if j.next in (Step.ROLLOUT, Step.RETIRE, Step.DONE) or promoted_login(self.store, j) is not None:
                 raise RotationError(f"rotation {j.id} is past promotion (the keyring holds the new login "
                                     f"as current); resume it instead: 'smtpcreds rotations resume {j.id}'",
                                     rotation_id=j.id, step=j.next)
@@ -716,33 +743,38 @@ def preview(conn: Connection, ref: str, *, push: list[str] | None = None, verify
 
 def rotate(client: Connection, ref: str, *, push: list[str] | None = None, verify: bool = True,
            keep_old: bool = False, strategy: str | None = None, scope: str | None = None,
-           push_bound: bool = True, force_retire: bool = False) -> RotationResult:
+           push_bound: bool = True, force_retire: bool = False, allow_gap: bool = False,
+           rollout_timeout: float | None = None) -> RotationResult:
     """Rotate credential ``ref`` of a connected issuer; see the module docstring.
 
     The new login goes to every consumer bound to the credential (``login = "<issuer>/<id>"``)
-    unless ``push_bound`` is false, and to the consumers in ``push``.
+    unless ``push_bound`` is false, and to the consumers in ``push``; the old login is retired once
+    every host that binds it holds the new one (``rollout_timeout`` seconds at most; in place, a
+    credential bound on other hosts needs ``allow_gap``).
     Raises RotationError (resumable, with ``rotation_id``) if a step fails.
     """
-    rotator = Rotator(client)
+    rotator = Rotator(client, rollout_timeout=rollout_timeout)
     try:
         # Bindings (smtpcreds.bindings): dangling ones and refused pushes fail here, before any change.
         preflight(client.config, [(client.profile_name, ref)], push or [],
                   lambda _issuer: listing(client) if scope is None else None)
         return rotator.rotate(ref, scope, push=push, verify=verify, keep_old=keep_old, strategy=strategy,
-                              push_bound=push_bound, force_retire=force_retire)
+                              push_bound=push_bound, force_retire=force_retire, allow_gap=allow_gap)
     finally:
         rotator.close()
 
 
-def resume(rotation_id: str, *, config: Any = None, force_retire: bool = False) -> RotationResult:
-    """Roll an unfinished rotation forward (``force_retire``: retire an old secret still in use)."""
+def resume(rotation_id: str, *, config: Any = None, force_retire: bool = False,
+           rollout_timeout: float | None = None) -> RotationResult:
+    """Roll an unfinished rotation forward (``force_retire``: retire an old secret still in use, or
+    one some host does not hold the replacement of yet)."""
     journals = journal_store(config)
     j = journals.load(rotation_id)
     if force_retire and not j.force_retire:
         j.force_retire = True
         journals.save(j)
     with connect(j.profile, config=config) as conn:
-        rotator = Rotator(conn, journals=journals)
+        rotator = Rotator(conn, journals=journals, rollout_timeout=rollout_timeout)
         try:
             return rotator.run(j)
         finally:

@@ -76,12 +76,16 @@ class Journal(BaseModel):
     restored_old: bool = False
     #: regenerate strategy ("alternate keys"): the username being replaced, the new one, when the
     #: push began (a later use of the old secret holds its retire), when a retire was last held
-    #: (a resume then asks for a use since that check) and --force-retire.
+    #: (a resume then asks for a use since that check) and --force-retire (which also retires
+    #: without waiting for the rollout).
     old_username: str | None = None
     new_username: str | None = None
     push_started_at: datetime | None = None
     retire_held_at: datetime | None = None
     force_retire: bool = False
+    #: when the rollout found every host that binds the credential holding the new login (None:
+    #: not yet, or no host binds it); a regenerate retire holds for uses of the old secret after it
+    rollout_done_at: datetime | None = None
     error: str | None = None
     created_at: datetime = Field(default_factory=_now)
     updated_at: datetime = Field(default_factory=_now)

@@ -29,6 +29,8 @@ class Step(str, enum.Enum):
     PUSH = "push"
     #: pending becomes current, current becomes previous
     PROMOTE = "promote"
+    #: wait until every host that binds the credential reports holding the new login
+    ROLLOUT = "rollout"
     #: delete the old login (replace), or note that the old password is gone (in place)
     RETIRE = "retire"
     #: nothing left to run

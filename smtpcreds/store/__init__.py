@@ -5,7 +5,8 @@
 * :mod:`.vault` — OpenBao / Vault KV v2 (a team, servers): everything in KV, check-and-set writes;
 * :mod:`.logins` — :class:`SecretStore`, the login records of one profile over either backend;
 * :mod:`.newsecret` — the one rule for a new secret: in the store before anything can lose it;
-* :mod:`.record`, :mod:`.settings`, :mod:`.leases` — the record document, the ``[store]`` table, lease notes.
+* :mod:`.record`, :mod:`.settings`, :mod:`.leases` — the record document, the ``[store]`` table, lease notes;
+* :mod:`.hosts` — the host reports agents write (vault store) and the rules for reading them.
 
 Nothing here reads the configuration: the caller hands a backend its settings and the state
 directory (:func:`open_backend`; the client does it from the loaded config).
@@ -15,7 +16,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from smtpcreds.store.interface import Backend, Conflict, JournalDocs, LeaseLost, Records, Values
+from smtpcreds.store.hosts import HeldLogin, HostReport, login_identity
+from smtpcreds.store.interface import Backend, Conflict, HostReports, JournalDocs, LeaseLost, Records, Values
 from smtpcreds.store.keyring import KeyringBackend
 from smtpcreds.store.keyring.calls import reset_backend_check
 from smtpcreds.store.logins import SecretStore
@@ -27,6 +29,9 @@ __all__ = [
     "SLOTS",
     "Backend",
     "Conflict",
+    "HeldLogin",
+    "HostReport",
+    "HostReports",
     "JournalDocs",
     "LeaseLost",
     "LoginRecord",
@@ -36,6 +41,7 @@ __all__ = [
     "StoreSettings",
     "Values",
     "from_table",
+    "login_identity",
     "open_backend",
     "profile_secret_name",
     "reset_backend_check",

@@ -9,7 +9,9 @@ A backend (:class:`Backend`; :func:`smtpcreds.store.open_backend` picks the conf
   rotation engine's :class:`~smtpcreds.rotation.journal.JournalStore` reads into its model; the
   backend only knows whether a journal is finished (archived) or live, and which credentials it
   is about (opaque ``(profile, credential)`` keys the caller chooses, to find it by);
-* **leases** (through its journals): one rotation at a time per credential.
+* **leases** (through its journals): one rotation at a time per credential;
+* **host reports** (:class:`HostReports`, the vault store only): what each host's agent found its
+  consumers holding (:mod:`smtpcreds.store.hosts`).
 
 Errors a backend raises: :class:`~smtpcreds.errors.SecretStoreError` (unusable, unreachable,
 read-back differs), :class:`Conflict` (a check-and-set write found another version) and
@@ -24,10 +26,11 @@ from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
 from smtpcreds.errors import ConfigError, SecretStoreError
+from smtpcreds.store.hosts import HostReport
 from smtpcreds.store.record import LoginRecord
 
 __all__ = [
-    "Backend", "Conflict", "JournalDocs", "LeaseLost", "Records", "Values", "check_rotation_id",
+    "Backend", "Conflict", "HostReports", "JournalDocs", "LeaseLost", "Records", "Values", "check_rotation_id",
 ]
 
 
@@ -116,6 +119,25 @@ class JournalDocs(Protocol):
     def holder_of(self, profile: str, credential: str) -> dict[str, object] | None: ...
 
 
+class HostReports(Protocol):
+    """The host reports of a fleet, one per host; ``version`` as with records (0: none)."""
+
+    def where(self, host: str) -> str: ...
+
+    def read(self, host: str) -> tuple[HostReport | None, int]:
+        """``host``'s report and its version (None, 0 when there is none)."""
+
+    def write(self, report: HostReport, version: int) -> int:
+        """Write ``report`` if its entry is still at ``version`` (0: only if absent), else
+        :class:`Conflict`; the new version."""
+
+    def all(self) -> list[HostReport]:
+        """Every host's report (one listing and one read per host); unreadable ones left out."""
+
+    def forget(self, host: str) -> bool:
+        """Remove ``host``'s report and everything under it; True if there was one."""
+
+
 class Backend(Protocol):
     """One store backend: the keyring (+ state directory) or OpenBao/Vault KV v2."""
 
@@ -128,6 +150,9 @@ class Backend(Protocol):
     def profile_secrets(self) -> Values: ...
 
     def journals(self) -> JournalDocs: ...
+
+    def hosts(self) -> HostReports | None:
+        """The fleet's host reports, or None where hosts cannot report (the keyring: one machine)."""
 
     def check(self, allow_insecure: bool) -> None:
         """Raise SecretStoreError unless the backend is safe to trust with a new secret (no I/O)."""

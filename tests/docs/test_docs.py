@@ -147,11 +147,23 @@ def test_top_level_settings_appear_in_the_config_reference() -> None:
     from smtpcreds.config import Config
 
     reference = hooks.config_reference()
-    settings = [n for n in Config.model_fields if n not in ("profiles", "path", "tables")]  # [store] etc.: their own
+    tables = hooks.table_models()
+    assert set(tables) >= {"agent", "rotation"}
+    settings = [n for n in Config.model_fields if n not in ("profiles", "path", "tables", *tables)]
     assert settings == ["default_profile", "allow_insecure_keyring"]
     for name in settings:
         assert f"| `{name}`" in reference
         assert f"`SMTPCREDS_{name.upper()}`" in reference
+
+
+def test_every_field_of_a_top_level_table_appears_in_the_config_reference() -> None:
+    reference = hooks.config_reference()
+    for name, model in hooks.table_models().items():
+        section = reference.split(f"### The `[{name}]` table", 1)[1].split("\n### ", 1)[0]
+        for field in model.model_fields:
+            assert f"| `{field}`" in section, f"[{name}] {field} missing from the config reference"
+            assert f"`SMTPCREDS_{name.upper()}__{field.upper()}`" in section
+    assert '| `rollout_timeout` | `duration` | `"15m"` |' in reference
 
 
 def test_every_environment_variable_the_code_reads_is_documented() -> None:

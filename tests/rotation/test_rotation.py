@@ -250,7 +250,7 @@ def test_rotation_steps_are_reported_to_hooks_in_order(lab: Lab, connect: Connec
     finally:
         get_plugin_manager().unregister(observer)
     assert seen == ["plan:done", "create_pending:done", "set:done", "verify:done", "push:done",
-                    "push:done", "promote:done", "retire:skipped"]
+                    "push:done", "promote:done", "rollout:skipped", "retire:skipped"]
 
 
 def test_consumers_cannot_be_rotated(connect: Connect) -> None:

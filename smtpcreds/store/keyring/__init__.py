@@ -49,6 +49,10 @@ class KeyringBackend:
     def journals(self) -> FileJournals:
         return FileJournals(self.state_dir / "rotations")
 
+    def hosts(self) -> None:
+        """None: other hosts cannot reach this machine's keyring, so no agent reports here."""
+        return None
+
     def check(self, allow_insecure: bool) -> None:
         calls.check_backend(calls.insecure_allowed(allow_insecure))
 

@@ -3,8 +3,9 @@
 * ``logins/<profile>/<ref>`` — a credential's login record (:mod:`.records`);
 * ``profiles/<profile>:<field>`` — a profile's API secret; ``blobs/<profile>/<name>`` — a cached blob;
 * ``rotations/<id>``, ``rotations-done/<id>`` — rotation journals (:mod:`.journals`);
-* ``leases/<profile>/<ref>`` — the lease of the rotation that holds a credential, and the ids of the
+* ``leases/<profile>/<name>`` — the lease of the rotation that holds a credential, and the ids of the
   credential's live journals (:mod:`.leases`);
+* ``hosts/<host>`` — the report of a host's agent (:mod:`.hosts`);
 * ``write-check/<profile>/<token>`` — the write check (created, read back and removed).
 
 Requests, check-and-set and cluster fail-over: :mod:`.kv`. hvac is imported only when a backend
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 from smtpcreds.errors import SecretStoreError
 from smtpcreds.store.settings import StoreSettings
+from smtpcreds.store.vault.hosts import VaultHosts
 from smtpcreds.store.vault.journals import VaultJournals
 from smtpcreds.store.vault.kv import VaultKV, kv_for, segment
 from smtpcreds.store.vault.records import VaultRecords, VaultValues
@@ -47,6 +49,9 @@ class VaultBackend:
 
     def journals(self) -> VaultJournals:
         return VaultJournals(self.kv, self.settings.lock_ttl)
+
+    def hosts(self) -> VaultHosts:
+        return VaultHosts(self.kv)
 
     def check(self, allow_insecure: bool) -> None:
         """Nothing to check without a request: the first write proves the store."""
