@@ -42,6 +42,10 @@ REPLACE = Counter({
     ("write", "logins"): 2,          # the returned password as pending (with the new id); the promotion
     ("write", "rotations-done"): 1, ("delete", "rotations"): 1,
 })
+#: The fleet's host reports (docs/fleet.md): listed once for a rotation's rollout (and, in place, its
+#: check that no other host binds the credential); once per poll for a whole batch. No host
+#: reports here, so none is read.
+FLEET = Counter({("list", "hosts"): 1})
 #: The write check before a provider returns a secret: once per profile and process.
 WRITE_CHECK = Counter({("write", "write-check"): 1, ("read", "write-check"): 1, ("delete", "write-check"): 1})
 
@@ -99,24 +103,24 @@ def counted(audited: OpenBao, prefix: str, action: Callable[[], object]) -> KvRe
     return audited.audit.kv_requests(prefix)
 
 
-def test_an_in_place_rotation_makes_nine_kv_requests(audited: OpenBao, prefix: str,
+def test_an_in_place_rotation_makes_ten_kv_requests(audited: OpenBao, prefix: str,
                                                     connect: Callable[[str], Connection]) -> None:
     relay = connect("relay")
     ref = relay.credentials.create("billing-app").id
     kv = counted(audited, prefix, lambda: Rotator(relay).rotate(ref))
-    assert kv.by_folder == IN_PLACE
-    assert kv.total == 9 and not kv.refused
+    assert kv.by_folder == IN_PLACE + FLEET
+    assert kv.total == 10 and not kv.refused
 
 
-def test_a_replace_rotation_makes_eleven_kv_requests_after_one_write_check(
+def test_a_replace_rotation_makes_twelve_kv_requests_after_one_write_check(
         audited: OpenBao, prefix: str, connect: Callable[[str], Connection]) -> None:
     ms = connect("ms")
     first, second = (ms.credentials.create(f"app-{i}").id for i in range(2))
     vault.reset_clients()  # as in a new process: the write check has not been made yet
     kv = counted(audited, prefix, lambda: Rotator(connect("ms")).rotate(first))
-    assert kv.by_folder == REPLACE + WRITE_CHECK
+    assert kv.by_folder == REPLACE + FLEET + WRITE_CHECK
     kv = counted(audited, prefix, lambda: Rotator(connect("ms")).rotate(second))  # another connection
-    assert kv.by_folder == REPLACE and kv.total == 11
+    assert kv.by_folder == REPLACE + FLEET and kv.total == 12
 
 
 @pytest.mark.parametrize(("profile", "each"), [("relay", IN_PLACE), ("ms", REPLACE)])
@@ -128,7 +132,7 @@ def test_a_batch_at_concurrency_4_makes_the_requests_of_its_rotations_one_at_a_t
     vault.reset_clients()
     kv = counted(audited, prefix, lambda: rotate_many([Item(profile, r) for r in refs], connect, concurrency=4))
     checks = WRITE_CHECK if profile == "ms" else Counter()
-    assert kv.by_folder == Counter({k: 8 * v for k, v in each.items()}) + checks
+    assert kv.by_folder == Counter({k: 8 * v for k, v in each.items()}) + FLEET + checks  # one watch
     assert not kv.refused, "no check-and-set conflict between rotations of different credentials"
 
 
@@ -142,7 +146,7 @@ def test_live_rotations_of_other_credentials_cost_a_rotation_nothing(
     assert len(journal_store().live()) == 5
     ref = relay.credentials.create("billing-app").id
     kv = counted(audited, prefix, lambda: Rotator(connect("relay")).rotate(ref))
-    assert kv.by_folder == IN_PLACE
+    assert kv.by_folder == IN_PLACE + FLEET
 
 
 def test_an_unfinished_rotation_is_found_through_the_credentials_lease_record(
