@@ -8,8 +8,8 @@
 * ``hosts/<host>`` — the report of a host's agent (:mod:`.hosts`);
 * ``write-check/<profile>/<token>`` — the write check (created, read back and removed).
 
-Requests, check-and-set and cluster fail-over: :mod:`.kv`. hvac is imported only when a backend
-is opened (``pip install 'smtpcreds[vault]'``).
+Requests, check-and-set and cluster fail-over: :mod:`.kv`; the token: :mod:`.auth`. hvac is
+imported only when a backend is opened (``pip install 'smtpcreds[vault]'``).
 """
 
 from __future__ import annotations

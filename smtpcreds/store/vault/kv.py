@@ -35,6 +35,7 @@ from urllib.parse import quote
 from smtpcreds.errors import ConfigError, SecretStoreError
 from smtpcreds.store.interface import Conflict
 from smtpcreds.store.settings import StoreSettings
+from smtpcreds.store.vault.auth import Token
 
 #: How long a request is retried across nodes (leader elections take 10-12 s).
 RETRY_SECONDS = 30.0
@@ -65,7 +66,7 @@ class VaultKV:
         self.prefix = settings.prefix.strip("/")
         self._hvac = hvac
         self._lock = threading.Lock()
-        #: held while logging in, renewing the token or looking for the active node (once for all threads)
+        #: held while looking for the active node (once for all threads)
         self._auth_lock = threading.Lock()
         self._active = 0
         verify: Any = settings.ca_cert or settings.verify_tls
@@ -79,9 +80,7 @@ class VaultKV:
                          for u in self.urls]
         self._verify = verify
         self._picked = len(self.urls) == 1  # a cluster: find the active node first
-        self._token = ""
-        #: monotonic time after which a renewable token is renewed (half its TTL); None: never
-        self._renew_at: float | None = None
+        self.token = Token(settings)
         self.ops = {"read": 0, "write": 0, "delete": 0, "list": 0}
         #: profiles whose write check passed in this process (:meth:`VaultBackend.check_writable`)
         self.proven: set[str] = set()
@@ -103,44 +102,6 @@ class VaultKV:
             for scheme in ("http://", "https://"):
                 self.session.mount(scheme, adapter)
 
-    # -- authentication ---------------------------------------------------------------------
-    def _login(self, client: Any) -> None:
-        client.token = self._token
-        if self._token and (self._renew_at is None or time.monotonic() < self._renew_at):
-            return
-        with self._auth_lock:  # one login (or renewal) for every thread
-            self._login_once(client)
-
-    def _login_once(self, client: Any) -> None:
-        s = self.settings
-        if not self._token:
-            if s.auth == "approle":
-                secret_id = s.secret_id()
-                if not s.role_id or not secret_id:
-                    raise ConfigError("[store] auth = \"approle\" needs role_id and a secret_id "
-                                      "(SMTPCREDS_STORE__SECRET_ID or secret_id_file)")
-                answer = client.auth.approle.login(role_id=s.role_id, secret_id=secret_id,
-                                                   mount_point=s.approle_mount)
-                self._token = answer["auth"]["client_token"]
-            else:
-                self._token = s.token()
-                if not self._token:
-                    raise ConfigError("[store] backend = \"vault\" needs a token: set VAULT_TOKEN (or "
-                                      "BAO_TOKEN), log in with 'bao login', or use auth = \"approle\"")
-                client.token = self._token
-                self._schedule_renewal(client.auth.token.lookup_self()["data"])
-        client.token = self._token
-        if self._renew_at is not None and time.monotonic() >= self._renew_at:
-            self._schedule_renewal(client.auth.token.renew_self()["auth"])
-            with self._lock:
-                self.ops["renew"] = self.ops.get("renew", 0) + 1
-
-    def _schedule_renewal(self, info: dict[str, Any]) -> None:
-        """Renew a renewable token with a TTL when half of it has passed (a long batch or lease
-        outlives a short token); a root or non-renewable token is left as it is."""
-        ttl = float(info.get("ttl") or info.get("lease_duration") or 0)
-        self._renew_at = time.monotonic() + ttl / 2 if info.get("renewable") and ttl > 0 else None
-
     # -- requests across nodes --------------------------------------------------------------
     def _call(self, op: str, fn: Any) -> Any:
         """``fn(client)`` on the active node; other nodes and retries on transient failures."""
@@ -159,7 +120,7 @@ class VaultKV:
             index = (self._active + attempt) % len(self._clients)
             client = self._clients[index]
             try:
-                self._login(client)
+                self.token.apply(client)
                 with self._lock:
                     self.ops[op] = self.ops.get(op, 0) + 1
                 result = fn(client)
@@ -175,7 +136,8 @@ class VaultKV:
                 last = e
             except (hv.Forbidden, hv.Unauthorized) as e:
                 if self.settings.auth == "approle" and not relogged:
-                    relogged, self._token = True, ""  # the AppRole token expired: log in again, once
+                    relogged = True  # the AppRole token expired: log in again, once
+                    self.token.forget()
                     continue
                 raise SecretStoreError(f"the vault store at {client.url} refused the token ({_line(e)}): it "
                                        "expired or was revoked, or its policy does not cover "
