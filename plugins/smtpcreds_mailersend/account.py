@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import smtpcreds_mailersend.validation as validation
 from smtpcreds.plugin import HttpTransport
-from smtpcreds_mailersend import validation
 from smtpcreds_mailersend.api import segment
 from smtpcreds_mailersend.envelopes import data_list, data_object, paging
 from smtpcreds_mailersend.models import Invite, Page, T, User, parse

@@ -11,6 +11,7 @@ import logging
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
+import smtpcreds_mailersend.validation as validation
 from smtpcreds.plugin import (
     Capability,
     ConfigError,
@@ -21,7 +22,6 @@ from smtpcreds.plugin import (
     ValidationError,
     security_for_port,
 )
-from smtpcreds_mailersend import validation
 from smtpcreds_mailersend.profile import MailerSendProfile
 
 if TYPE_CHECKING:

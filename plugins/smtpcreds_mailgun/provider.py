@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 
 from pydantic import SecretStr
 
+import smtpcreds_mailgun.rules as rules
 from smtpcreds.plugin import (
     AlternatingNames,
     Capability,
@@ -27,7 +28,6 @@ from smtpcreds.plugin import (
     ValidationError,
     security_for_port,
 )
-from smtpcreds_mailgun import rules
 from smtpcreds_mailgun.api import PROVIDER, Item, MailgunApi, transport
 from smtpcreds_mailgun.profile import MailgunProfile
 

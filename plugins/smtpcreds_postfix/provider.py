@@ -18,6 +18,8 @@ from typing import Any, cast
 
 from pydantic import SecretStr
 
+import smtpcreds_postfix.relay as relay
+import smtpcreds_postfix.relay_test as relay_test
 from smtpcreds.plugin import (
     Capability,
     ConfigError,
@@ -29,7 +31,6 @@ from smtpcreds.plugin import (
     ValidationError,
     register_secret,
 )
-from smtpcreds_postfix import relay, relay_test
 from smtpcreds_postfix.commands import Postfix, PostfixCommandError
 from smtpcreds_postfix.map_file import map_source, tighten_indexed
 from smtpcreds_postfix.profile import FILE_MAP_TYPES, PostfixProfile

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 from urllib.parse import quote
 
+import smtpcreds_webitel.mapping as mapping
 from smtpcreds.plugin import (
     Capability,
     ConfigError,
@@ -30,7 +31,6 @@ from smtpcreds.plugin import (
     expect,
     parse_json,
 )
-from smtpcreds_webitel import mapping
 from smtpcreds_webitel.envelope import parse_error
 from smtpcreds_webitel.profile import WebitelProfile
 from smtpcreds_webitel.session import Authenticator

@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from smtpcreds.store.keyring import calls
+from smtpcreds.store.keyring.calls import delete_raw, get_raw, set_raw
 from smtpcreds.store.record import LoginRecord, is_record_doc, parse_login
 
 __all__ = [
@@ -44,7 +44,7 @@ class KeyringRecords:
 
     def read(self, ref: str) -> tuple[LoginRecord, KeyringVersion]:
         where = self.where(ref)
-        raw = calls.get_raw(self.service, ref)
+        raw = get_raw(self.service, ref)
         current = None
         if raw is not None:
             try:
@@ -56,10 +56,10 @@ class KeyringRecords:
             current = parse_login(raw, where)  # a bare login: the three-item layout
         # The three-item layout, or no record: a pending login may stand alone (an interrupted
         # create or replacement of an earlier release); previous only ever sits beside another.
-        pending_raw = calls.get_raw(self.service, f"{ref}#pending")
+        pending_raw = get_raw(self.service, f"{ref}#pending")
         if raw is None and pending_raw is None:
             return LoginRecord(), KeyringVersion(False)
-        previous_raw = calls.get_raw(self.service, f"{ref}#previous")
+        previous_raw = get_raw(self.service, f"{ref}#previous")
         legacy = tuple(f"{ref}{s}" for s, v in zip(LEGACY_SUFFIXES, (pending_raw, previous_raw), strict=True)
                        if v is not None)
         record = LoginRecord(current=current, pending=parse_login(pending_raw, f"{where}#pending"),
@@ -68,9 +68,9 @@ class KeyringRecords:
 
     def write(self, ref: str, record: LoginRecord, version: KeyringVersion | None) -> KeyringVersion:
         """Write (and read back) the record; then remove what the old layout left."""
-        calls.set_raw(self.service, ref, record.to_json(), self.lock_dir)
+        set_raw(self.service, ref, record.to_json(), self.lock_dir)
         for user in version.legacy if version is not None else ():
-            calls.delete_raw(self.service, user, self.lock_dir)
+            delete_raw(self.service, user, self.lock_dir)
         return KeyringVersion(True)
 
     def delete(self, ref: str, version: KeyringVersion | None) -> bool:
@@ -81,7 +81,7 @@ class KeyringRecords:
             users = ([ref] if version.exists else []) + list(version.legacy)
         found = False
         for user in users:
-            found = calls.delete_raw(self.service, user, self.lock_dir) or found
+            found = delete_raw(self.service, user, self.lock_dir) or found
         return found
 
     def refs(self) -> list[str] | None:
@@ -99,10 +99,10 @@ class KeyringValues:
         return f"{self.service} / {self.prefix}{name}"
 
     def get(self, name: str) -> str | None:
-        return calls.get_raw(self.service, f"{self.prefix}{name}")
+        return get_raw(self.service, f"{self.prefix}{name}")
 
     def put(self, name: str, value: str) -> None:
-        calls.set_raw(self.service, f"{self.prefix}{name}", value, self.lock_dir)
+        set_raw(self.service, f"{self.prefix}{name}", value, self.lock_dir)
 
     def delete(self, name: str) -> bool:
-        return calls.delete_raw(self.service, f"{self.prefix}{name}", self.lock_dir)
+        return delete_raw(self.service, f"{self.prefix}{name}", self.lock_dir)
