@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import socket
 import stat
 import sys
 from datetime import timedelta
@@ -38,6 +39,11 @@ from smtpcreds.paths import config_path
 from smtpcreds.plugins import plugins
 from smtpcreds.profiles import ProfileBase
 from smtpcreds.tables import settings_of
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
 
 __all__ = [
     "ENV_PREFIX",
@@ -107,8 +113,6 @@ class AgentTable(BaseModel):
         """``host``, else this machine's hostname."""
         if self.host:
             return self.host
-        import socket
-
         return socket.gethostname()
 
 
@@ -177,10 +181,6 @@ class Config(BaseModel):
 def _read_toml(path: Path) -> dict[str, Any]:
     if not path.exists():
         return {}
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover
-        import tomli as tomllib
     try:
         data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as e:

@@ -7,6 +7,7 @@ Passwords are :class:`pydantic.SecretStr`: their ``repr`` and ``str`` are masked
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 from typing import Any, Literal
 
@@ -85,8 +86,6 @@ class SmtpLogin(BaseModel):
         """Serialize with the password in clear: only for the keyring."""
         d = self.model_dump(mode="json")
         d["password"] = self.password.get_secret_value()
-        import json
-
         return json.dumps(d, separators=(",", ":"))
 
 

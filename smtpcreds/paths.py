@@ -10,6 +10,8 @@ import os
 from contextlib import suppress
 from pathlib import Path
 
+import platformdirs
+
 __all__ = [
     "config_path", "state_dir",
 ]
@@ -20,20 +22,13 @@ def config_path() -> Path:
     raw = os.environ.get("SMTPCREDS_CONFIG")
     if raw:
         return Path(raw).expanduser()
-    import platformdirs
-
     return Path(platformdirs.user_config_dir("smtpcreds")) / "config.toml"
 
 
 def state_dir() -> Path:
     """``platformdirs.user_state_dir("smtpcreds")``, or ``$SMTPCREDS_STATE_DIR``; created 0700."""
     raw = os.environ.get("SMTPCREDS_STATE_DIR")
-    if raw:
-        path = Path(raw)
-    else:
-        import platformdirs
-
-        path = Path(platformdirs.user_state_dir("smtpcreds"))
+    path = Path(raw) if raw else Path(platformdirs.user_state_dir("smtpcreds"))
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
     with suppress(OSError):
         os.chmod(path, 0o700)

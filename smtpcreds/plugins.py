@@ -14,11 +14,13 @@ one profile imports one provider, not all of them.
 
 from __future__ import annotations
 
+import importlib
 import os
 import re
 import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping
+from importlib.machinery import PathFinder
 from typing import TYPE_CHECKING, Any
 
 from smtpcreds.errors import ConfigError
@@ -51,7 +53,7 @@ def new_plugin_manager(load_entry_points: bool = True) -> pluggy.PluginManager:
     """A fresh manager with the hookspecs, entry-point plugins loaded and checked."""
     import pluggy  # here, not at the top: the CLI reads entry points without it (smtpcreds/cli/plugin_commands.py)
 
-    from smtpcreds import hookspecs
+    from smtpcreds import hookspecs  # (it imports pluggy: see above)
 
     pm = pluggy.PluginManager(GROUP)
     pm.add_hookspecs(hookspecs)
@@ -87,8 +89,6 @@ def entry_points(group: str) -> list[tuple[str, str]] | None:
     importlib.metadata's path finder does. Returns None when something on the path needs
     importlib.metadata itself (a zip file, an egg, a meta-path finder that lists distributions).
     """
-    from importlib.machinery import PathFinder
-
     for finder in sys.meta_path:
         kind = type(finder)
         same_as_path_finder = finder is PathFinder or (  # the backport reads sys.path the same way
@@ -142,8 +142,6 @@ def _section(text: str, group: str) -> Iterator[tuple[str, str]]:
 
 
 def _load(value: str) -> Any:
-    import importlib
-
     match = re.match(_EP_VALUE, value)
     if match is None:
         raise ValueError(f"entry point {value!r} is not of the form module:attr")
@@ -235,7 +233,7 @@ class Plugins:
         impls = self.pm.hook.smtpcreds_rotation_step.get_hookimpls()
         if not impls:
             return
-        import logging
+        import logging  # (not at the top: --help does without logging)
 
         for impl in impls:
             try:

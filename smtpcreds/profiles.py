@@ -11,6 +11,7 @@ keyring (service ``smtpcreds``, username ``<profile>:<field>``).
 from __future__ import annotations
 
 import ipaddress
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
@@ -190,8 +191,6 @@ def from_environment(value: object) -> object:
 
 
 def _json_list(text: str) -> list[str]:
-    import json
-
     try:
         value = json.loads(text)
     except ValueError:

@@ -25,6 +25,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from filelock import FileLock, Timeout
+
 from smtpcreds.errors import ConfigError, NotFound, ProviderError
 from smtpcreds.paths import state_dir
 
@@ -176,8 +178,6 @@ class SecretFile:
     def locked(self) -> Iterator[None]:
         """Serialize smtpcreds writers of one file (threads and processes) between read and replace."""
         path = self.path
-        from filelock import FileLock, Timeout
-
         digest = hashlib.sha256(os.fsencode(os.path.abspath(path))).hexdigest()[:16]
         lock = FileLock(str(state_dir() / f"file-{digest}.lock"), timeout=60)
         try:

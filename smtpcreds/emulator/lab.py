@@ -9,6 +9,7 @@ outside a temporary directory; :meth:`Lab.profiles` gives profiles pointing at e
 from __future__ import annotations
 
 import importlib
+import json
 from typing import Any
 
 from smtpcreds.capabilities import ISSUER
@@ -106,8 +107,6 @@ class Lab:
 
 
 def _toml_value(v: Any) -> str:
-    import json
-
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, (int, float)):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import ipaddress
 import logging
+import smtplib
 import socket
 import ssl
 import tempfile
@@ -55,7 +56,7 @@ def free_port() -> int:
 
 def make_certificate(directory: Path) -> tuple[Path, Path]:
     """A self-signed certificate for localhost/127.0.0.1; returns (cert, key) paths."""
-    from cryptography import x509
+    from cryptography import x509  # (here: only a TLS server makes a certificate)
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.x509.oid import NameOID
@@ -223,8 +224,6 @@ class SmtpServer:
     def send_test(self, username: str, password: str, to: str, *, mail_from: str | None = None,
                   timeout: float = 10) -> None:
         """Send a test message through this server as ``username`` (raises smtplib errors)."""
-        import smtplib
-
         msg = EmailMessage()
         msg["From"] = mail_from or username if "@" in (mail_from or username) else "test@localhost"
         msg["To"] = to

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from smtpcreds.errors import ConfigError
 from smtpcreds.metrics.snapshot import Snapshot
 
 if TYPE_CHECKING:
@@ -74,10 +75,8 @@ GENERATED = Family("smtpcreds_metrics_generated_timestamp_seconds",
 def require() -> None:
     """ConfigError (exit 2) with the install hint unless ``prometheus_client`` can be imported."""
     try:
-        import prometheus_client  # noqa: F401
+        import prometheus_client  # noqa: F401  (an optional extra: see the docstring)
     except ImportError:
-        from smtpcreds.errors import ConfigError
-
         raise ConfigError(f"metrics need the prometheus-client package: {INSTALL_HINT}") from None
 
 
@@ -88,7 +87,7 @@ class SnapshotCollector:
         self.snapshot = snapshot
 
     def collect(self) -> Iterator[Metric]:
-        from prometheus_client.core import GaugeMetricFamily
+        from prometheus_client.core import GaugeMetricFamily  # (optional extra)
 
         for family in FAMILIES:
             rows = getattr(self.snapshot, family.rows)
@@ -104,7 +103,7 @@ class SnapshotCollector:
 def registry(snapshot: Snapshot) -> CollectorRegistry:
     """A registry of its own (not the process-wide default) holding ``snapshot``."""
     require()
-    from prometheus_client import CollectorRegistry
+    from prometheus_client import CollectorRegistry  # (optional extra)
 
     reg = CollectorRegistry(auto_describe=False)
     reg.register(SnapshotCollector(snapshot))
@@ -113,6 +112,6 @@ def registry(snapshot: Snapshot) -> CollectorRegistry:
 
 def render(snapshot: Snapshot) -> str:
     """The Prometheus text exposition (format 0.0.4) of ``snapshot``."""
-    from prometheus_client import generate_latest
+    from prometheus_client import generate_latest  # (optional extra)
 
     return generate_latest(registry(snapshot)).decode("utf-8")

@@ -35,6 +35,6 @@ def smtpcreds_rotation_step(event: RotationEvent) -> None:
     """Send the notification of a run that ended as ``[notify] on`` asks."""
     if event.ended is None:
         return
-    from smtpcreds.notify.send import notify_end
+    from smtpcreds.notify.send import notify_end  # (this plugin loads with every command: kept cheap)
 
     notify_end(event)

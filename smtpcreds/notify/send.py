@@ -11,8 +11,10 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
+from smtpcreds.notify.settings import NotifySettings, notify_settings
+from smtpcreds.redact import redact, register
+
 if TYPE_CHECKING:
-    from smtpcreds.notify.settings import NotifySettings
     from smtpcreds.rotation.events import RotationEvent
 
 __all__ = [
@@ -33,8 +35,6 @@ def notify_end(event: RotationEvent, settings: NotifySettings | None = None) -> 
     True when it was delivered to every URL; never raises."""
     try:
         if settings is None:
-            from smtpcreds.notify.settings import notify_settings
-
             settings = notify_settings()
         if event.ended not in settings.on or not settings.urls:
             return False
@@ -47,8 +47,6 @@ def notify_end(event: RotationEvent, settings: NotifySettings | None = None) -> 
 
 def message(event: RotationEvent) -> tuple[str, str]:
     """``(title, body)`` of the end of a run of a rotation."""
-    from smtpcreds.redact import redact
-
     who = f"{event.profile}/{event.name or event.credential}"
     if event.name and event.name != event.credential:
         who += f" (id {event.credential})"
@@ -66,11 +64,9 @@ def message(event: RotationEvent) -> tuple[str, str]:
 
 def deliver(urls: list[str], title: str, body: str, kind: str, *, rotation: str = "") -> bool:
     """Send to every Apprise URL; log (never raise) what could not be delivered."""
-    from smtpcreds.redact import register
-
     register(*urls)  # they may hold tokens: masked in any log line, Apprise's included
     try:
-        import apprise
+        import apprise  # (an optional extra: see the docstring)
     except ImportError:
         log.warning("notification of rotation %s not sent: Apprise is not installed (%s)", rotation, INSTALL_HINT)
         return False

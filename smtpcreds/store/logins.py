@@ -15,6 +15,7 @@ leaves the new one to win.
 
 from __future__ import annotations
 
+import secrets
 import threading
 import time
 from collections.abc import Iterator
@@ -93,8 +94,6 @@ class SecretStore:
         self.check()
         if self._writable:
             return
-        import secrets
-
         self.backend.check_writable(self.profile, secrets.token_urlsafe(16))
         self._writable = True
 

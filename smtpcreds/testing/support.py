@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from keyring.backend import KeyringBackend
-from keyring.errors import PasswordDeleteError
+from keyring.errors import KeyringLocked, PasswordDeleteError
 
 from smtpcreds.interfaces import Provider, ProviderContext
 from smtpcreds.plugins import plugins
@@ -37,8 +37,6 @@ class MemoryKeyring(KeyringBackend):
 
     def _maybe_fail(self) -> None:
         if self.locked:
-            from keyring.errors import KeyringLocked
-
             raise KeyringLocked("Failed to unlock the collection!")
         if self.fail_next is not None:
             exc, self.fail_next = self.fail_next, None

@@ -5,7 +5,8 @@ threads write at once, and no backend promises safety across processes), so ever
 through one lock, and writes also hold a lock file in the state directory handed to them.
 Writes are read back to confirm. Before first use the backend is checked
 (:func:`check_backend`): a missing or plaintext (priority < 1) keyring is refused unless the
-user opted in; a locked one fails its first call with how to unlock it.
+user opted in; a locked one fails its first call with how to unlock it. ``keyring`` itself is
+imported on the first call, so a vault-store process never loads it (nor its D-Bus client).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+from filelock import FileLock
 
 from smtpcreds.errors import SecretStoreError
 
@@ -35,7 +38,7 @@ _file_locks: dict[str, Any] = {}
 
 
 def _keyring() -> Any:
-    import keyring
+    import keyring  # (on first use: see the module's docstring)
 
     return keyring
 
@@ -44,8 +47,6 @@ def _keyring() -> Any:
 def _write_lock(lock_dir: Path) -> Iterator[None]:
     """The process lock, then the inter-process lock file. Re-entrant (one FileLock per path),
     so a change of several items holds it once across its writes."""
-    from filelock import FileLock
-
     with _call_lock:
         path = str(lock_dir / "keyring.lock")
         lock = _file_locks.get(path)
@@ -72,7 +73,7 @@ def check_backend(allow_insecure: bool = False) -> None:
 
 
 def _diagnose(backend: Any) -> str:
-    from keyring.backends import fail
+    from keyring.backends import fail  # (keyring on first use)
 
     name = f"{type(backend).__module__}.{type(backend).__name__}"
     if isinstance(backend, fail.Keyring):
@@ -119,7 +120,7 @@ def _call(op: str, fn: Any, *args: Any) -> Any:
 
 
 def _looks_locked(e: BaseException) -> bool:
-    from keyring.errors import KeyringLocked
+    from keyring.errors import KeyringLocked  # (keyring on first use)
 
     return isinstance(e, KeyringLocked) or "lock" in f"{type(e).__name__} {e}".lower()
 
@@ -155,7 +156,7 @@ def set_raw(service: str, username: str, value: str, lock_dir: Path) -> None:
 def delete_raw(service: str, username: str, lock_dir: Path) -> bool:
     """Remove an item; False when there was none."""
     kr = _keyring()
-    from keyring.errors import PasswordDeleteError
+    from keyring.errors import PasswordDeleteError  # (keyring on first use)
 
     with _write_lock(lock_dir):
         try:

@@ -18,6 +18,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, suppress
 from pathlib import Path
 
+from filelock import FileLock, Timeout
+
 from smtpcreds.store.interface import check_rotation_id
 from smtpcreds.store.leases import holder, refusal
 
@@ -100,8 +102,6 @@ def file_lease(root: Path, profile: str, ref: str, rotation_id: str, step: str,
                journaled: bool = True) -> Iterator[None]:
     """Hold credential ``ref`` of ``profile`` on this machine (a lock file); refuse (exit 8, naming
     the holder) when another process holds it."""
-    from filelock import FileLock, Timeout
-
     path = lock_path(root, profile, ref)
     note = path.with_suffix(".holder")
     lock = FileLock(str(path))

@@ -1,14 +1,7 @@
 """OpenBao / HashiCorp Vault KV version 2, through hvac: every change a check-and-set write.
 
-Everything lives under ``<mount>/<prefix>/`` (docs/reference/openbao-vault.md):
-
-* ``logins/<profile>/<id>`` — a credential's login record (current, pending, previous);
-* ``profiles/<profile>/<field>`` — a profile's API secret (``smtpcreds auth set``);
-* ``blobs/<profile>/<name>`` — a cached blob (e.g. a Webitel session);
-* ``rotations/<id>``, ``rotations-done/<id>`` — a rotation journal, live or finished (never a secret);
-* ``leases/<profile>/<id>`` — the lease of the rotation that holds a credential, and the ids of
-  its live journals;
-* ``write-check/<profile>/<token>`` — the write check (created, read back and removed).
+Everything lives under ``<mount>/<prefix>/``, laid out as the package's docstring lists
+(:mod:`smtpcreds.store.vault`; docs/reference/openbao-vault.md).
 
 A write carries ``cas`` = the version this process read (``cas=0``: create only); a mismatch
 means another machine changed the entry, and raises :class:`Conflict` so the caller re-reads
@@ -21,7 +14,8 @@ dead leader), within a bounded time.
 One :class:`VaultKV` per settings and process (:func:`kv_for`), shared by every thread: one HTTP
 connection pool (a ``requests.Session`` that hvac sends through, as large as the threads that
 use it: :meth:`VaultKV.reserve`), one token look-up (and renewal) and one search for the active
-node, whatever the number of connections and rotations.
+node, whatever the number of connections and rotations. hvac, and requests with it, are imported
+when a client is made, so a keyring-store process never loads them.
 """
 
 from __future__ import annotations
@@ -92,7 +86,7 @@ class VaultKV:
     def reserve(self, threads: int) -> None:
         """Keep up to ``threads`` connections open per node (a batch's concurrency), so threads
         reuse connections instead of opening and dropping them; never shrinks."""
-        from requests.adapters import HTTPAdapter
+        from requests.adapters import HTTPAdapter  # (requests with hvac: see the docstring)
 
         with self._lock:
             if threads <= self.pool_size:
@@ -105,7 +99,7 @@ class VaultKV:
     # -- requests across nodes --------------------------------------------------------------
     def _call(self, op: str, fn: Any) -> Any:
         """``fn(client)`` on the active node; other nodes and retries on transient failures."""
-        import requests
+        import requests  # (with hvac: see the docstring)
 
         hv = self._hvac.exceptions
         deadline = time.monotonic() + RETRY_SECONDS
@@ -162,7 +156,7 @@ class VaultKV:
     def _pick_active(self) -> None:
         """Send requests to the node whose ``sys/health`` answers 200 (standbys answer 429 and may
         serve stale reads; a sealed node 503). Without one, keep the current choice."""
-        import requests
+        import requests  # (with hvac: see the docstring)
 
         for index, url in enumerate(self.urls):
             try:
@@ -247,7 +241,7 @@ def _session(verify: Any) -> Any:
     It does not read the environment at every request (proxies, CA bundle, .netrc: a third of a
     request's client CPU): the client reads the proxies and CA bundle once, when it is made.
     """
-    import requests
+    import requests  # (with hvac: see the docstring)
 
     session = requests.Session()
     session.trust_env = False
@@ -257,7 +251,7 @@ def _session(verify: Any) -> Any:
 
 def _proxies(url: str) -> dict[str, str] | None:
     """The proxies the environment sets for ``url`` (``HTTPS_PROXY``, ``NO_PROXY``...), read once."""
-    from requests.utils import get_environ_proxies
+    from requests.utils import get_environ_proxies  # (with hvac: see the docstring)
 
     return dict(get_environ_proxies(url)) or None
 
