@@ -9,9 +9,9 @@ provider does not implement raises :class:`~smtpcreds.errors.UnsupportedOperatio
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from smtpcreds.capabilities import Capability
 from smtpcreds.errors import UnsupportedOperation, ValidationError
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from smtpcreds.transport import HttpTransport
 
 __all__ = [
-    "AlternatingNames", "Provider", "ProviderContext", "check_key_create", "implemented",
+    "AlternatingNames", "Provider", "ProviderContext", "check_key_create", "check_paging", "implemented", "local_page",
 ]
 
 
@@ -253,6 +253,25 @@ def check_key_create(provider: str, name: str, *, enabled: bool, password: Secre
     if not name.strip() or len(name) > name_max:
         rule = f"must have 1 to {name_max} characters (got {len(name)}), not only spaces"
         raise ValidationError(f"{provider}: name: {rule}", fields={"name": [rule]}, provider=provider)
+
+
+def check_paging(provider: str, limit: int | None, page: int | None, *, max_limit: int | None = None) -> None:
+    """ValidationError unless ``limit`` and ``page`` (each optional) are at least 1, and ``limit``
+    at most ``max_limit`` (the provider's largest page, when it has one)."""
+    for field, value, top in (("limit", limit, max_limit), ("page", page, None)):
+        if value is not None and (value < 1 or (top is not None and value > top)):
+            rule = f"must be 1 to {top}" if top is not None else "must be >= 1"
+            raise ValidationError(f"{provider}: {field}: {rule}", fields={field: [rule]}, provider=provider)
+
+
+_T = TypeVar("_T")
+
+
+def local_page(items: Sequence[_T], limit: int | None, page: int | None) -> Sequence[_T]:
+    """Page ``page`` of ``limit`` items (everything without ``limit``), for providers that answer
+    a listing in one piece."""
+    start = (page - 1) * limit if page and limit else 0
+    return items[start:start + limit if limit else None]
 
 
 def implemented(cls: type[Provider], method: str) -> bool:

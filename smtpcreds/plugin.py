@@ -8,7 +8,8 @@ a core module's internals, so the core can move its rooms around without breakin
 What is here:
 
 * writing a provider: :class:`Provider`, :class:`ProviderContext`, :class:`Capability`,
-  :class:`AlternatingNames` (logins whose names must be unique),
+  :class:`AlternatingNames` (logins whose names must be unique), :func:`check_key_create`,
+  :func:`check_paging` and :func:`local_page` (checks and paging several issuers share),
   :data:`hookimpl`, the profile bases (:class:`ProfileBase`, :class:`IssuerProfile`,
   :class:`ConsumerProfile`), the models, the error tree, and for its commands :class:`App` and
   :func:`pass_app`;
@@ -60,6 +61,8 @@ if TYPE_CHECKING:
     from smtpcreds.interfaces import Provider as Provider
     from smtpcreds.interfaces import ProviderContext as ProviderContext
     from smtpcreds.interfaces import check_key_create as check_key_create
+    from smtpcreds.interfaces import check_paging as check_paging
+    from smtpcreds.interfaces import local_page as local_page
     from smtpcreds.keyed import keyed_updates as keyed_updates
     from smtpcreds.models import EmailSettings as EmailSettings
     from smtpcreds.models import Security as Security
@@ -111,6 +114,8 @@ _NAMES: dict[str, tuple[str, str]] = {
     "Provider": ("smtpcreds.interfaces", "Provider"),
     "AlternatingNames": ("smtpcreds.interfaces", "AlternatingNames"),
     "check_key_create": ("smtpcreds.interfaces", "check_key_create"),
+    "check_paging": ("smtpcreds.interfaces", "check_paging"),
+    "local_page": ("smtpcreds.interfaces", "local_page"),
     "ProviderContext": ("smtpcreds.interfaces", "ProviderContext"),
     **{n: ("smtpcreds.models", n) for n in ("EmailSettings", "Security", "SetResult", "SmtpCredential", "SmtpLogin",
                                            "security_for_port", "utcnow")},
@@ -138,8 +143,9 @@ __all__ = [
     "ProviderError", "RateLimited", "Request", "Response", "RotationEvent", "SecretFile", "SecretStoreError",
     "Security", "SentRequest", "SetResult", "SmtpCredential", "SmtpCredsError", "SmtpLogin", "SmtpServer",
     "Snapshot", "TransportError", "UnsupportedOperation", "ValidationError", "answering", "check_base_url",
-    "check_key_create", "check_region", "child_environment", "entropy_bits", "expect", "generate_password",
-    "hookimpl", "is_loopback", "keyed_updates", "last_line", "parse_json", "pass_app", "provider_for", "redact",
+    "check_key_create", "check_paging", "check_region", "child_environment", "entropy_bits", "expect",
+    "generate_password", "hookimpl", "is_loopback", "keyed_updates", "last_line", "local_page", "parse_json",
+    "pass_app", "provider_for", "redact",
     "register_secret", "route", "security_for_port", "state_dir", "utcnow",
 ]
 

@@ -26,6 +26,7 @@ from smtpcreds.plugin import (
     Security,
     SmtpCredential,
     ValidationError,
+    check_paging,
     security_for_port,
 )
 from smtpcreds_mailgun.api import PROVIDER, Item, MailgunApi, transport
@@ -92,10 +93,7 @@ class MailgunProvider(AlternatingNames, Provider):
         bad key fails before a caller starts printing.
         """
         domain = self._domain(scope)
-        if (limit is not None and limit < 1) or (page is not None and page < 1):
-            raise ValidationError(f"{PROVIDER}: limit and page must be at least 1",
-                                  fields={"limit" if limit is not None and limit < 1 else "page": ["must be >= 1"]},
-                                  provider=PROVIDER)
+        check_paging(PROVIDER, limit, page)
         size = limit or PAGE_SIZE
         skip = ((page or 1) - 1) * size
         first = self.api.page(domain, limit=size, skip=skip)

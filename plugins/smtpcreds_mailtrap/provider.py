@@ -29,8 +29,9 @@ from smtpcreds.plugin import (
     ProviderContext,
     Security,
     SmtpCredential,
-    ValidationError,
     check_key_create,
+    check_paging,
+    local_page,
     security_for_port,
 )
 from smtpcreds_mailtrap.api import PROVIDER, MailtrapApi, Token, transport
@@ -83,14 +84,8 @@ class MailtrapProvider(Provider):
     ) -> Iterator[SmtpCredential]:
         """Every token the managing token sees, in one request (Mailtrap does not page, §2);
         ``limit``/``page`` slice it."""
-        if (limit is not None and limit < 1) or (page is not None and page < 1):
-            field = "limit" if limit is not None and limit < 1 else "page"
-            raise ValidationError(f"{PROVIDER}: {field}: must be >= 1", fields={field: ["must be >= 1"]},
-                                  provider=PROVIDER)
-        tokens = self.api.list()
-        start = (page - 1) * limit if page and limit else 0
-        stop = start + limit if limit else None
-        return iter([self._credential(t) for t in tokens[start:stop]])
+        check_paging(PROVIDER, limit, page)
+        return iter([self._credential(t) for t in local_page(self.api.list(), limit, page)])
 
     def get_credential(self, ref: str, scope: str | None = None) -> SmtpCredential:
         """One token, with its resources and expiry."""

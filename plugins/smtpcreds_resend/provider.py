@@ -28,6 +28,7 @@ from smtpcreds.plugin import (
     SmtpCredential,
     ValidationError,
     check_key_create,
+    check_paging,
     security_for_port,
 )
 from smtpcreds_resend.api import PAGE_LIMIT, PROVIDER, SENDING_ACCESS, Key, ResendApi, transport
@@ -84,10 +85,7 @@ class ResendProvider(Provider):
         by cursor, so page N reads the N-1 before it). The first page is read now, so a refused
         key fails before a caller starts printing. The list carries no permission or domain.
         """
-        if (limit is not None and not 1 <= limit <= PAGE_LIMIT) or (page is not None and page < 1):
-            field = "limit" if limit is not None and not 1 <= limit <= PAGE_LIMIT else "page"
-            rule = f"must be 1 to {PAGE_LIMIT}" if field == "limit" else "must be >= 1"
-            raise ValidationError(f"{PROVIDER}: {field}: {rule}", fields={field: [rule]}, provider=PROVIDER)
+        check_paging(PROVIDER, limit, page, max_limit=PAGE_LIMIT)
         size = limit or PAGE_LIMIT
         keys, more = self.api.page(limit=size)
         if limit is None and page is None:

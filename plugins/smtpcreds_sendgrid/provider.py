@@ -24,6 +24,7 @@ from smtpcreds.plugin import (
     Security,
     SmtpCredential,
     check_key_create,
+    local_page,
     security_for_port,
 )
 from smtpcreds_sendgrid.api import MAIL_SEND, PROVIDER, Key, SendGridApi, transport
@@ -76,10 +77,7 @@ class SendGridProvider(Provider):
 
         An account holds at most 100 keys, which one request returns; ``limit``/``page`` slice it.
         """
-        keys = self.api.list()
-        start = (page - 1) * limit if page and limit else 0
-        stop = start + limit if limit else None
-        return iter([self._credential(k) for k in keys[start:stop]])
+        return iter([self._credential(k) for k in local_page(self.api.list(), limit, page)])
 
     def get_credential(self, ref: str, scope: str | None = None) -> SmtpCredential:
         """One key with its scopes; a key without ``mail.send`` is flagged (it cannot send)."""

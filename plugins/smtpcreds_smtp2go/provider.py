@@ -6,7 +6,6 @@ subaccount acted on behalf of, or ``None`` for the key's own account.
 
 from __future__ import annotations
 
-import itertools
 import logging
 from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar
@@ -21,6 +20,7 @@ from smtpcreds.plugin import (
     ProviderContext,
     Security,
     SmtpCredential,
+    local_page,
     security_for_port,
 )
 from smtpcreds_smtp2go.api import Smtp2goApi, User
@@ -90,9 +90,7 @@ class Smtp2goProvider(AlternatingNames, Provider):
         """Every SMTP user; SMTP2GO answers in one piece, so ``limit``/``page`` slice locally."""
         scope = self.scope(scope)
         users, shared = self.api.view(_scoped({}, scope))
-        start = (page - 1) * limit if page and limit else 0
-        stop = start + limit if limit else None
-        for user in itertools.islice(users, start, stop):
+        for user in local_page(users, limit, page):
             yield self._credential(user, scope, shared)
 
     def get_credential(self, ref: str, scope: str | None = None) -> SmtpCredential:
