@@ -15,8 +15,8 @@ running emulator or a temporary target) and ``emulator`` (the running EmulatorSe
             return emulator.client_profile()
 
 The tests check that declared capabilities and implemented methods agree, that missing
-capabilities fail before any request, a CRUD round trip, error mapping, and that no secret
-reaches a repr.
+capabilities fail before any request, a CRUD round trip, a new secret (set in place, regenerated
+or by replacement) accepted by SMTP, error mapping, and that no secret reaches a repr.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from smtpcreds.errors import AuthError, NotFound, ProviderError, UnsupportedOper
 from smtpcreds.interfaces import implemented
 from smtpcreds.models import EmailSettings, SmtpLogin
 from smtpcreds.plugins import plugins
+from smtpcreds.rotation.engine import choose_strategy, rotate
 
 __all__ = [
     "ConsumerContract", "IssuerContract", "ProviderContract",
@@ -111,14 +112,36 @@ class IssuerContract(ProviderContract):
         assert smtp.accepts(created.username, created.password.get_secret_value())
 
     def test_set_password_changes_the_accepted_login(self, conn: Connection, emulator: Any) -> None:
+        """A login's password set in place. A provider that makes the secret itself (an API key)
+        rotates by replacement instead, so for it the counterpart runs: the new login works, the
+        old one no longer does, and the name has one login left."""
         if Capability.SET_PASSWORD not in conn.capabilities:
-            pytest.skip("provider cannot set passwords")
+            if Capability.REGENERATE_PASSWORD in conn.capabilities or choose_strategy(conn) != "replace":
+                pytest.skip("provider cannot set passwords")
+            self.check_replacement(conn, emulator)
+            return
         created = conn.credentials.create(self.new_name())
         login = conn.credentials.set_password(created.id)
         smtp = getattr(emulator, "smtp", None)
         if smtp is not None:
             assert smtp.accepts(login.username, login.password.get_secret_value())
         assert conn.store.get(created.credential or created.id, "previous") is not None
+
+    def check_replacement(self, conn: Connection, emulator: Any) -> None:
+        created = conn.credentials.create(self.new_name())
+        assert created.password is not None
+        result = rotate(conn, created.id)
+        assert (result.strategy, result.status, result.verified, result.retired) == ("replace", "done", True, True)
+        new = conn.store.get(result.name)
+        assert new is not None and result.new_credential != created.id
+        smtp = getattr(emulator, "smtp", None)
+        if smtp is not None:
+            assert smtp.accepts(new.username, new.password.get_secret_value())
+            assert not smtp.accepts(created.username, created.password.get_secret_value())
+        named = [c.id for c in conn.credentials.list() if conn.provider.credential_name(c) == result.name]
+        assert named == [result.new_credential]
+        with pytest.raises(NotFound):
+            conn.credentials.get(created.id)
 
     def test_regenerate_adds_a_login_beside_the_old_one_until_it_is_retired(
             self, conn: Connection, emulator: Any) -> None:

@@ -8,10 +8,7 @@ from typing import Any
 import pytest
 from smtpcreds_mailtrap.emulator import MailtrapEmulator
 
-from smtpcreds.client import Connection
 from smtpcreds.emulator.smtp import SmtpServer
-from smtpcreds.errors import NotFound
-from smtpcreds.rotation.engine import rotate
 from smtpcreds.testing.contract import IssuerContract
 
 
@@ -26,18 +23,3 @@ class TestMailtrapContract(IssuerContract):
     def profile_fields(self, emulator: MailtrapEmulator, smtp_server: SmtpServer) -> dict[str, Any]:
         return {**emulator.client_profile(), "smtp_host": smtp_server.host, "smtp_port": smtp_server.port,
                 "smtp_security": "none"}
-
-    def test_set_password_changes_the_accepted_login(self, conn: Connection, emulator: Any) -> None:
-        """Mailtrap cannot set a password (the contract's version would skip); its counterpart is the
-        replace rotation: the new token logs in, the old one no longer does, one token of the name."""
-        created = conn.credentials.create(self.new_name())
-        assert created.password is not None
-        result = rotate(conn, created.id)
-        assert (result.strategy, result.status, result.verified, result.retired) == ("replace", "done", True, True)
-        new = conn.store.get(result.name)
-        assert new is not None and result.new_credential != created.id
-        assert emulator.smtp.accepts("api", new.password.get_secret_value())
-        assert not emulator.smtp.accepts("api", created.password.get_secret_value())
-        assert emulator.named(created.name) == [int(result.new_credential)]
-        with pytest.raises(NotFound):
-            conn.credentials.get(created.id)
