@@ -12,7 +12,9 @@ import pytest
 from smtpcreds.emulator.lab import Lab
 from smtpcreds.emulator.smtp import SmtpServer
 from smtpcreds.store import reset_backend_check
+from smtpcreds.testing.openbao import OpenBao, openbao_dev
 from smtpcreds.testing.support import MemoryKeyring
+from tests.vaultstore import bao_unavailable
 
 
 @pytest.fixture(autouse=True)
@@ -139,3 +141,13 @@ def issuer_env_file(issuer_lab: Lab, tmp_path: Path, monkeypatch: pytest.MonkeyP
     config.chmod(0o600)
     monkeypatch.setenv("SMTPCREDS_CONFIG", str(config))
     return env
+
+
+@pytest.fixture(scope="session")
+def openbao() -> Iterator[OpenBao]:
+    """One real OpenBao dev server for the session (each test uses a KV prefix of its own)."""
+    try:
+        with openbao_dev() as server:
+            yield server
+    except RuntimeError as e:
+        bao_unavailable(e)

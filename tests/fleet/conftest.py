@@ -3,7 +3,6 @@ process as the rotating host (vault store, root token), and hosts whose agents r
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -13,7 +12,8 @@ import pytest
 
 from smtpcreds.emulator.lab import Lab
 from smtpcreds.rotation import engine
-from smtpcreds.testing.openbao import OpenBao, openbao_dev
+from smtpcreds.testing.openbao import OpenBao
+from tests.vaultstore import use_vault_store
 
 from .hosts import FleetHost, make_host
 
@@ -21,18 +21,6 @@ from .hosts import FleetHost, make_host
 @pytest.fixture(autouse=True)
 def fast_verify(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(engine, "VERIFY_DELAY", 0.0)
-
-
-@pytest.fixture(scope="session")
-def openbao() -> Iterator[OpenBao]:
-    """One real OpenBao dev server for the session; a missing ``bao`` skips, and fails under CI."""
-    try:
-        with openbao_dev() as server:
-            yield server
-    except RuntimeError as e:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"fleet tests need a bao server: {e}; CI must not skip them")
-        pytest.skip(f"fleet tests need a bao server: {e}")
 
 
 @pytest.fixture
@@ -44,19 +32,7 @@ def prefix() -> str:
 @pytest.fixture
 def vault(openbao: OpenBao, prefix: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     """This process uses the vault store (root token) through the environment, and no OS keyring."""
-    import keyring
-    from keyring.backends import fail
-
-    from smtpcreds.store import reset_backend_check
-
-    env = {"SMTPCREDS_STORE__BACKEND": "vault", "SMTPCREDS_STORE__URL": openbao.url,
-           "SMTPCREDS_STORE__PREFIX": prefix, "VAULT_TOKEN": openbao.token,
-           "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
-    for k, v in env.items():
-        monkeypatch.setenv(k, v)
-    keyring.set_keyring(fail.Keyring())
-    reset_backend_check()
-    return env
+    return use_vault_store(monkeypatch, openbao, prefix)
 
 
 @pytest.fixture

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
-import uuid
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
@@ -24,6 +22,7 @@ from smtpcreds.metrics.snapshot import ConsumerSync, LoginLastUsed, Snapshot
 from smtpcreds.models import SmtpCredential
 from smtpcreds.rotation.engine import Rotator
 from smtpcreds.rotation.journal import journal_store
+from tests.vaultstore import use_vault_store
 
 from .conftest import Configure
 
@@ -146,25 +145,10 @@ def test_the_default_sends_no_listing_request(relay: Connection, lab: Any) -> No
 
 
 # -- the vault store can be listed -----------------------------------------------------------------
-@pytest.fixture(scope="module")
-def openbao() -> Iterator[Any]:
-    from smtpcreds.testing.openbao import openbao_dev
-
-    try:
-        with openbao_dev() as server:
-            yield server
-    except RuntimeError as e:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"needs a bao server: {e}; CI must not skip it")
-        pytest.skip(f"needs a bao server: {e}")
-
-
 def test_with_the_vault_store_every_stored_login_is_reported_rotated_or_not(
     configure: Configure, openbao: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for key, value in {"SMTPCREDS_STORE__BACKEND": "vault", "SMTPCREDS_STORE__URL": openbao.url,
-                       "SMTPCREDS_STORE__PREFIX": f"t-{uuid.uuid4().hex[:12]}", "VAULT_TOKEN": openbao.token}.items():
-        monkeypatch.setenv(key, value)
+    use_vault_store(monkeypatch, openbao)
     configure()
     with smtpcreds.connect("relay") as conn:
         conn.credentials.create("newsletter")  # neither bound nor rotated

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,7 +9,8 @@ import pytest
 
 from smtpcreds.emulator.lab import Lab
 from smtpcreds.rotation import engine
-from smtpcreds.testing.openbao import OpenBao, openbao_dev
+from smtpcreds.testing.openbao import OpenBao
+from tests.vaultstore import use_vault_store
 
 
 @pytest.fixture(autouse=True)
@@ -34,35 +33,10 @@ def cli_config(lab: Lab, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Pat
     return path
 
 
-@pytest.fixture(scope="session")
-def openbao() -> Iterator[OpenBao]:
-    """One real OpenBao dev server for the session; a missing ``bao`` skips, and fails under CI."""
-    try:
-        with openbao_dev() as server:
-            yield server
-    except RuntimeError as e:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"OpenBao tests need a bao server: {e}; CI must not skip them")
-        pytest.skip(f"OpenBao tests need a bao server: {e}")
-
-
 @pytest.fixture
 def vault_env(openbao: OpenBao, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> dict[str, str]:
     """``[store] backend = "vault"`` through the environment, a prefix of its own, and no OS keyring."""
-    import keyring
-    from keyring.backends import fail
-
-    from smtpcreds.store import reset_backend_check
-
-    prefix = f"t-{uuid.uuid4().hex[:12]}"
-    env = {"SMTPCREDS_STORE__BACKEND": "vault", "SMTPCREDS_STORE__URL": openbao.url,
-           "SMTPCREDS_STORE__PREFIX": prefix, "VAULT_TOKEN": openbao.token,
-           "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
-    for k, v in env.items():
-        monkeypatch.setenv(k, v)
-    keyring.set_keyring(fail.Keyring())
-    reset_backend_check()
-    return env
+    return use_vault_store(monkeypatch, openbao)
 
 
 def kv_data(openbao: OpenBao, prefix: str, rel: str) -> dict[str, object] | None:

@@ -16,6 +16,7 @@ from smtpcreds.errors import SecretStoreError
 from smtpcreds.models import SmtpLogin
 from smtpcreds.store.vault import kv as vault
 from smtpcreds.testing.openbao import OpenBao, bao_binary, openbao_dev
+from tests.vaultstore import use_vault_store
 
 
 def login(pw: str = "Fault-Passw0rd-0001") -> SmtpLogin:
@@ -35,16 +36,9 @@ def short_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(vault, "RETRY_DELAY", 0.2)
 
 
-def use(monkeypatch: pytest.MonkeyPatch, server: OpenBao, token: str, prefix: str = "faults") -> None:
-    monkeypatch.setenv("SMTPCREDS_STORE__BACKEND", "vault")
-    monkeypatch.setenv("SMTPCREDS_STORE__URL", server.url)
-    monkeypatch.setenv("SMTPCREDS_STORE__PREFIX", prefix)
-    monkeypatch.setenv("VAULT_TOKEN", token)
-
-
 def test_a_sealed_server_is_a_one_line_store_error(short_retries: None, monkeypatch: pytest.MonkeyPatch) -> None:
     with openbao_dev() as server:
-        use(monkeypatch, server, server.token)
+        use_vault_store(monkeypatch, server, "faults")
         secret_store("relay").put("u", login())
         subprocess.run([str(bao_binary()), "operator", "seal"], check=True, capture_output=True, timeout=30,
                        env={"BAO_ADDR": server.url, "BAO_TOKEN": server.token, "HOME": str(server.home)})
@@ -56,7 +50,7 @@ def test_a_sealed_server_is_a_one_line_store_error(short_retries: None, monkeypa
 def test_an_unreachable_server_is_a_one_line_store_error(short_retries: None,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     with openbao_dev() as server:
-        use(monkeypatch, server, server.token)
+        use_vault_store(monkeypatch, server, "faults")
     with pytest.raises(SecretStoreError, match="cannot be reached") as caught:  # stopped now
         secret_store("relay").put("u", login())
     assert "\n" not in caught.value.message
@@ -64,7 +58,7 @@ def test_an_unreachable_server_is_a_one_line_store_error(short_retries: None,
 
 def test_a_revoked_token_is_refused_with_how_to_fix(openbao: OpenBao, monkeypatch: pytest.MonkeyPatch) -> None:
     child = api(openbao, "POST", "auth/token/create", policies=["root"], ttl="10m")["auth"]["client_token"]
-    use(monkeypatch, openbao, child, prefix="revoked")
+    use_vault_store(monkeypatch, openbao, "revoked", token=child)
     secret_store("relay").put("u", login())
     api(openbao, "POST", "auth/token/revoke-self", token=child)
     with pytest.raises(SecretStoreError, match="expired or was revoked") as caught:
@@ -83,7 +77,7 @@ def test_approle_login_and_a_new_login_when_the_token_expires(openbao: OpenBao,
         token_max_ttl="2s")
     role_id = api(openbao, "GET", "auth/approle/role/cron/role-id")["data"]["role_id"]
     secret_id = api(openbao, "POST", "auth/approle/role/cron/secret-id")["data"]["secret_id"]
-    use(monkeypatch, openbao, "", prefix="approle")
+    use_vault_store(monkeypatch, openbao, "approle", token="")
     monkeypatch.delenv("VAULT_TOKEN")
     monkeypatch.setenv("SMTPCREDS_STORE__AUTH", "approle")
     monkeypatch.setenv("SMTPCREDS_STORE__ROLE_ID", role_id)
@@ -99,7 +93,7 @@ def test_approle_login_and_a_new_login_when_the_token_expires(openbao: OpenBao,
 def test_a_short_renewable_token_is_renewed_while_in_use(openbao: OpenBao, monkeypatch: pytest.MonkeyPatch) -> None:
     child = api(openbao, "POST", "auth/token/create", policies=["root"], ttl="3s", renewable=True,
                 explicit_max_ttl="2m")["auth"]["client_token"]
-    use(monkeypatch, openbao, child, prefix="renewed")
+    use_vault_store(monkeypatch, openbao, "renewed", token=child)
     store = secret_store("relay")
     store.put("u", login())
     for _ in range(5):  # 6 s in all: twice the token's TTL
