@@ -31,6 +31,7 @@ from pydantic import BaseModel, SecretStr
 from smtpcreds.bindings import bound_push, listing, preflight
 from smtpcreds.capabilities import Capability
 from smtpcreds.client import Connection, connect
+from smtpcreds.config import RotationTable
 from smtpcreds.errors import (
     ConfigError,
     NotFound,
@@ -522,8 +523,8 @@ class Rotator:
             raise SmtpCredsError(f"the store holds no current login of {j.name} after promotion")
         timeout = self.rollout_timeout
         if timeout is None:
-            configured = self.conn.config.rotation.rollout_timeout if self.conn.config is not None else None
-            timeout = (configured or rollout.DEFAULT_TIMEOUT).total_seconds()
+            table = self.conn.config.rotation if self.conn.config is not None else RotationTable()
+            timeout = table.rollout_timeout.total_seconds()
         done = rollout.wait(self.watch, j.profile, {j.name, j.ref, j.target}, new, timeout, force=j.force_retire,
                             note=lambda text: log.info("rotation %s: rollout %s", j.id, text))
         if done.remote and j.rollout_done_at is None:

@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Literal
 
 from smtpcreds.errors import ConfigError, SmtpCredsError
@@ -30,12 +30,10 @@ from smtpcreds.store import HeldLogin, HostReport, HostReports, login_identity
 from smtpcreds.store.hosts import SILENT_AFTER, state_of
 
 __all__ = [
-    "DEFAULT_TIMEOUT", "POLL_MAX", "POLL_MIN", "HostWatch", "Outcome", "Slots", "Snapshot", "bound", "pending",
+    "POLL_MAX", "POLL_MIN", "HostWatch", "Outcome", "Slots", "Snapshot", "bound", "pending",
     "refuse_gap", "wait",
 ]
 
-#: How long the rollout waits when neither ``--rollout-timeout`` nor ``[rotation] rollout_timeout`` says.
-DEFAULT_TIMEOUT = timedelta(minutes=15)
 #: Reports are polled every quarter of the shortest interval among the agents concerned, within these
 #: bounds: a host's new report is seen at most a quarter interval late, at one listing and one read per
 #: host each poll.
