@@ -41,6 +41,7 @@ from smtpcreds.rotation import rollout
 from smtpcreds.rotation.engine import Gate, RotationResult, Rotator, choose_strategy
 from smtpcreds.rotation.journal import Journal, JournalStore
 from smtpcreds.rotation.names import SameNames
+from smtpcreds.store import Backend
 
 __all__ = [
     "RATE_LIMIT_RESUMES",
@@ -124,31 +125,19 @@ def rotate_many(
     ``concurrency`` slots).
     """
     _preflight(items, connect, push or [], config)
-    watch = watch or _watch(config, concurrency)
+    backend = store_backend(config)  # the configured backend: its journals, host reports, pool sized to the batch
+    backend.reserve(max(1, concurrency))
+    watch = watch or _watch(backend, concurrency)
     if not allow_gap:
         _refuse_gaps(items, connect, strategy, watch)
     gate = Gate()
-    backend = store_backend(config)  # the configured backend: its journals, and its pool sized to the batch
-    backend.reserve(max(1, concurrency))
     journals = JournalStore(backend.journals())
     names = names or SameNames()
-    local = threading.local()
-    made: list[Rotator] = []
-    made_lock = threading.Lock()
-
-    def rotator(profile: str) -> Rotator:
-        cache: dict[str, Rotator] = getattr(local, "rotators", None) or {}
-        local.rotators = cache
-        if profile not in cache:
-            r = Rotator(connect(profile), journals=journals, gate=gate, consumer=connect, names=names, watch=watch,
-                        rollout_timeout=rollout_timeout)
-            cache[profile] = r
-            with made_lock:
-                made.append(r)
-        return cache[profile]
+    rotators = _Rotators(lambda profile: Rotator(connect(profile), journals=journals, gate=gate, consumer=connect,
+                                                 names=names, watch=watch, rollout_timeout=rollout_timeout))
 
     def one(item: Item) -> ItemResult:
-        r = rotator(item.profile)
+        r = rotators.get(item.profile)
         outcome = ItemResult(item)
         try:
             with _slot(watch):
@@ -169,14 +158,36 @@ def rotate_many(
                 as pool:
             return list(pool.map(one, items))
     finally:
-        for r in made:
+        rotators.close()
+
+
+class _Rotators:
+    """A batch's rotators: one per profile and thread (a connection's HTTP session is not shared
+    between threads), all closed when the batch ends."""
+
+    def __init__(self, make: Callable[[str], Rotator]) -> None:
+        self._make = make
+        self._local = threading.local()
+        self._made: list[Rotator] = []
+        self._lock = threading.Lock()
+
+    def get(self, profile: str) -> Rotator:
+        mine: dict[str, Rotator] = self._local.__dict__.setdefault("rotators", {})
+        if profile not in mine:
+            mine[profile] = self._make(profile)
+            with self._lock:
+                self._made.append(mine[profile])
+        return mine[profile]
+
+    def close(self) -> None:
+        for r in self._made:
             r.close()
             r.conn.close()
 
 
-def _watch(config: Config | None, concurrency: int) -> rollout.HostWatch:
+def _watch(backend: Backend, concurrency: int) -> rollout.HostWatch:
     """The batch's one view of the host reports, with its concurrency slots."""
-    return rollout.HostWatch(store_backend(config).hosts(), rollout.Slots(concurrency))
+    return rollout.HostWatch(backend.hosts(), rollout.Slots(concurrency))
 
 
 def _workers(watch: rollout.HostWatch, concurrency: int, items: int) -> int:
@@ -245,27 +256,21 @@ def resume_many(journals: JournalStore, open_journals: Sequence[Journal], connec
     ``concurrency`` at a time, waiting for their rollouts together (one :class:`HostWatch`).
     One ``{"rotation_id", "status", "message"}`` per journal, in order; ``status`` ``skipped``
     for one a running process holds. ``force_retire``: each retires its old login without waiting."""
-    watch = _watch(config, concurrency)
-    local = threading.local()
-    made: list[Rotator] = []
-    made_lock = threading.Lock()
+    backend = store_backend(config)
+    backend.reserve(max(1, concurrency))
+    watch = _watch(backend, concurrency)
+    rotators = _Rotators(lambda profile: Rotator(connect(profile), journals=journals, consumer=connect, watch=watch,
+                                                 rollout_timeout=rollout_timeout))
 
     def one(j: Journal) -> dict[str, object]:
         if journals.holder_of(j.profile, j.credential_keys[0]):
             return {"rotation_id": j.id, "status": "skipped", "message": "held by a running rotation"}
-        cache: dict[str, Rotator] = getattr(local, "rotators", None) or {}
-        local.rotators = cache
-        if j.profile not in cache:
-            cache[j.profile] = Rotator(connect(j.profile), journals=journals, consumer=connect, watch=watch,
-                                       rollout_timeout=rollout_timeout)
-            with made_lock:
-                made.append(cache[j.profile])
         try:
             if force_retire and not j.force_retire:
                 j.force_retire = True
                 journals.save(j)
             with _slot(watch):
-                result = cache[j.profile].run(journals.load(j.id))  # as it is now: its next write checked on it
+                result = rotators.get(j.profile).run(journals.load(j.id))  # as it is now: its next write checked on it
             return {"rotation_id": j.id, "status": result.status, "message": result.message}
         except SmtpCredsError as e:
             return {"rotation_id": j.id, "status": "failed", "message": e.message}
@@ -275,9 +280,7 @@ def resume_many(journals: JournalStore, open_journals: Sequence[Journal], connec
                                 thread_name_prefix="resume") as pool:
             return list(pool.map(one, open_journals))
     finally:
-        for r in made:
-            r.close()
-            r.conn.close()
+        rotators.close()
 
 
 def parse_age(text: str) -> timedelta:
