@@ -33,7 +33,7 @@ from smtpcreds.bindings import Bindings, holds_login
 from smtpcreds.capabilities import Capability
 from smtpcreds.client import Connection, store_backend
 from smtpcreds.config import Config, load_config
-from smtpcreds.errors import ConfigError, NotFound, SecretStoreError, SmtpCredsError
+from smtpcreds.errors import ConfigError, NotFound, SecretStoreError, SmtpCredsError, one_line
 from smtpcreds.models import utcnow
 from smtpcreds.store import Conflict, HeldLogin, HostReport, HostReports, LoginRecord, SecretStore, login_identity
 
@@ -186,7 +186,7 @@ class Agent:
         except SmtpCredsError as e:
             holds = self._identify(t, shown) if shown is not None else (before.holds if before else None)
             since = kept_since if before is not None and before.holds == holds else None
-            return self._entry(t, before, holds, since, _line(e.message))
+            return self._entry(t, before, holds, since, one_line(e.message, 300))
         log.info("%s: %s now holds %s", self.host, t.consumer, want)
         return self._entry(t, before, want, now)
 
@@ -255,8 +255,4 @@ def _shown(conn: Connection) -> tuple[str | None, str | None]:
         return None, None
     return found.username, found.password.get_secret_value() if found.password else None
 
-
-def _line(message: str, limit: int = 300) -> str:
-    text = " ".join(message.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 

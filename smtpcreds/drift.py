@@ -32,7 +32,7 @@ from smtpcreds.bindings import holds_login as holds
 from smtpcreds.capabilities import Capability
 from smtpcreds.client import Connection, store_backend
 from smtpcreds.config import Config, load_config
-from smtpcreds.errors import ConfigError, NotFound, SmtpCredsError
+from smtpcreds.errors import ConfigError, NotFound, SmtpCredsError, one_line
 from smtpcreds.models import EmailSettings, SmtpCredential, SmtpLogin, utcnow
 from smtpcreds.plugins import plugins
 from smtpcreds.rotation.journal import Journal, journal_store
@@ -166,7 +166,7 @@ class _Session:
         try:
             conn = self.conn(consumer)
         except SmtpCredsError as e:
-            return ConsumerState(consumer=consumer, state="unreadable", detail=_line(e.message))
+            return ConsumerState(consumer=consumer, state="unreadable", detail=one_line(e.message))
         name = name_of(cred)
         current = self.record(issuer, name).current
         if Capability.SETTINGS_SHOW not in conn.capabilities:
@@ -177,9 +177,9 @@ class _Session:
         try:
             found = conn.settings.get()
         except NotFound as e:
-            return ConsumerState(consumer=consumer, state="stale", holds=None, detail=_line(e.message))
+            return ConsumerState(consumer=consumer, state="stale", holds=None, detail=one_line(e.message))
         except SmtpCredsError as e:
-            return ConsumerState(consumer=consumer, state="unreadable", detail=_line(e.message))
+            return ConsumerState(consumer=consumer, state="unreadable", detail=one_line(e.message))
         if current is None:
             return ConsumerState(consumer=consumer, state="unknown",
                                  detail=f"no stored login for {issuer}/{name} to compare with")
@@ -220,10 +220,6 @@ def _remote(fleet: list[HostReport], issuer: str, cred: SmtpCredential, name: st
             out.append(ConsumerState(consumer=f"{r.host}:{held.consumer}", host=r.host,
                                      state=state_of(r, held, wanted, utcnow()), detail=held.error or ""))
     return out
-
-
-def _line(message: str) -> str:
-    return " ".join(message.split())
 
 
 def _last_push(journals: list[Journal], issuer: str, name: str, consumer: str) -> Journal | None:
@@ -329,7 +325,7 @@ def sync(consumers: Sequence[str] | None = None, *, dry_run: bool = False, confi
                 result = session.conn(b.consumer).settings.push(
                     login.model_copy(update={"issuer": issuer, "credential": name_of(cred)}))
             except SmtpCredsError as e:
-                act.action, act.detail = "failed", _line(e.message)
+                act.action, act.detail = "failed", one_line(e.message)
                 continue
             act.action, act.detail = "pushed", result.detail
     finally:

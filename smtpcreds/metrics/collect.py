@@ -37,7 +37,7 @@ from smtpcreds.capabilities import Capability
 from smtpcreds.client import Connection, secret_store, store_backend
 from smtpcreds.config import Config
 from smtpcreds.drift import holds_login
-from smtpcreds.errors import NotFound, SmtpCredsError
+from smtpcreds.errors import NotFound, SmtpCredsError, one_line
 from smtpcreds.metrics.settings import MetricsSettings, metrics_settings
 from smtpcreds.metrics.snapshot import (
     AgentReport,
@@ -182,7 +182,7 @@ def _listed(config: Config, issuers: list[str],
                 continue
             listed = list(c.credentials.list())
         except SmtpCredsError as e:
-            log.warning("%s: cannot list its credentials: %s", profile, _line(e.message))
+            log.warning("%s: cannot list its credentials: %s", profile, one_line(e.message))
             continue
         for cred in listed:
             name = cred.credential or cred.name
@@ -247,7 +247,7 @@ def _read_consumer(name: str, conn: Callable[[str], Connection]) -> EmailSetting
     except NotFound as e:  # holds no login at all: stale
         return e
     except SmtpCredsError as e:
-        log.warning("consumer %s is unreadable (counted out of sync): %s", name, _line(e.message))
+        log.warning("consumer %s is unreadable (counted out of sync): %s", name, one_line(e.message))
         return e
 
 
@@ -259,6 +259,3 @@ def _in_sync(found: EmailSettings | Exception | None, login: SmtpLogin) -> bool 
         return False
     return holds_login(found, login)
 
-
-def _line(message: str) -> str:
-    return " ".join(message.split())

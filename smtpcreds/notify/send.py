@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
+from smtpcreds.errors import one_line
 from smtpcreds.notify.settings import NotifySettings, notify_settings
 from smtpcreds.redact import redact, register
 
@@ -41,7 +42,7 @@ def notify_end(event: RotationEvent, settings: NotifySettings | None = None) -> 
         title, body = message(event)
         return deliver(settings.urls, title, body, _KIND[event.ended], rotation=event.rotation_id)
     except Exception as e:  # a notification never changes a rotation's outcome
-        log.warning("notification of rotation %s not sent: %s", event.rotation_id, _one_line(str(e)))
+        log.warning("notification of rotation %s not sent: %s", event.rotation_id, one_line(str(e)))
         return False
 
 
@@ -50,7 +51,7 @@ def message(event: RotationEvent) -> tuple[str, str]:
     who = f"{event.profile}/{event.name or event.credential}"
     if event.name and event.name != event.credential:
         who += f" (id {event.credential})"
-    error = _one_line(event.message)[:ERROR_LENGTH]
+    error = one_line(event.message, ERROR_LENGTH)
     if event.ended == "done":
         title = f"smtpcreds: rotation of {who} done"
         body = f"Rotation {event.rotation_id} of {who} ({event.provider}) is done."
@@ -82,5 +83,3 @@ def deliver(urls: list[str], title: str, body: str, kind: str, *, rotation: str 
     return delivered
 
 
-def _one_line(text: str) -> str:
-    return " ".join(text.split())

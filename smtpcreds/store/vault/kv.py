@@ -26,7 +26,7 @@ import time
 from typing import Any
 from urllib.parse import quote
 
-from smtpcreds.errors import ConfigError, SecretStoreError
+from smtpcreds.errors import ConfigError, SecretStoreError, one_line
 from smtpcreds.store.interface import Conflict
 from smtpcreds.store.settings import StoreSettings
 from smtpcreds.store.vault.auth import Token
@@ -257,8 +257,7 @@ def _proxies(url: str) -> dict[str, str] | None:
 
 
 def _line(e: BaseException) -> str:
-    text = " ".join(str(e).split())
-    return text[:200] or type(e).__name__
+    return one_line(str(e), 200) or type(e).__name__
 
 
 def _unavailable(urls: list[str], last: BaseException | None) -> str:

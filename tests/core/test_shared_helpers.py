@@ -1,4 +1,4 @@
-"""The paging helpers issuers share (smtpcreds.plugin.check_paging, local_page)."""
+"""Small helpers the core and the plugins share: paging (smtpcreds.plugin) and one-line messages."""
 
 from __future__ import annotations
 
@@ -39,3 +39,11 @@ def test_check_paging_refuses_a_page_larger_than_the_providers() -> None:
     with pytest.raises(ValidationError) as info:
         check_paging("acme", 101, None, max_limit=100)
     assert info.value.fields == {"limit": ["must be 1 to 100"]}
+
+
+def test_one_line_joins_lines_and_cuts_with_an_ellipsis() -> None:
+    from smtpcreds.errors import one_line
+
+    assert one_line("a\n  b\tc ") == "a b c"
+    assert one_line("abcdef", 4) == "abc…"
+    assert one_line("abcd", 4) == "abcd"
