@@ -156,7 +156,7 @@ class Credentials(_Facade):
 
     def create(self, name: str, scope: str | None = None, *, enabled: bool = True,
                **options: Any) -> SmtpCredential:
-        """Create a login and store its password in the keyring (current slot, read back).
+        """Create a login and store its password (current slot, the write confirmed).
 
         Where the provider takes a password we choose (SET_PASSWORD), it is generated (or taken
         from the provider's password option) and stored as pending before the request, so it is

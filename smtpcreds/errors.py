@@ -150,7 +150,7 @@ class UnsupportedOperation(SmtpCredsError):
 
 
 class SecretStoreError(SmtpCredsError):
-    """The keyring is locked, missing, insecure, or a write did not read back."""
+    """The store is locked, missing, insecure or unreachable, or a write could not be confirmed."""
 
     exit_code = 4
 

@@ -3,7 +3,7 @@ promote → rollout → retire (:mod:`smtpcreds.rotation.steps`; rollout: :mod:`
 
 After AWS Secrets Manager's createSecret / setSecret / testSecret / finishSecret (pending,
 current and previous labels) with a Vault-style write-ahead journal: the new secret is in the
-keyring (read back) before any provider mutation, the journal records the step reached (never
+store (the write confirmed) before any provider mutation, the journal records the step reached (never
 a secret), and every step is idempotent, so :meth:`Rotator.run` rolls forward from wherever a
 crash left a rotation, reusing the pending secret instead of generating a second one.
 
@@ -224,7 +224,7 @@ class Rotator:
         """Check everything that can be checked before a change, and write the journal of a
         rotation of ``cred`` (the current login of its credential, as ``credentials.get`` found it).
 
-        Changes nothing at the provider. In place, the new secret is stored as pending (read back)
+        Changes nothing at the provider. In place, the new secret is stored as pending (confirmed)
         before the journal is written: that write is the proof the store can keep it. An old login
         that an earlier ``--keep-old`` rotation left is retired by the rotation's first step. In
         place, a credential bound on other hosts is refused unless ``allow_gap`` (:func:`.rollout.refuse_gap`).
@@ -270,7 +270,7 @@ class Rotator:
                     next=Step.RETIRE_LEFTOVER if leftover is not None else Step.CREATE_PENDING)
         j.history.append(_entry("plan", "done", f"{template.host}:{template.port} {template.security}"))
         self._planned[j.id] = cred
-        if chosen == "in-place":  # pending stored, read back, before the journal
+        if chosen == "in-place":  # pending stored (confirmed) before the journal
             try:
                 self._pending_login(j, create=True)
             except BaseException:

@@ -13,6 +13,10 @@ A backend (:class:`Backend`; :func:`smtpcreds.store.open_backend` picks the conf
 * **host reports** (:class:`HostReports`, the vault store only): what each host's agent found its
   consumers holding (:mod:`smtpcreds.store.hosts`).
 
+A write returns once it is **confirmed**: read back (the keyring), or answered with the new version
+of a check-and-set write (the vault store, whose versions never change once written); elsewhere
+"stored" means confirmed.
+
 Errors a backend raises: :class:`~smtpcreds.errors.SecretStoreError` (unusable, unreachable,
 read-back differs), :class:`Conflict` (a check-and-set write found another version) and
 :class:`LeaseLost` (another process took over a rotation this one was writing).
@@ -72,7 +76,7 @@ class Records(Protocol):
 
 
 class Values(Protocol):
-    """Single string values by name, each written and read back."""
+    """Single string values by name, each write confirmed."""
 
     def where(self, name: str) -> str: ...
 

@@ -48,7 +48,7 @@ class SecretStore:
 
     Inside :meth:`caching` (a rotation), records are cached per credential (at most
     :attr:`CACHE_SECONDS`): a rotation reads a record once, and each change after that is one
-    write (plus its read-back) on the record as this store last read or wrote it. Changes of one
+    confirmed write on the record as this store last read or wrote it. Changes of one
     record are serialized in this process.
     """
 
@@ -205,7 +205,7 @@ class SecretStore:
 
     def put(self, ref: str, login: SmtpLogin, slot: Slot = "current", *, id: str | None = None,
             new: bool = False) -> None:
-        """Store ``login`` in ``slot`` of credential ``ref``'s record (written, then read back).
+        """Store ``login`` in ``slot`` of credential ``ref``'s record (one confirmed write).
 
         ``id``: the provider id the login belongs to (current: the credential's id from now on;
         pending: a replacement's new login). ``new``: the caller knows the store holds nothing for

@@ -3,7 +3,7 @@
 Every password that a create, a password change or a rotation brings follows one rule, and this
 module is the only place that writes it down:
 
-* **chosen by us** (:class:`ChosenSecret`): stored as the pending login, read back, *before* the
+* **chosen by us** (:class:`ChosenSecret`): stored (confirmed) as the pending login *before* the
   request that sets it; promoted when the request succeeds (a rotation verifies first); kept
   after a lost answer (the provider may still apply the change, and the next attempt reuses it);
   dropped after a refusal, unless an earlier unanswered request left it (that one may still land);
