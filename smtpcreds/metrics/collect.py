@@ -52,8 +52,8 @@ from smtpcreds.metrics.snapshot import (
 )
 from smtpcreds.models import EmailSettings, SmtpLogin
 from smtpcreds.profiles import IssuerProfile
-from smtpcreds.rotation.journal import Journal, journal_store
-from smtpcreds.store import HostReport, SecretStore, login_identity
+from smtpcreds.rotation.journal import Journal, JournalStore
+from smtpcreds.store import Backend, HostReport, SecretStore, login_identity
 from smtpcreds.store.hosts import state_of
 
 __all__ = [
@@ -76,7 +76,8 @@ def collect(config: Config, *, host: str | None = None, with_provider: bool = Fa
     """
     settings = settings or metrics_settings(config)
     host = host or socket.gethostname()
-    journals = journal_store(config).all()
+    backend = store_backend(config)  # (one for the whole snapshot: journals, records, host reports)
+    journals = JournalStore(backend.journals()).all()
     connections: dict[str, Connection] = {}
 
     def conn(name: str) -> Connection:
@@ -93,13 +94,13 @@ def collect(config: Config, *, host: str | None = None, with_provider: bool = Fa
         known: set[Key] = set(ids)
         known |= {(p.issuer, p.credential) for b in Bindings.of(config).all.values() for p in b.patterns
                   if not p.every and p.issuer in issuers}
-        known |= _stored(config, issuers)
-        reports = _reports(config)
+        known |= _stored(backend, issuers)
+        reports = _reports(backend)
         known |= {(h.issuer, h.credential) for r in reports for h in r.consumers if h.issuer in issuers}
         if with_provider:
             listed, snapshot.last_used = _listed(config, issuers, conn)
             known |= listed
-        logins = _logins(config, known, ids)
+        logins = _logins(config, backend, known, ids)
         snapshot.logins = [LoginRotated(p, n, config.profiles[p].provider, login.created_at.timestamp())
                            for (p, n), login in sorted(logins.items())]
         profiles = sorted(set(issuers) | {r.profile for r in snapshot.logins})
@@ -152,8 +153,8 @@ def of_cycle(result: CycleResult, now: float | None = None) -> Snapshot:
     return snapshot
 
 
-def _reports(config: Config) -> list[HostReport]:
-    hosts = store_backend(config).hosts()
+def _reports(backend: Backend) -> list[HostReport]:
+    hosts = backend.hosts()
     return hosts.all() if hosts is not None else []
 
 
@@ -161,9 +162,8 @@ def _issuers(config: Config) -> list[str]:
     return sorted(n for n, p in config.profiles.items() if isinstance(p, IssuerProfile))
 
 
-def _stored(config: Config, issuers: list[str]) -> set[Key]:
+def _stored(backend: Backend, issuers: list[str]) -> set[Key]:
     """Every credential a listable store (the vault store) holds a record of."""
-    backend = store_backend(config)
     out: set[Key] = set()
     for profile in issuers:
         out |= {(profile, name) for name in backend.records(profile).refs() or ()}
@@ -192,9 +192,8 @@ def _listed(config: Config, issuers: list[str],
     return known, used
 
 
-def _logins(config: Config, known: set[Key], ids: dict[Key, str]) -> dict[Key, SmtpLogin]:
+def _logins(config: Config, backend: Backend, known: set[Key], ids: dict[Key, str]) -> dict[Key, SmtpLogin]:
     """Each known credential's current stored login (none: not in the store)."""
-    backend = store_backend(config)
     stores: dict[str, SecretStore] = {}
     out: dict[Key, SmtpLogin] = {}
     for profile, name in sorted(known):
@@ -227,8 +226,7 @@ def _consumers(config: Config, logins: dict[Key, SmtpLogin], conn: Callable[[str
     """1 or 0 for each (bound consumer, credential) whose state can be told."""
     seen: dict[str, EmailSettings | Exception | None] = {}
     for binding in Bindings.of(config).all.values():
-        held = [(issuer, name) for issuer, name in sorted(logins)
-                if any(p.issuer == issuer and (p.every or p.credential == name) for p in binding.patterns)]
+        held = [(issuer, name) for issuer, name in sorted(logins) if binding.holds(issuer, name)]
         for key in held:
             if binding.consumer not in seen:
                 seen[binding.consumer] = _read_consumer(binding.consumer, conn)
