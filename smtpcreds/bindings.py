@@ -12,8 +12,9 @@ This module is the one owner of the rule:
   and raises :class:`~smtpcreds.errors.ConfigError` (exit 2, naming the consumer profile) for a
   binding to a profile that is not an issuer or to a credential the issuer does not have;
 * :func:`bound_push` is what a rotation's plan calls: the consumers to push to, refusals first;
-* :func:`holds_login` is the rule for "this consumer holds that login" (the audit, ``settings
-  sync`` and the fleet agent all compare with it).
+* :func:`holds_login` (and :func:`settings_hold`, on a consumer's settings) is the rule for "this
+  consumer holds that login" (the audit, ``settings sync``, metrics and the fleet agent all compare
+  with it).
 
 Nothing here changes anything, so every check runs before a rotation's first change.
 """
@@ -31,7 +32,7 @@ from smtpcreds.profiles import ConsumerProfile, IssuerProfile, LoginPattern, Pro
 if TYPE_CHECKING:
     from smtpcreds.client import Connection
     from smtpcreds.config import Config
-    from smtpcreds.models import SmtpCredential, SmtpLogin
+    from smtpcreds.models import EmailSettings, SmtpCredential, SmtpLogin
 
 __all__ = [
     "Binding",
@@ -42,6 +43,7 @@ __all__ = [
     "listing",
     "name_of",
     "preflight",
+    "settings_hold",
 ]
 
 @dataclass(frozen=True)
@@ -206,3 +208,8 @@ def holds_login(username: str | None, password: str | None, login: SmtpLogin) ->
     """Whether a consumer showing ``username`` and ``password`` holds ``login``: the same username,
     and the same password where the consumer shows one (a consumer that hides it counts as holding)."""
     return username == login.username and password in (None, login.password.get_secret_value())
+
+
+def settings_hold(found: EmailSettings, login: SmtpLogin) -> bool:
+    """Whether a consumer's settings hold ``login`` (:func:`holds_login` on what they show)."""
+    return holds_login(found.username, found.password.get_secret_value() if found.password else None, login)

@@ -27,20 +27,19 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from smtpcreds.bindings import Binding, Bindings, name_of
-from smtpcreds.bindings import holds_login as holds
+from smtpcreds.bindings import Binding, Bindings, holds_login, name_of, settings_hold
 from smtpcreds.capabilities import Capability
 from smtpcreds.client import Connection, store_backend
 from smtpcreds.config import Config, load_config
 from smtpcreds.errors import ConfigError, NotFound, SmtpCredsError, one_line
-from smtpcreds.models import EmailSettings, SmtpCredential, SmtpLogin, utcnow
+from smtpcreds.models import SmtpCredential, SmtpLogin, utcnow
 from smtpcreds.plugins import plugins
 from smtpcreds.rotation.journal import Journal, journal_store
 from smtpcreds.store import HostReport, LoginRecord, login_identity
 from smtpcreds.store.hosts import state_of
 
 __all__ = [
-    "AuditReport", "ConsumerState", "CredentialAudit", "State", "SyncAction", "audit", "holds_login", "sync",
+    "AuditReport", "ConsumerState", "CredentialAudit", "State", "SyncAction", "audit", "sync",
 ]
 
 State = Literal["in sync", "stale", "unreadable", "unknown", "failed", "silent"]
@@ -184,30 +183,21 @@ class _Session:
             return ConsumerState(consumer=consumer, state="unknown",
                                  detail=f"no stored login for {issuer}/{name} to compare with")
         pair = (found.username, found.password.get_secret_value() if found.password else None)
-        if holds_login(found, current):
+        if settings_hold(found, current):
             return ConsumerState(consumer=consumer, state="in sync")
         return ConsumerState(consumer=consumer, state="stale", holds=self._name(pair, issuer, cred))
 
     def _name(self, pair: tuple[str | None, str | None], issuer: str, cred: SmtpCredential) -> str | None:
         name = name_of(cred)
         previous = self.record(issuer, name).previous
-        if previous is not None and _same(pair, previous):
+        if previous is not None and holds_login(*pair, previous):
             return f"the previous login of {issuer}/{name}"
         for other in self.credentials(issuer):
             if name_of(other) != name and pair[0] == other.username:
                 login = self.record(issuer, name_of(other)).current
-                if login is not None and _same(pair, login):
+                if login is not None and holds_login(*pair, login):
                     return f"{issuer}/{name_of(other)}"
         return f"username {pair[0]}" if pair[0] else "no login"
-
-
-def holds_login(found: EmailSettings, login: SmtpLogin) -> bool:
-    """Whether a consumer's settings hold ``login`` (the rule is :func:`smtpcreds.bindings.holds_login`'s)."""
-    return _same((found.username, found.password.get_secret_value() if found.password else None), login)
-
-
-def _same(pair: tuple[str | None, str | None], login: SmtpLogin) -> bool:
-    return holds(*pair, login)
 
 
 def _remote(fleet: list[HostReport], issuer: str, cred: SmtpCredential, name: str,

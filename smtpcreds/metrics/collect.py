@@ -12,7 +12,7 @@ Credentials are known by name (docs/concepts.md), from these sources (no provide
   whose ``created_at`` is when it became current; a store that can be listed (the vault store)
   also names every credential it holds (an OS keyring cannot be listed);
 * the **local consumers**: each bound consumer's settings, compared with its credential's current
-  login by the audit's own rule (:func:`smtpcreds.drift.holds_login`);
+  login by the audit's own rule (:func:`smtpcreds.bindings.settings_hold`);
 * the **host reports** of the fleet's agents (the vault store, docs/fleet.md): each agent's last
   report, each remote consumer in sync or not, and per credential the host:consumers that do not
   hold its current login yet (a silent host's count as not holding it, as the rollout counts them);
@@ -32,11 +32,10 @@ from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 
 from smtpcreds.agent import CycleResult
-from smtpcreds.bindings import Bindings
+from smtpcreds.bindings import Bindings, settings_hold
 from smtpcreds.capabilities import Capability
 from smtpcreds.client import Connection, secret_store, store_backend
 from smtpcreds.config import Config
-from smtpcreds.drift import holds_login
 from smtpcreds.errors import NotFound, SmtpCredsError, one_line
 from smtpcreds.metrics.settings import MetricsSettings, metrics_settings
 from smtpcreds.metrics.snapshot import (
@@ -255,5 +254,5 @@ def _in_sync(found: EmailSettings | Exception | None, login: SmtpLogin) -> bool 
         return None
     if isinstance(found, Exception):
         return False
-    return holds_login(found, login)
+    return settings_hold(found, login)
 
