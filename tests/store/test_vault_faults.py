@@ -101,3 +101,18 @@ def test_a_short_renewable_token_is_renewed_while_in_use(openbao: OpenBao, monke
         assert store.get("u") is not None
     ttl = api(openbao, "GET", "auth/token/lookup-self", token=child)["data"]["ttl"]
     assert 0 < ttl <= 3
+
+
+def test_a_write_answered_with_an_unexpected_version_is_refused(openbao: OpenBao,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """A check-and-set write on version N must make N+1: that answer is the write's confirmation,
+    so any other is a store error, not a success."""
+    use_vault_store(monkeypatch, openbao, "versions")
+    kv = vault.VaultKV(store_settings())
+    kv.write("probe/one", {"value": "a"}, 0)
+    real = kv._call
+    monkeypatch.setattr(kv, "_call", lambda op, fn: real(op, fn) + 1 if op == "write" else real(op, fn))
+    with pytest.raises(SecretStoreError, match=r"answered version 3 for secret/versions/probe/one written on "
+                                               r"version 1") as caught:
+        kv.write("probe/one", {"value": "b"}, 1)
+    assert "\n" not in caught.value.message

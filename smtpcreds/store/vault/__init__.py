@@ -71,7 +71,7 @@ class VaultBackend:
             back, _ = self.kv.read(rel, written)
             self.kv.delete(rel)
             if (back or {}).get("value") != token:
-                raise SecretStoreError(f"the vault store did not keep {self.kv.mount}/{self.kv.prefix}/{rel} "
+                raise SecretStoreError(f"the vault store did not keep {self.kv.where(rel)} "
                                        "(read-back differs)")
             self.kv.proven.add(profile)
 

@@ -37,7 +37,7 @@ class VaultHosts:
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
-        return f"<VaultHosts {self.kv.mount}/{self.kv.prefix}/{FOLDER}>"
+        return f"<VaultHosts {self.kv.where(FOLDER)}>"
 
     def _count(self, n: int = 1) -> None:
         with self._lock:
@@ -48,7 +48,7 @@ class VaultHosts:
         return f"{FOLDER}/{segment(host)}"
 
     def where(self, host: str) -> str:
-        return f"{self.kv.mount}/{self.kv.prefix}/{self._rel(host)}"
+        return self.kv.where(self._rel(host))
 
     def read(self, host: str) -> tuple[HostReport | None, int]:
         self._count()

@@ -53,7 +53,7 @@ class VaultJournals:
         return f"{folder}/{segment(check_rotation_id(rotation_id))}"
 
     def where(self, rotation_id: str) -> str:
-        return f"{self.kv.mount}/{self.kv.prefix}/{self._rel(rotation_id)}"
+        return self.kv.where(self._rel(rotation_id))
 
     def save(self, rotation_id: str, doc: str, *, finished: bool, profile: str,
              credentials: Sequence[str]) -> None:

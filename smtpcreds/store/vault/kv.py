@@ -172,6 +172,10 @@ class VaultKV:
     def _path(self, rel: str) -> str:
         return f"{self.prefix}/{rel}" if self.prefix else rel
 
+    def where(self, rel: str) -> str:
+        """``rel`` as a user finds it: ``<mount>/<prefix>/<rel>``."""
+        return f"{self.mount}/{self._path(rel)}"
+
     def read(self, rel: str, version: int | None = None) -> tuple[dict[str, Any] | None, int]:
         """The data at ``rel`` (None: absent or deleted) and its version (0: none); ``version``:
         that version instead of the latest (a read-back of one's own write)."""
@@ -191,7 +195,8 @@ class VaultKV:
         return result
 
     def write(self, rel: str, data: dict[str, Any], cas: int) -> int:
-        """Write ``data`` if the version is still ``cas`` (0: only if absent); the new version.
+        """Write ``data`` if the version is still ``cas`` (0: only if absent); the new version,
+        ``cas + 1``, which confirms the write (any other answer is a SecretStoreError).
 
         When an attempt whose answer was lost (a dropped connection, a leader change) is followed
         by a check-and-set refusal, the entry is read: if it holds ``data`` at ``cas + 1``, the
@@ -213,6 +218,9 @@ class VaultKV:
                 if version == cas + 1 and now == data:
                     return version
             raise
+        if version != cas + 1:
+            raise SecretStoreError(f"the vault store answered version {version} for {self.where(rel)} written on "
+                                   f"version {cas}; nothing further was changed")
         return version
 
     def delete(self, rel: str) -> None:

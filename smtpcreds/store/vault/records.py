@@ -34,7 +34,7 @@ class VaultRecords:
         return f"logins/{segment(self.profile)}/{segment(ref)}"
 
     def where(self, ref: str) -> str:
-        return f"{self.kv.mount}/{self.kv.prefix}/{self._rel(ref)}"
+        return self.kv.where(self._rel(ref))
 
     def read(self, ref: str) -> tuple[LoginRecord, int]:
         data, version = self.kv.read(self._rel(ref))
@@ -47,18 +47,12 @@ class VaultRecords:
 
     def write(self, ref: str, record: LoginRecord, version: int | None) -> int:
         """Write on ``version`` (check-and-set); the version made, which confirms the write."""
-        doc = record.to_doc()
-        cas = version or 0
         try:
-            written = self.kv.write(self._rel(ref), doc, cas)
+            return self.kv.write(self._rel(ref), record.to_doc(), version or 0)
         except Conflict:
             raise Conflict(f"the login record of {ref!r} in profile {self.profile!r} was changed by "
                            "another process while this one changed it; nothing was overwritten: "
                            "check 'smtpcreds rotations list' and retry or resume") from None
-        if written != cas + 1:
-            raise SecretStoreError(f"the vault store answered version {written} for the login record of {ref!r} "
-                                   f"written on version {cas}; nothing further was changed")
-        return written
 
     def delete(self, ref: str, version: int | None) -> bool:
         if version is None:
@@ -86,7 +80,7 @@ class VaultValues:
         return f"{self.folder}/{segment(name)}"
 
     def where(self, name: str) -> str:
-        return f"{self.kv.mount}/{self.kv.prefix}/{self._rel(name)}"
+        return self.kv.where(self._rel(name))
 
     def get(self, name: str) -> str | None:
         data, _ = self.kv.read(self._rel(name))
@@ -98,13 +92,10 @@ class VaultValues:
         rel = self._rel(name)
         _, version = self.kv.read(rel)
         try:
-            written = self.kv.write(rel, {"value": value}, version)
+            self.kv.write(rel, {"value": value}, version)
         except Conflict:
-            raise Conflict(f"{self.kv.mount}/{self.kv.prefix}/{rel} was changed by another process at the "
-                           "same time; nothing was overwritten: retry") from None
-        if written != version + 1:
-            raise SecretStoreError(f"the vault store answered version {written} for {self.kv.mount}/"
-                                   f"{self.kv.prefix}/{rel} written on version {version}")
+            raise Conflict(f"{self.kv.where(rel)} was changed by another process at the same time; nothing was "
+                           "overwritten: retry") from None
 
     def delete(self, name: str) -> bool:
         rel = self._rel(name)
