@@ -33,8 +33,9 @@ from smtpcreds.bindings import Bindings, holds_login
 from smtpcreds.capabilities import Capability
 from smtpcreds.client import Connection, store_backend
 from smtpcreds.config import Config, load_config
-from smtpcreds.errors import ConfigError, NotFound, SecretStoreError, SmtpCredsError, one_line
+from smtpcreds.errors import ConfigError, NotFound, SecretStoreError, SmtpCredsError
 from smtpcreds.models import utcnow
+from smtpcreds.redact import one_line
 from smtpcreds.store import Conflict, HeldLogin, HostReport, HostReports, LoginRecord, SecretStore, login_identity
 
 __all__ = [

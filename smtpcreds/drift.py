@@ -31,9 +31,10 @@ from smtpcreds.bindings import Binding, Bindings, holds_login, name_of, settings
 from smtpcreds.capabilities import Capability
 from smtpcreds.client import Connection, store_backend
 from smtpcreds.config import Config, load_config
-from smtpcreds.errors import ConfigError, NotFound, SmtpCredsError, one_line
+from smtpcreds.errors import ConfigError, NotFound, SmtpCredsError
 from smtpcreds.models import SmtpCredential, SmtpLogin, utcnow
 from smtpcreds.plugins import plugins
+from smtpcreds.redact import one_line
 from smtpcreds.rotation.journal import Journal, journal_store
 from smtpcreds.store import HostReport, LoginRecord, login_identity
 from smtpcreds.store.hosts import state_of

@@ -34,15 +34,7 @@ __all__ = [
     "TransportError",
     "UnsupportedOperation",
     "ValidationError",
-    "one_line",
 ]
-
-
-def one_line(text: str, limit: int | None = None) -> str:
-    """``text`` (a message) on one line: every run of whitespace, newlines included, one space; cut
-    to ``limit`` characters, the last an ellipsis, when it is longer."""
-    line = " ".join(text.split())
-    return line if limit is None or len(line) <= limit else line[: limit - 1] + "…"
 
 
 class SmtpCredsError(Exception):

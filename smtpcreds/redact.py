@@ -3,7 +3,8 @@
 Any secret smtpcreds handles (API keys, generated or provider-returned passwords, session
 tokens) is registered here with :func:`register`; :func:`redact` replaces each registered value
 in a text with ``***``. A logging filter applies it to every record of the ``smtpcreds`` logger.
-The registry holds the values only in memory, in this process.
+The registry holds the values only in memory, in this process. :func:`one_line` puts a message
+on one line, as every error and log line is.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ import logging
 import threading
 
 __all__ = [
-    "MASK", "RedactingFilter", "install_log_filter", "redact", "register", "register_secret", "restore", "snapshot",
+    "MASK", "RedactingFilter", "install_log_filter", "one_line", "redact", "register", "register_secret", "restore",
+    "snapshot",
 ]
 
 _lock = threading.Lock()
@@ -83,3 +85,10 @@ def restore(saved: frozenset[str]) -> None:
         _secrets.clear()
         _secrets.update(saved)
         _pattern = sorted(_secrets, key=len, reverse=True)
+
+
+def one_line(text: str, limit: int | None = None) -> str:
+    """``text`` (a message) on one line: every run of whitespace, newlines included, one space; cut
+    to ``limit`` characters, the last an ellipsis, when it is longer."""
+    line = " ".join(text.split())
+    return line if limit is None or len(line) <= limit else line[: limit - 1] + "…"

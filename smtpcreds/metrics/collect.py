@@ -36,7 +36,7 @@ from smtpcreds.bindings import Bindings, settings_hold
 from smtpcreds.capabilities import Capability
 from smtpcreds.client import Connection, secret_store, store_backend
 from smtpcreds.config import Config
-from smtpcreds.errors import NotFound, SmtpCredsError, one_line
+from smtpcreds.errors import NotFound, SmtpCredsError
 from smtpcreds.metrics.settings import MetricsSettings, metrics_settings
 from smtpcreds.metrics.snapshot import (
     AgentReport,
@@ -51,6 +51,7 @@ from smtpcreds.metrics.snapshot import (
 )
 from smtpcreds.models import EmailSettings, SmtpLogin
 from smtpcreds.profiles import IssuerProfile
+from smtpcreds.redact import one_line
 from smtpcreds.rotation.journal import Journal, JournalStore
 from smtpcreds.store import Backend, HostReport, SecretStore, login_identity
 from smtpcreds.store.hosts import state_of

@@ -11,9 +11,8 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from smtpcreds.errors import one_line
 from smtpcreds.notify.settings import NotifySettings, notify_settings
-from smtpcreds.redact import redact, register
+from smtpcreds.redact import one_line, redact, register
 
 if TYPE_CHECKING:
     from smtpcreds.rotation.events import RotationEvent

@@ -42,7 +42,7 @@ def test_check_paging_refuses_a_page_larger_than_the_providers() -> None:
 
 
 def test_one_line_joins_lines_and_cuts_with_an_ellipsis() -> None:
-    from smtpcreds.errors import one_line
+    from smtpcreds.redact import one_line
 
     assert one_line("a\n  b\tc ") == "a b c"
     assert one_line("abcdef", 4) == "abc…"

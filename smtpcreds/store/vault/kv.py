@@ -26,7 +26,8 @@ import time
 from typing import Any
 from urllib.parse import quote
 
-from smtpcreds.errors import ConfigError, SecretStoreError, one_line
+from smtpcreds.errors import ConfigError, SecretStoreError
+from smtpcreds.redact import one_line
 from smtpcreds.store.interface import Conflict
 from smtpcreds.store.settings import StoreSettings
 from smtpcreds.store.vault.auth import Token
